@@ -1,0 +1,17 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/__tests__'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true, diagnostics: false }],
+  },
+  // Sources import siblings as './x.js' (NodeNext ESM); jest resolves the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // Redis and HTTP tests share one real server; a bounded worker count keeps the 2-core CI machine steady.
+  maxWorkers: 2,
+  testTimeout: 20_000,
+};
+
+export default config;

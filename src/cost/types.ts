@@ -1,0 +1,26 @@
+/**
+ * The cost layer's public vocabulary. Imports only from 'graphql'.
+ */
+
+/** One field's share of an operation's cost. */
+export interface FieldCost {
+  /** Response path with aliases, list levels omitted, e.g. `products.edges.node.variants`. */
+  readonly path: string;
+  /** How many times the field is resolved: the product of the list sizes above it. */
+  readonly count: number;
+  /** Points this field and its type contribute, excluding its children's own entries. */
+  readonly cost: number;
+}
+
+/** The analysis of one operation. */
+export interface CostReport {
+  /** The operation's cost in points; a non-negative integer. */
+  readonly total: number;
+  readonly operationType: 'query' | 'mutation' | 'subscription';
+  /** The operation's name; null for an anonymous operation. */
+  readonly operationName: string | null;
+  /** The deepest field nesting (a top-level field is depth 1). */
+  readonly depth: number;
+  /** Per-field breakdown, costliest first, that adds up to `total` minus the operation base cost. */
+  readonly fields: readonly FieldCost[];
+}

@@ -1,0 +1,160 @@
+/**
+ * The quota layer's vocabulary: limits, plans and decisions. It knows nothing of GraphQL: an operation is a
+ * number (its cost), a client key and an operation type.
+ */
+
+/** The operation types a limit can be restricted to. */
+export type OperationType = 'query' | 'mutation' | 'subscription';
+
+/** What a limit counts: the operation's cost in points, or one per request. */
+export type LimitCounts = 'cost' | 'requests';
+
+interface LimitBase {
+  /** Unique within a plan; named in headers, errors and logs. */
+  readonly name: string;
+  /**
+   * Operation types this limit applies to; an operation of another type neither consumes it nor is
+   * refused by it. Default: all operation types.
+   */
+  readonly operations?: readonly OperationType[];
+}
+
+/** Points (or requests) per window; the window resets all at once. */
+export interface FixedWindowLimit extends LimitBase {
+  readonly kind: 'fixed-window';
+  /** What is counted. Default `'cost'`. */
+  readonly counts?: LimitCounts;
+  /** Points (or requests) allowed per window; a positive integer. */
+  readonly limit: number;
+  /** Window length in milliseconds; a positive integer. */
+  readonly windowMs: number;
+  /**
+   * `'clock'`: windows align to the Unix epoch (an hourly window resets on the hour, for every client);
+   * `'first-request'`: a client's window starts at its first request after the previous one ended.
+   * Default `'clock'`.
+   */
+  readonly align?: 'clock' | 'first-request';
+}
+
+/** A token bucket modelled by GCRA: `rate` per `periodMs` sustained, up to `burst` at once. */
+export interface TokenBucketLimit extends LimitBase {
+  readonly kind: 'token-bucket';
+  /** What is counted. Default `'requests'`. */
+  readonly counts?: LimitCounts;
+  /** Tokens restored per `periodMs`; positive. */
+  readonly rate: number;
+  /** Length of the rate period in milliseconds; a positive integer. Default 1000. */
+  readonly periodMs?: number;
+  /** Bucket capacity: the most tokens spendable at once; a positive integer. */
+  readonly burst: number;
+}
+
+/** At most `max` operations in flight per client; each slot is a lease that expires after `leaseMs`. */
+export interface ConcurrencyLimit extends LimitBase {
+  readonly kind: 'concurrency';
+  /** Operations in flight at once; a positive integer. */
+  readonly max: number;
+  /** Lease length in milliseconds: a slot not released by then is freed anyway. Default 60,000. */
+  readonly leaseMs?: number;
+}
+
+export type Limit = FixedWindowLimit | TokenBucketLimit | ConcurrencyLimit;
+
+/** A named set of limits, all checked and committed together. */
+export interface Plan {
+  readonly name: string;
+  readonly limits: readonly Limit[];
+}
+
+/** The state of one limit of a plan after a decision (or a peek). */
+export interface LimitStatus {
+  readonly name: string;
+  readonly kind: Limit['kind'];
+  readonly counts: LimitCounts;
+  /** Window limit, bucket burst, or concurrency max. */
+  readonly limit: number;
+  /** What is left after this decision (never negative). */
+  readonly remaining: number;
+  /** Consumed in the current window (bucket: `limit - remaining`; concurrency: slots in flight). */
+  readonly consumed: number;
+  /** When the window resets or the bucket is full again, in Unix epoch milliseconds. */
+  readonly resetAtMs: number;
+  /** The policy's time window in milliseconds (bucket: time to refill `burst`; concurrency: `leaseMs`). */
+  readonly windowMs: number;
+  /** True when this decision was the first to consume in a new window (or a full bucket). */
+  readonly firstInWindow: boolean;
+  /** False when the limit's `operations` filter excluded this operation. */
+  readonly applies: boolean;
+}
+
+/** Why a decision refused. */
+export type RefusalReason =
+  /** A limit has not enough left now; `retryAfterSeconds` says when it will. */
+  | 'limit'
+  /** The cost exceeds a limit's whole capacity: no amount of waiting admits it. */
+  | 'exceeds-capacity'
+  /** The client (or everyone) is blocked by the kill switch. */
+  | 'blocked'
+  /** The store failed or timed out and the failure mode is `deny`. */
+  | 'store-unavailable';
+
+export interface DecideInput {
+  /** The client key (already resolved by the caller; never a raw header value). */
+  readonly client: string;
+  readonly plan: Plan;
+  /** The operation's estimated cost in points; a non-negative integer. */
+  readonly cost: number;
+  readonly operation: OperationType;
+  /** Identifies this operation's concurrency lease, for `settle`. Generated when absent. */
+  readonly leaseId?: string;
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  /** Null when allowed. */
+  readonly reason: RefusalReason | null;
+  /** The name of the limit that refused, when `reason` is `'limit'` or `'exceeds-capacity'`. */
+  readonly refusedBy: string | null;
+  /** Whole seconds until a retry can succeed (rounded up); 0 when allowed. */
+  readonly retryAfterSeconds: number;
+  /** One entry per limit of the plan, in plan order. */
+  readonly limits: readonly LimitStatus[];
+  /** The time the decision was taken at (store time), Unix epoch milliseconds. */
+  readonly nowMs: number;
+  /** The concurrency lease taken, to release in `settle`; null when none was taken. */
+  readonly leaseId: string | null;
+  /** Where the decision came from: the store, the in-memory fallback, or the failure mode. */
+  readonly source: 'store' | 'fallback' | 'failure-mode';
+}
+
+export interface SettleInput {
+  readonly client: string;
+  readonly plan: Plan;
+  readonly operation: OperationType;
+  /** Points to give back to cost-counting limits (estimated minus actual); 0 for none. */
+  readonly refund: number;
+  /** The lease to release (from `Decision.leaseId`); null when none. */
+  readonly leaseId: string | null;
+}
+
+/** Where quota state lives. Every method is one atomic step; `decide` is one round trip. */
+export interface QuotaStore {
+  /** Checks every limit of the plan and, only if all admit, commits them all. */
+  decide(input: DecideInput): Promise<Decision>;
+  /** After execution: refunds unspent points (never above full) and releases the lease. */
+  settle(input: SettleInput): Promise<void>;
+  /** The client's usage without consuming anything. */
+  peek(client: string, plan: Plan, operation: OperationType): Promise<Decision>;
+  /** Blocks a client, or everyone with `'*'`, for `durationMs` milliseconds. */
+  block(client: string, durationMs: number): Promise<void>;
+  /** Lifts a block set by `block`. */
+  unblock(client: string): Promise<void>;
+}
+
+/** A logger with the shape of Apollo's (and console's). */
+export interface QuotaLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
