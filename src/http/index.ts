@@ -1,1 +1,7 @@
-export {};
+export * from './structuredFields.js';
+export * from './partitionKey.js';
+export * from './headerLimit.js';
+export * from './mergeDecisions.js';
+export * from './ietfRateLimit.js';
+export * from './xRateLimit.js';
+export * from './quotaHeaders.js';
