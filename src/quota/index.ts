@@ -1,1 +1,10 @@
 export type * from './types.js';
+export * from './defaults.js';
+export { QuotaValidationError } from './errors.js';
+export type { QuotaErrorCode } from './errors.js';
+export { definePlan, planPolicies } from './plan.js';
+export type { LimitPolicy } from './plan.js';
+export { createPlanResolver, resolvePlan } from './planResolver.js';
+export type { PlanResolver, PlanResolverOptions } from './planResolver.js';
+export { QuotaEngine } from './QuotaEngine.js';
+export type { QuotaEngineOptions, StoreFailureMode } from './QuotaEngine.js';

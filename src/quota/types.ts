@@ -117,7 +117,10 @@ export interface Decision {
   readonly refusedBy: string | null;
   /** Whole seconds until a retry can succeed (rounded up); 0 when allowed. */
   readonly retryAfterSeconds: number;
-  /** One entry per limit of the plan, in plan order. */
+  /**
+   * One entry per limit of the plan, in plan order. Empty when `source` is `'failure-mode'`: the store could
+   * not be read, so no usage is known and none is invented.
+   */
   readonly limits: readonly LimitStatus[];
   /** The time the decision was taken at (store time), Unix epoch milliseconds. */
   readonly nowMs: number;
@@ -135,6 +138,12 @@ export interface SettleInput {
   readonly refund: number;
   /** The lease to release (from `Decision.leaseId`); null when none. */
   readonly leaseId: string | null;
+  /**
+   * The settled decision's `nowMs` (Unix epoch milliseconds). A fixed window is refunded only when it is still
+   * the window that decision was charged to, so a refund after a rollover never credits the new window; when
+   * absent, fixed windows are not refunded (token buckets still are, never above full).
+   */
+  readonly decidedAtMs?: number;
 }
 
 /** Where quota state lives. Every method is one atomic step; `decide` is one round trip. */

@@ -1,1 +1,2 @@
-export {};
+export { MemoryStore } from './MemoryStore.js';
+export type { MemoryStoreOptions } from './MemoryStore.js';

@@ -1,0 +1,221 @@
+import { QuotaEngine } from '../../src/quota/QuotaEngine.js';
+import { QuotaValidationError } from '../../src/quota/errors.js';
+import type { Decision, Plan, QuotaLogger, QuotaStore } from '../../src/quota/types.js';
+import { MemoryStore } from '../../src/store/MemoryStore.js';
+
+const T0 = Date.UTC(2030, 0, 1);
+const plan: Plan = {
+  name: 'p',
+  limits: [
+    { kind: 'fixed-window', name: 'w', counts: 'requests', limit: 2, windowMs: 60_000 },
+    { kind: 'concurrency', name: 'c', max: 5 },
+  ],
+};
+const input = { client: 'alice', plan, cost: 1, operation: 'query' } as const;
+
+function recordingLogger(): QuotaLogger & { warnings: string[] } {
+  const warnings: string[] = [];
+  const ignore = (): void => undefined;
+  return { warnings, debug: ignore, info: ignore, error: ignore, warn: (m: string) => warnings.push(m) };
+}
+
+/** A store whose every method rejects, as a Redis client does when the server is down. */
+function failingStore(error: unknown = new Error('connect ECONNREFUSED 127.0.0.1:6379')): QuotaStore {
+  // Some drivers reject with non-Errors; the engine must cope, so the test does it on purpose.
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+  const fail = () => Promise.reject(error);
+  return { decide: fail, settle: fail, peek: fail, block: fail, unblock: fail };
+}
+
+/** A store that never answers. */
+function silentStore(): QuotaStore {
+  const never = () => new Promise<never>(() => undefined);
+  return { decide: never, settle: never, peek: never, block: never, unblock: never };
+}
+
+describe('QuotaEngine', () => {
+  it('passes decisions of a healthy store through', async () => {
+    const engine = new QuotaEngine({ store: new MemoryStore({ clock: () => T0 }) });
+    const d = await engine.decide(input);
+    expect(d).toMatchObject({ allowed: true, source: 'store', nowMs: T0 });
+    expect(d.limits.map((l) => l.remaining)).toEqual([1, 4]);
+    await engine.settle({ client: 'alice', plan, operation: 'query', refund: 0, leaseId: d.leaseId });
+    expect((await engine.peek('alice', plan, 'query')).limits[1]).toMatchObject({ consumed: 0 });
+  });
+
+  it('allow: admits, says it came from the failure mode, and warns every time', async () => {
+    const logger = recordingLogger();
+    const engine = new QuotaEngine({
+      store: failingStore(),
+      onStoreFailure: 'allow',
+      logger,
+      clock: () => T0 + 7,
+    });
+    const expected: Decision = {
+      allowed: true,
+      reason: null,
+      refusedBy: null,
+      retryAfterSeconds: 0,
+      limits: [],
+      nowMs: T0 + 7,
+      leaseId: null,
+      source: 'failure-mode',
+    };
+    expect(await engine.decide(input)).toEqual(expected);
+    expect(await engine.peek('alice', plan, 'query')).toEqual(expected);
+    expect(logger.warnings).toEqual([
+      `graphql-quota: store decide failed for client "alice" (Error: connect ECONNREFUSED 127.0.0.1:6379); failure mode 'allow'`,
+      `graphql-quota: store peek failed for client "alice" (Error: connect ECONNREFUSED 127.0.0.1:6379); failure mode 'allow'`,
+    ]);
+  });
+
+  it('deny: refuses as store-unavailable, never as over quota', async () => {
+    const logger = recordingLogger();
+    const engine = new QuotaEngine({
+      store: failingStore('not an Error'),
+      onStoreFailure: 'deny',
+      unavailableRetryAfterSeconds: 5,
+      logger,
+      clock: () => T0,
+    });
+    expect(await engine.decide(input)).toEqual({
+      allowed: false,
+      reason: 'store-unavailable',
+      refusedBy: null,
+      retryAfterSeconds: 5,
+      limits: [],
+      nowMs: T0,
+      leaseId: null,
+      source: 'failure-mode',
+    });
+    expect(logger.warnings).toEqual([
+      `graphql-quota: store decide failed for client "alice" (not an Error); failure mode 'deny'`,
+    ]);
+  });
+
+  it('fallback: decides from an in-memory store, and settles its leases there', async () => {
+    const logger = recordingLogger();
+    const fallbackStore = new MemoryStore({ clock: () => T0 });
+    const engine = new QuotaEngine({
+      store: failingStore(),
+      onStoreFailure: 'fallback',
+      fallbackStore,
+      logger,
+    });
+    const first = await engine.decide(input);
+    expect(first).toMatchObject({ allowed: true, source: 'fallback' });
+    expect(first.limits.map((l) => l.remaining)).toEqual([1, 4]);
+    await engine.settle({ client: 'alice', plan, operation: 'query', refund: 0, leaseId: first.leaseId });
+    expect((await fallbackStore.peek('alice', plan, 'query')).limits[1]).toMatchObject({ consumed: 0 });
+    await engine.decide(input);
+    expect(await engine.decide(input)).toMatchObject({
+      allowed: false,
+      reason: 'limit',
+      refusedBy: 'w',
+      source: 'fallback',
+    });
+    expect(logger.warnings).toHaveLength(3);
+  });
+
+  it('fallback is the default, with a MemoryStore on the engine clock', async () => {
+    const engine = new QuotaEngine({ store: failingStore(), logger: recordingLogger(), clock: () => T0 });
+    expect(engine.onStoreFailure).toBe('fallback');
+    expect(engine.timeoutMs).toBe(200);
+    expect(await engine.decide(input)).toMatchObject({ allowed: true, source: 'fallback', nowMs: T0 });
+  });
+
+  describe('a store that does not answer', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('gives a failure-mode decision after timeoutMs', async () => {
+      const logger = recordingLogger();
+      const engine = new QuotaEngine({
+        store: silentStore(),
+        timeoutMs: 50,
+        onStoreFailure: 'deny',
+        logger,
+        clock: () => T0,
+      });
+      const pending = engine.decide(input);
+      let settled = false;
+      void pending.then(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(49);
+      expect(settled).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(await pending).toMatchObject({
+        allowed: false,
+        reason: 'store-unavailable',
+        source: 'failure-mode',
+      });
+      expect(logger.warnings).toEqual([
+        `graphql-quota: store decide failed for client "alice" (no answer within 50 ms); failure mode 'deny'`,
+      ]);
+    });
+
+    it('settle and block resolve, block reporting it was not recorded', async () => {
+      const logger = recordingLogger();
+      const engine = new QuotaEngine({
+        store: silentStore(),
+        timeoutMs: 10,
+        onStoreFailure: 'allow',
+        logger,
+      });
+      const settle = engine.settle({ client: 'a', plan, operation: 'query', refund: 0, leaseId: null });
+      const block = engine.block('*', 1_000);
+      await jest.advanceTimersByTimeAsync(10);
+      await expect(settle).resolves.toBeUndefined();
+      await expect(block).resolves.toBe(false);
+      expect(logger.warnings).toHaveLength(2);
+    });
+  });
+
+  it('block reaches the fallback store too, so the kill switch holds while the store is down', async () => {
+    const engine = new QuotaEngine({ store: failingStore(), logger: recordingLogger(), clock: () => T0 });
+    expect(await engine.block('*', 60_000)).toBe(false);
+    expect(await engine.decide(input)).toMatchObject({
+      allowed: false,
+      reason: 'blocked',
+      retryAfterSeconds: 60,
+      source: 'fallback',
+    });
+    expect(await engine.unblock('*')).toBe(false);
+    expect((await engine.decide(input)).allowed).toBe(true);
+  });
+
+  it('rejects malformed input with a QuotaValidationError, without calling the store', async () => {
+    const decide = jest.fn();
+    const store = { ...failingStore(), decide };
+    const engine = new QuotaEngine({ store, logger: recordingLogger() });
+    await expect(engine.decide({ ...input, cost: 1.5 })).rejects.toBeInstanceOf(QuotaValidationError);
+    await expect(
+      engine.decide({ ...input, plan: { name: 'x', limits: [{ kind: 'concurrency', name: 'c', max: 0 }] } }),
+    ).rejects.toMatchObject({
+      code: 'QUOTA_INVALID_PLAN',
+    });
+    expect(decide).not.toHaveBeenCalled();
+  });
+
+  it.each<[string, object, string]>([
+    [
+      'a missing store',
+      { store: undefined },
+      'QuotaEngine: store must implement decide, settle, peek, block and unblock',
+    ],
+    [
+      'a zero timeout',
+      { timeoutMs: 0 },
+      'QuotaEngine: timeoutMs must be a positive integer number of milliseconds, got 0',
+    ],
+    [
+      'an unknown failure mode',
+      { onStoreFailure: 'ignore' },
+      "QuotaEngine: onStoreFailure must be 'allow', 'deny' or 'fallback', got ignore",
+    ],
+  ])('rejects %s at construction', (_, options, message) => {
+    const store = new MemoryStore();
+    expect(() => new QuotaEngine({ store, ...options })).toThrow(
+      expect.objectContaining({ code: 'QUOTA_INVALID_OPTION', message }),
+    );
+  });
+});

@@ -1,0 +1,247 @@
+import { LRUCache } from 'lru-cache';
+import { MemoryStore } from '../store/MemoryStore.js';
+import { compilePlan } from './compilePlan.js';
+import {
+  DEFAULT_ON_STORE_FAILURE,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
+} from './defaults.js';
+import { QuotaValidationError } from './errors.js';
+import type {
+  Decision,
+  DecideInput,
+  OperationType,
+  Plan,
+  QuotaLogger,
+  QuotaStore,
+  SettleInput,
+} from './types.js';
+import {
+  assertClient,
+  assertDecideInput,
+  assertDuration,
+  assertOperation,
+  assertSettleInput,
+} from './validateInput.js';
+
+/** What the engine does when its store fails or does not answer within `timeoutMs`. */
+export type StoreFailureMode =
+  /** Admit the operation: `allowed: true, source: 'failure-mode'`, no usage reported. */
+  | 'allow'
+  /** Refuse it: `reason: 'store-unavailable'` (the plugin answers 503). */
+  | 'deny'
+  /** Decide from an in-memory store in this process: `source: 'fallback'`. */
+  | 'fallback';
+
+/** Options of {@link QuotaEngine}. */
+export interface QuotaEngineOptions {
+  /** Where quota state lives. */
+  readonly store: QuotaStore;
+  /**
+   * How long to wait for the store, in milliseconds, before applying `onStoreFailure`. A positive integer.
+   * Default {@link DEFAULT_STORE_TIMEOUT_MS} (200). A store answer arriving later is dropped (what it
+   * committed stays committed).
+   */
+  readonly timeoutMs?: number;
+  /** What a failing or slow store means for the request. Default {@link DEFAULT_ON_STORE_FAILURE} (`'fallback'`). */
+  readonly onStoreFailure?: StoreFailureMode;
+  /**
+   * The store used when `onStoreFailure` is `'fallback'`. Default: a `new MemoryStore({ clock })`. Its state
+   * is this process's own: each server instance admits a full quota while the main store is down.
+   */
+  readonly fallbackStore?: QuotaStore;
+  /**
+   * Retry-After, in whole seconds, of a decision refused with `'store-unavailable'`. A positive integer.
+   * Default {@link DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS} (1).
+   */
+  readonly unavailableRetryAfterSeconds?: number;
+  /** Where store failures are reported (`warn`, every time). Default: `console`. */
+  readonly logger?: QuotaLogger;
+  /** Current time in Unix epoch milliseconds, for failure-mode decisions. Default `Date.now`. */
+  readonly clock?: () => number;
+}
+
+/** Leases remembered as taken by the fallback store, so their settle goes there too. */
+const FALLBACK_LEASES = 10_000;
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * The quota layer's entry point: a store behind a timeout and a failure mode. Its methods mirror
+ * {@link QuotaStore} but never reject because the store failed or was slow; such a failure becomes a decision
+ * per `onStoreFailure`, logged every time, and is never reported as "over quota". Malformed input still
+ * rejects, with a {@link QuotaValidationError}.
+ */
+export class QuotaEngine {
+  readonly store: QuotaStore;
+  readonly onStoreFailure: StoreFailureMode;
+  readonly timeoutMs: number;
+  readonly #fallback: QuotaStore | null;
+  readonly #fallbackLeases = new LRUCache<string, true>({ max: FALLBACK_LEASES });
+  readonly #logger: QuotaLogger;
+  readonly #clock: () => number;
+  readonly #retryAfterSeconds: number;
+
+  constructor(options: QuotaEngineOptions) {
+    if (typeof options !== 'object' || options === null || !isStore(options.store)) {
+      invalidOption('store must implement decide, settle, peek, block and unblock');
+    }
+    const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
+      invalidOption(`timeoutMs must be a positive integer number of milliseconds, got ${String(timeoutMs)}`);
+    }
+    const mode = options.onStoreFailure ?? DEFAULT_ON_STORE_FAILURE;
+    if (mode !== 'allow' && mode !== 'deny' && mode !== 'fallback') {
+      invalidOption(`onStoreFailure must be 'allow', 'deny' or 'fallback', got ${String(mode)}`);
+    }
+    if (options.fallbackStore !== undefined && !isStore(options.fallbackStore)) {
+      invalidOption('fallbackStore must implement decide, settle, peek, block and unblock');
+    }
+    const retryAfter = options.unavailableRetryAfterSeconds ?? DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS;
+    if (!Number.isSafeInteger(retryAfter) || retryAfter <= 0) {
+      invalidOption(`unavailableRetryAfterSeconds must be a positive integer, got ${String(retryAfter)}`);
+    }
+    this.store = options.store;
+    this.timeoutMs = timeoutMs;
+    this.onStoreFailure = mode;
+    this.#clock = options.clock ?? Date.now;
+    this.#fallback =
+      mode === 'fallback'
+        ? (options.fallbackStore ?? new MemoryStore(options.clock ? { clock: options.clock } : {}))
+        : null;
+    this.#logger = options.logger ?? console;
+    this.#retryAfterSeconds = retryAfter;
+  }
+
+  /** Checks every limit of the plan and, only if all admit, commits them all. See {@link QuotaStore.decide}. */
+  async decide(input: DecideInput): Promise<Decision> {
+    assertDecideInput(input);
+    compilePlan(input.plan);
+    const result = await this.#call('decide', input.client, () => this.store.decide(input));
+    if (result.ok) return result.value;
+    if (this.#fallback !== null) {
+      const decision = await this.#fromFallback(this.#fallback.decide(input));
+      if (decision.leaseId !== null) this.#fallbackLeases.set(decision.leaseId, true);
+      return decision;
+    }
+    return this.#failureDecision();
+  }
+
+  /**
+   * Refunds and releases after execution. A lease the fallback store handed out is settled there. A store
+   * failure is logged, not thrown: the lease then expires on its own.
+   */
+  async settle(input: SettleInput): Promise<void> {
+    assertSettleInput(input);
+    compilePlan(input.plan);
+    if (this.#fallback !== null && input.leaseId !== null && this.#fallbackLeases.delete(input.leaseId)) {
+      await this.#fallback.settle(input);
+      return;
+    }
+    await this.#call('settle', input.client, () => this.store.settle(input));
+  }
+
+  /** The client's usage without consuming anything. See {@link QuotaStore.peek}. */
+  async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+    assertClient(client, 'peek');
+    assertOperation(operation, 'peek');
+    compilePlan(plan);
+    const result = await this.#call('peek', client, () => this.store.peek(client, plan, operation));
+    if (result.ok) return result.value;
+    if (this.#fallback !== null) return this.#fromFallback(this.#fallback.peek(client, plan, operation));
+    return this.#failureDecision();
+  }
+
+  /**
+   * Blocks a client, or everyone with `'*'`, for `durationMs` milliseconds. Resolves to false (and logs) when
+   * the store could not record it. With the `'fallback'` mode the block is also recorded in the fallback store,
+   * so it holds while the main store is down.
+   */
+  async block(client: string, durationMs: number): Promise<boolean> {
+    assertClient(client, 'block');
+    assertDuration(durationMs, 'block');
+    if (this.#fallback !== null) await this.#fallback.block(client, durationMs);
+    return (await this.#call('block', client, () => this.store.block(client, durationMs))).ok;
+  }
+
+  /** Lifts a block; resolves to false (and logs) when the store could not record it. */
+  async unblock(client: string): Promise<boolean> {
+    assertClient(client, 'unblock');
+    if (this.#fallback !== null) await this.#fallback.unblock(client);
+    return (await this.#call('unblock', client, () => this.store.unblock(client))).ok;
+  }
+
+  async #call<T>(
+    method: string,
+    client: string,
+    run: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false }> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const pending = run();
+      // The loser of the race may still reject; it must not become an unhandled rejection.
+      pending.catch(() => undefined);
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+      });
+      const value = await Promise.race([pending, timeout]);
+      if (value === TIMED_OUT) {
+        this.#warn(method, client, `no answer within ${this.timeoutMs} ms`);
+        return { ok: false };
+      }
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof QuotaValidationError) throw error;
+      this.#warn(method, client, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      return { ok: false };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #warn(method: string, client: string, why: string): void {
+    this.#logger.warn(
+      `graphql-quota: store ${method} failed for client ${JSON.stringify(client)} (${why}); ` +
+        `failure mode '${this.onStoreFailure}'`,
+    );
+  }
+
+  async #fromFallback(pending: Promise<Decision>): Promise<Decision> {
+    return { ...(await pending), source: 'fallback' };
+  }
+
+  #failureDecision(): Decision {
+    const nowMs = Math.floor(this.#clock());
+    return this.onStoreFailure === 'allow'
+      ? {
+          allowed: true,
+          reason: null,
+          refusedBy: null,
+          retryAfterSeconds: 0,
+          limits: [],
+          nowMs,
+          leaseId: null,
+          source: 'failure-mode',
+        }
+      : {
+          allowed: false,
+          reason: 'store-unavailable',
+          refusedBy: null,
+          retryAfterSeconds: this.#retryAfterSeconds,
+          limits: [],
+          nowMs,
+          leaseId: null,
+          source: 'failure-mode',
+        };
+  }
+}
+
+function isStore(store: unknown): store is QuotaStore {
+  if (typeof store !== 'object' || store === null) return false;
+  const s = store as Record<string, unknown>;
+  return ['decide', 'settle', 'peek', 'block', 'unblock'].every((m) => typeof s[m] === 'function');
+}
+
+function invalidOption(message: string): never {
+  throw new QuotaValidationError('QUOTA_INVALID_OPTION', `QuotaEngine: ${message}`);
+}
