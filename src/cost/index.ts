@@ -1,1 +1,27 @@
 export type * from './types.js';
+export { CostAnalyzer } from './CostAnalyzer.js';
+export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
+export { analyzeCost } from './analyzeCost.js';
+export type { AnalyzeCostArgs } from './analyzeCost.js';
+export { CostError, CostErrorCode } from './CostError.js';
+export type { CostErrorExtensions, CostErrorOptions } from './CostError.js';
+export { COST_DIRECTIVES_SDL, costDirectivesSDL } from './directives.js';
+export {
+  DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
+  DEFAULT_DEPTH_COST,
+  DEFAULT_DIRECTIVE_NAMES,
+  DEFAULT_ERROR_FIELD_COUNT,
+  DEFAULT_INTROSPECTION_COST,
+  DEFAULT_LEAF_TYPE_COST,
+  DEFAULT_LIST_SIZE,
+  DEFAULT_MAX_BREAKDOWN_FIELDS,
+  DEFAULT_MAX_COST,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_LIST_SIZE,
+  DEFAULT_MUTATION_COST,
+  DEFAULT_OBJECT_TYPE_COST,
+  DEFAULT_QUERY_COST,
+  DEFAULT_SUBSCRIPTION_COST,
+  MAX_SUPPORTED_DEPTH,
+} from './options.js';
+export type { CostDirectiveNames, CostOptions } from './options.js';

@@ -1,0 +1,237 @@
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, getVariableValues } from 'graphql';
+import { Compiler, VariableReader, invalidVariables } from './compile.js';
+import type { LeafPlans } from './compile.js';
+import { CostError, CostErrorCode } from './CostError.js';
+import { CostTable } from './CostTable.js';
+import type { DocumentIndex } from './document.js';
+import { indexDocument } from './document.js';
+import { actualTotal, breakdown, evaluateSlots, makeReport, planTotal } from './evaluate.js';
+import type { CostOptions, ResolvedCostOptions } from './options.js';
+import { resolveCostOptions } from './options.js';
+import type { Plan } from './plan.js';
+import type { CostReport } from './types.js';
+
+/** The request an operation is priced for. */
+export interface CostRequest {
+  /** The operation to price; may be omitted when the document holds exactly one. */
+  readonly operationName?: string | null | undefined;
+  /** Raw variable values, as received (coerced here with graphql-js's own rules). */
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+}
+
+/** A request and its response data, for {@link CostAnalyzer.actualCost}. */
+export interface ActualCostRequest extends CostRequest {
+  /** The response's `data`. */
+  readonly data: unknown;
+}
+
+/**
+ * Compiled plans kept per operation: one per combination of `@skip`/`@include` variable values seen, up to
+ * this many (then further combinations are compiled per request, still correctly).
+ */
+const MAX_PLANS_PER_OPERATION = 8;
+
+interface OperationState {
+  readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
+  readonly plans: Plan[];
+  /** The definitions of every variable some cached plan reads, coerced in one call per request. */
+  hot: VariableDefinitionNode[];
+  /** Reports of plans that do not depend on variables, built once. */
+  readonly reports: Map<Plan, CostReport>;
+}
+
+interface DocumentState {
+  readonly index: DocumentIndex;
+  readonly operations: Map<OperationDefinitionNode, OperationState>;
+}
+
+const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function hasOwn(values: Readonly<Record<string, unknown>>, name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(values, name);
+}
+
+/**
+ * Prices GraphQL operations against one schema.
+ *
+ * The schema's annotations are read once, in the constructor. Each document is compiled once per
+ * operation (and per combination of `@skip`/`@include` variables) into a plan cached on the
+ * `DocumentNode` object itself, so a repeated document with new variables only re-evaluates what depends
+ * on them. Hand the same `DocumentNode` back (as Apollo Server does for a repeated query) to benefit.
+ */
+export class CostAnalyzer {
+  readonly schema: GraphQLSchema;
+  readonly options: ResolvedCostOptions;
+  private readonly table: CostTable;
+  private readonly leafPlans: LeafPlans = new Map();
+  private readonly documents = new WeakMap<DocumentNode, DocumentState | CostError>();
+
+  /**
+   * @throws TypeError when an option is invalid.
+   * @throws CostError `INVALID_COST_DIRECTIVE` when a schema annotation is malformed.
+   */
+  constructor(schema: GraphQLSchema, options: CostOptions = {}) {
+    this.schema = schema;
+    this.options = resolveCostOptions(options);
+    this.table = new CostTable(schema, this.options);
+  }
+
+  /**
+   * Prices one operation of a document.
+   *
+   * @throws CostError `INVALID_OPERATION`, `INVALID_VARIABLES`, `INVALID_SLICING_ARGUMENTS` when the
+   *   operation cannot be priced; `DEPTH_LIMIT_EXCEEDED` beyond `maxDepth`; `COST_LIMIT_EXCEEDED` (with the
+   *   report) beyond `maxCost`.
+   */
+  analyze(document: DocumentNode, request: CostRequest = {}): CostReport {
+    const { plan, slotValues, state } = this.prepare(document, request);
+    let report = plan.dynamic ? undefined : state.reports.get(plan);
+    if (!report) {
+      const total = planTotal(plan, slotValues);
+      const limit = this.options.maxBreakdownFields;
+      report = makeReport(plan, total, () => breakdown(plan, total, slotValues, limit));
+      if (!plan.dynamic) state.reports.set(plan, report);
+    }
+    if (report.total > this.options.maxCost) throw this.costExceeded(report);
+    return report;
+  }
+
+  /**
+   * The cost of an executed operation, from its response `data`: the same model with actual list lengths.
+   * `analyze(...).total - actualCost(...)` is what to refund. Never checks `maxCost` or `maxDepth`'s cost.
+   *
+   * @throws CostError as {@link analyze} does for a document it cannot price.
+   */
+  actualCost(document: DocumentNode, request: ActualCostRequest): number {
+    const { plan, slotValues } = this.prepare(document, request);
+    return actualTotal(plan, slotValues, request.data);
+  }
+
+  private costExceeded(report: CostReport): CostError {
+    const max = this.options.maxCost;
+    const fields = report.fields
+      .slice(0, this.options.errorFieldCount)
+      .map(({ path, cost }) => ({ path, cost }));
+    const name = report.operationName === null ? 'The operation' : `Operation "${report.operationName}"`;
+    return new CostError(
+      CostErrorCode.COST_LIMIT_EXCEEDED,
+      `${name} costs ${report.total} points, more than the maximum of ${max}.`,
+      {
+        extensions: { cost: report.total, maxCost: max, fields },
+        report,
+      },
+    );
+  }
+
+  private prepare(
+    document: DocumentNode,
+    request: CostRequest,
+  ): { plan: Plan; slotValues: ArrayLike<number>; state: OperationState } {
+    if (typeof document !== 'object' || document === null || document.kind !== Kind.DOCUMENT) {
+      throw new TypeError(
+        'CostAnalyzer expects a parsed DocumentNode (use analyzeCost() to price a string).',
+      );
+    }
+    try {
+      const documentState = this.documentState(document);
+      const operation = this.operation(documentState.index, request.operationName ?? null);
+      let state = documentState.operations.get(operation);
+      if (!state) {
+        const definitions = new Map<string, VariableDefinitionNode>();
+        for (const definition of operation.variableDefinitions ?? []) {
+          definitions.set(definition.variable.name.value, definition);
+        }
+        state = { definitions, plans: [], hot: [], reports: new Map() };
+        documentState.operations.set(operation, state);
+      }
+      const inputs = request.variables ?? NO_INPUTS;
+      if (state.plans.length > 0) {
+        let values: Readonly<Record<string, unknown>> = NO_INPUTS;
+        if (state.hot.length > 0) {
+          const coerced = getVariableValues(this.schema, state.hot, inputs);
+          if (coerced.errors) throw invalidVariables(coerced.errors[0]!);
+          values = coerced.coerced;
+        }
+        for (const plan of state.plans) {
+          if (this.matches(plan, values)) {
+            return { plan, slotValues: evaluateSlots(plan, this.table, values), state };
+          }
+        }
+      }
+      const reader = new VariableReader(this.table, state.definitions, inputs);
+      const plan = new Compiler(this.table, documentState.index, this.leafPlans, reader).compile(operation);
+      if (state.plans.length < MAX_PLANS_PER_OPERATION) {
+        state.plans.push(plan);
+        const hot = new Set(state.hot.map((definition) => definition.variable.name.value));
+        for (const name of plan.variables) {
+          const definition = state.definitions.get(name);
+          if (definition && !hot.has(name)) {
+            hot.add(name);
+            state.hot = [...state.hot, definition];
+          }
+        }
+      }
+      return { plan, slotValues: evaluateSlots(plan, this.table, reader.values), state };
+    } catch (error) {
+      throw asCostError(error);
+    }
+  }
+
+  private matches(plan: Plan, values: Readonly<Record<string, unknown>>): boolean {
+    for (const condition of plan.conditions) {
+      const value = hasOwn(values, condition.name) ? values[condition.name] : undefined;
+      if (value !== condition.value) return false;
+    }
+    return true;
+  }
+
+  private documentState(document: DocumentNode): DocumentState {
+    let state = this.documents.get(document);
+    if (!state) {
+      try {
+        state = { index: indexDocument(document), operations: new Map() };
+      } catch (error) {
+        const failure = asCostError(error);
+        if (!(failure instanceof CostError)) throw failure;
+        state = failure;
+      }
+      this.documents.set(document, state);
+    }
+    if (state instanceof CostError) throw state;
+    return state;
+  }
+
+  private operation(index: DocumentIndex, name: string | null): OperationDefinitionNode {
+    const operations = index.operations;
+    if (name === null) {
+      if (operations.length === 1) return operations[0]!;
+      throw new CostError(
+        CostErrorCode.INVALID_OPERATION,
+        operations.length === 0
+          ? 'The document contains no operation.'
+          : 'The document contains several operations: operationName is required.',
+      );
+    }
+    for (const operation of operations) if (operation.name?.value === name) return operation;
+    throw new CostError(CostErrorCode.INVALID_OPERATION, `Unknown operation named "${name}".`);
+  }
+}
+
+/** Everything thrown while pricing becomes a CostError: never a crash for a hostile document. */
+function asCostError(error: unknown): CostError | Error {
+  if (error instanceof CostError) return error;
+  if (error instanceof GraphQLError) {
+    return new CostError(CostErrorCode.INVALID_OPERATION, error.message, { originalError: error });
+  }
+  if (error instanceof RangeError) {
+    return new CostError(
+      CostErrorCode.INVALID_OPERATION,
+      'The operation or its variables are nested too deeply to price.',
+      {
+        originalError: error,
+      },
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

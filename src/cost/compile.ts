@@ -1,0 +1,520 @@
+/**
+ * Compiles one operation into a {@link Plan}, following execution's own field collection
+ * (graphql-js `collectFields`): fields merge by response key, a fragment is spread once per selection set,
+ * `@skip`/`@include` are honoured, and abstract types become one alternative per possible object type.
+ *
+ * The walk is written with plain loops, explicit stacks and memo tables rather than `visit()`: it runs on
+ * every new document, and memoising the plan of each selection set per return type keeps hostile fragment
+ * fan-outs linear in the size of the document.
+ */
+import type {
+  ArgumentNode,
+  FieldNode,
+  GraphQLCompositeType,
+  GraphQLField,
+  GraphQLNamedType,
+  GraphQLObjectType,
+  NamedTypeNode,
+  OperationDefinitionNode,
+  SelectionNode,
+  SelectionSetNode,
+  ValueNode,
+  VariableDefinitionNode,
+} from 'graphql';
+import {
+  GraphQLError,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  Kind,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  getVariableValues,
+  isAbstractType,
+  isCompositeType,
+  isLeafType,
+  isObjectType,
+} from 'graphql';
+import { CostError, CostErrorCode } from './CostError.js';
+import type { CostTable, FieldCostInfo } from './CostTable.js';
+import type { DocumentIndex } from './document.js';
+import { unknownFragment } from './document.js';
+import type { Alternative, Condition, Plan, PlanField, SelectionPlan, Slot } from './plan.js';
+import { resolutionCost, saturate } from './plan.js';
+import { sizeOf } from './sizes.js';
+
+const NO_VARIABLES: readonly string[] = Object.freeze([]);
+const NO_FIELDS: readonly PlanField[] = Object.freeze([]);
+const NOTHING: Readonly<Record<string, unknown>> = Object.freeze(
+  Object.create(null) as Record<string, unknown>,
+);
+
+/** The selection plan of an introspection field: not walked, so it costs `introspectionCost` whatever it asks. */
+const INTROSPECTION_SELECTION: SelectionPlan = Object.freeze({
+  leaf: false,
+  alternatives: Object.freeze([]),
+  height: 0,
+  dynamic: false,
+  typenameKey: null,
+});
+
+/** Coerces variables one at a time, only those the cost reads, with graphql-js's own coercion. */
+export class VariableReader {
+  readonly values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  private readonly done = new Set<string>();
+
+  constructor(
+    private readonly table: CostTable,
+    private readonly definitions: ReadonlyMap<string, VariableDefinitionNode>,
+    private readonly inputs: Readonly<Record<string, unknown>>,
+  ) {}
+
+  read(names: readonly string[]): void {
+    for (const name of names) {
+      if (this.done.has(name)) continue;
+      this.done.add(name);
+      const definition = this.definitions.get(name);
+      // An undeclared variable is "not provided": execution would reject the document in validation.
+      if (!definition) continue;
+      const result = getVariableValues(this.table.schema, [definition], this.inputs);
+      if (result.errors) throw invalidVariables(result.errors[0]!);
+      const value = result.coerced[name];
+      if (value !== undefined) this.values[name] = value;
+    }
+  }
+}
+
+export function invalidVariables(error: GraphQLError): CostError {
+  return new CostError(CostErrorCode.INVALID_VARIABLES, error.message, { originalError: error });
+}
+
+/** Appends the names of the variables used in a value to `out`. */
+function variablesInValue(value: ValueNode, out: string[]): void {
+  if (value.kind === Kind.VARIABLE) out.push(value.name.value);
+  else if (value.kind === Kind.LIST) for (const item of value.values) variablesInValue(item, out);
+  else if (value.kind === Kind.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
+}
+
+export function variablesIn(args: readonly ArgumentNode[] | undefined): readonly string[] {
+  if (args === undefined || args.length === 0) return NO_VARIABLES;
+  let out: string[] | null = null;
+  for (const arg of args) {
+    const kind = arg.value.kind;
+    if (kind === Kind.VARIABLE || kind === Kind.LIST || kind === Kind.OBJECT)
+      variablesInValue(arg.value, (out ??= []));
+  }
+  return out === null || out.length === 0 ? NO_VARIABLES : out;
+}
+
+/** `getArgumentValues`, with its errors turned into cost errors. */
+export function argumentValues(
+  def: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  values: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  try {
+    return getArgumentValues(def, node, values);
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    const code =
+      variablesIn(node.arguments).length > 0
+        ? CostErrorCode.INVALID_VARIABLES
+        : CostErrorCode.INVALID_OPERATION;
+    throw new CostError(code, error.message, { originalError: error });
+  }
+}
+
+export function depthExceeded(maxDepth: number): CostError {
+  return new CostError(
+    CostErrorCode.DEPTH_LIMIT_EXCEEDED,
+    `The operation is nested deeper than the maximum depth of ${maxDepth}.`,
+    { extensions: { depth: maxDepth + 1, maxDepth } },
+  );
+}
+
+interface Sizing {
+  readonly names: readonly string[];
+  readonly size: number;
+  readonly slot: number;
+}
+
+/** Plans of leaf types, shared by every compilation against one table. */
+export type LeafPlans = Map<GraphQLNamedType, SelectionPlan>;
+
+export class Compiler {
+  private readonly slots: Slot[] = [];
+  private readonly conditions: Condition[] = [];
+  private readonly conditionNames = new Set<string>();
+  private readonly variables = new Set<string>();
+  private readonly memo = new Map<SelectionSetNode, Map<GraphQLCompositeType, SelectionPlan>>();
+  private readonly memoMerged = new Map<string, SelectionPlan>();
+  private readonly maxDepth: number;
+
+  constructor(
+    private readonly table: CostTable,
+    private readonly document: DocumentIndex,
+    private readonly leafPlans: LeafPlans,
+    private readonly reader: VariableReader,
+  ) {
+    this.maxDepth = table.options.maxDepth;
+  }
+
+  compile(operation: OperationDefinitionNode): Plan {
+    const schema = this.table.schema;
+    const options = this.table.options;
+    const rootType = schema.getRootType(operation.operation);
+    const type: Plan['operationType'] = operation.operation;
+    if (!rootType) {
+      throw new CostError(CostErrorCode.INVALID_OPERATION, `The schema does not support ${type} operations.`);
+    }
+    const { alternative, height } = this.alternative([operation.selectionSet], rootType, 1, null, true);
+    const typeCost =
+      type === 'mutation'
+        ? options.mutationCost
+        : type === 'query'
+          ? options.queryCost
+          : options.subscriptionCost;
+    return {
+      operationType: type,
+      operationName: operation.name?.value ?? null,
+      root: alternative,
+      depth: height,
+      base: typeCost + options.depthCost * height,
+      slots: this.slots,
+      conditions: this.conditions,
+      variables: [...this.variables],
+      dynamic: this.slots.length > 0,
+    };
+  }
+
+  private selection(
+    sets: readonly SelectionSetNode[],
+    type: GraphQLCompositeType,
+    depth: number,
+    sizing: Sizing | null,
+  ): SelectionPlan {
+    // A sized parent hands its size to some children, so such a selection is not shared.
+    let byType: Map<GraphQLCompositeType, SelectionPlan> | undefined;
+    let mergedKey: string | null = null;
+    if (sizing === null) {
+      if (sets.length === 1) {
+        const set = sets[0]!;
+        byType = this.memo.get(set);
+        const known = byType?.get(type);
+        if (known) return known;
+        if (!byType) this.memo.set(set, (byType = new Map<GraphQLCompositeType, SelectionPlan>()));
+      } else {
+        mergedKey = this.mergedKey(sets, type);
+        const known = this.memoMerged.get(mergedKey);
+        if (known) return known;
+      }
+    }
+    const alternatives: Alternative[] = [];
+    let height = 0;
+    let dynamic = false;
+    let typenameKey: string | null = null;
+    const objects = isObjectType(type) ? [type] : this.table.schema.getPossibleTypes(type);
+    for (const object of objects) {
+      const result = this.alternative(sets, object, depth, sizing, false);
+      alternatives.push(result.alternative);
+      if (result.height > height) height = result.height;
+      if (result.alternative.dynFields.length > 0) dynamic = true;
+      typenameKey ??= result.typenameKey;
+    }
+    const plan: SelectionPlan = { leaf: false, alternatives, height, dynamic, typenameKey };
+    if (byType) byType.set(type, plan);
+    else if (mergedKey !== null) this.memoMerged.set(mergedKey, plan);
+    return plan;
+  }
+
+  private mergedKey(sets: readonly SelectionSetNode[], type: GraphQLCompositeType): string {
+    const ids = this.document.setIds;
+    let key = type.name;
+    for (const set of sets) {
+      let id = ids.get(set);
+      if (id === undefined) ids.set(set, (id = ids.size));
+      key += ',' + String(id);
+    }
+    return key;
+  }
+
+  private alternative(
+    sets: readonly SelectionSetNode[],
+    object: GraphQLObjectType,
+    depth: number,
+    sizing: Sizing | null,
+    root: boolean,
+  ): { alternative: Alternative; height: number; typenameKey: string | null } {
+    const collected = this.collect(sets, object);
+    const fields: PlanField[] = [];
+    let dynFields: PlanField[] | null = null;
+    let constSum = 0;
+    let height = 0;
+    let typenameKey: string | null = null;
+    for (const [key, nodes] of collected) {
+      const first = nodes[0]!;
+      const name = first.name.value;
+      if (name === '__typename') {
+        typenameKey ??= key;
+        if (height < 1) height = 1;
+        continue;
+      }
+      let field: PlanField;
+      if (root && (name === '__schema' || name === '__type') && object === this.table.schema.getQueryType()) {
+        field = this.introspection(key);
+        if (height < 1) height = 1;
+      } else {
+        const info = this.table.field(object, name);
+        if (!info) {
+          throw new CostError(
+            CostErrorCode.INVALID_OPERATION,
+            `Cannot query field "${name}" on type "${object.name}".`,
+          );
+        }
+        field = this.field(key, nodes, info, depth, sizing);
+        const fieldHeight = 1 + field.selection.height;
+        if (fieldHeight > height) height = fieldHeight;
+      }
+      fields.push(field);
+      if (field.dynamic) (dynFields ??= []).push(field);
+      else constSum += field.constTotal;
+    }
+    return {
+      alternative: {
+        typeName: object.name,
+        typeCost: this.table.typeCost(object),
+        fields,
+        constSum: saturate(constSum),
+        dynFields: dynFields ?? NO_FIELDS,
+      },
+      height,
+      typenameKey,
+    };
+  }
+
+  private introspection(key: string): PlanField {
+    const cost = this.table.options.introspectionCost;
+    return {
+      key,
+      own: cost,
+      argSlot: -1,
+      size: 1,
+      sizeSlot: -1,
+      selection: INTROSPECTION_SELECTION,
+      instanceCost: null,
+      dynamic: false,
+      constTotal: cost,
+    };
+  }
+
+  private field(
+    key: string,
+    nodes: readonly FieldNode[],
+    info: FieldCostInfo,
+    depth: number,
+    sizing: Sizing | null,
+  ): PlanField {
+    if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
+    const options = this.table.options;
+    const first = nodes[0]!;
+    let own = info.weight;
+    let argSlot = -1;
+    let args: Record<string, unknown> | null = null;
+    const sized = info.listSize !== null || info.multipliers !== null;
+    if (info.costlyArgs || sized) {
+      const variables = variablesIn(first.arguments);
+      if (variables.length > 0) {
+        this.reader.read(variables);
+        for (const name of variables) this.variables.add(name);
+      } else {
+        args = argumentValues(info.def, first, NOTHING);
+      }
+    }
+    if (info.costlyArgs) {
+      if (args) own += this.table.argumentsCost(info, args);
+      else argSlot = this.slot('args', info, first);
+    }
+    // The size @listSize or @complexity computes, for the field itself or for its sized fields.
+    let computedSize = 0;
+    let computedSlot = -1;
+    if (sized) {
+      if (args) computedSize = sizeOf(info, args, options);
+      else computedSlot = this.slot('size', info, first);
+    }
+    let size = 1;
+    let sizeSlot = -1;
+    if (sizing !== null && info.isList && sizing.names.includes(info.def.name)) {
+      size = sizing.size;
+      sizeSlot = sizing.slot;
+    } else if (sized && (info.isList || info.multipliers !== null)) {
+      size = computedSize;
+      sizeSlot = computedSlot;
+    } else if (info.isList) {
+      size = options.defaultListSize;
+    }
+
+    const named = getNamedType(info.def.type);
+    let selection: SelectionPlan;
+    if (isLeafType(named)) {
+      if (first.selectionSet) {
+        throw new CostError(
+          CostErrorCode.INVALID_OPERATION,
+          `Field "${info.coordinate}" of type "${named.name}" must not have a selection since type "${named.name}" has no subfields.`,
+        );
+      }
+      selection = this.leaf(named);
+    } else {
+      let sets: SelectionSetNode[] | null = null;
+      for (const node of nodes) if (node.selectionSet) (sets ??= []).push(node.selectionSet);
+      if (sets === null || !isCompositeType(named)) {
+        throw new CostError(
+          CostErrorCode.INVALID_OPERATION,
+          `Field "${info.coordinate}" of type "${named.name}" must have a selection of subfields.`,
+        );
+      }
+      const childSizing =
+        info.listSize !== null && info.listSize.sizedFields.length > 0
+          ? { names: info.listSize.sizedFields, size: computedSize, slot: computedSlot }
+          : null;
+      selection = this.selection(sets, named, depth + 1, childSizing);
+      if (depth + selection.height > this.maxDepth) throw depthExceeded(this.maxDepth);
+    }
+    const dynamic = argSlot >= 0 || sizeSlot >= 0 || selection.dynamic;
+    const field = {
+      key,
+      own,
+      argSlot,
+      size,
+      sizeSlot,
+      selection,
+      instanceCost: info.instanceCost,
+      dynamic,
+      constTotal: 0,
+    };
+    if (!dynamic) field.constTotal = resolutionCost(field, own, size, []);
+    return field;
+  }
+
+  private leaf(type: GraphQLNamedType): SelectionPlan {
+    let plan = this.leafPlans.get(type);
+    if (!plan) {
+      plan = Object.freeze({
+        leaf: true,
+        alternatives: Object.freeze([
+          Object.freeze({
+            typeName: type.name,
+            typeCost: this.table.typeCost(type),
+            fields: NO_FIELDS,
+            constSum: 0,
+            dynFields: NO_FIELDS,
+          }),
+        ]),
+        height: 0,
+        dynamic: false,
+        typenameKey: null,
+      });
+      this.leafPlans.set(type, plan);
+    }
+    return plan;
+  }
+
+  private slot(kind: Slot['kind'], info: FieldCostInfo, node: FieldNode): number {
+    this.slots.push({ kind, info, node });
+    return this.slots.length - 1;
+  }
+
+  /** Execution's `collectFields` for one object type, with an explicit stack (fragment chains are unbounded). */
+  private collect(sets: readonly SelectionSetNode[], object: GraphQLObjectType): Map<string, FieldNode[]> {
+    const fields = new Map<string, FieldNode[]>();
+    let visited: Set<string> | null = null;
+    const stack: (readonly SelectionNode[])[] = [];
+    const next: number[] = [];
+    for (const set of sets) {
+      stack.push(set.selections);
+      next.push(0);
+      while (stack.length > 0) {
+        const top = stack.length - 1;
+        const selections = stack[top]!;
+        const i = next[top]!;
+        if (i >= selections.length) {
+          stack.pop();
+          next.pop();
+          continue;
+        }
+        next[top] = i + 1;
+        const selection = selections[i]!;
+        if (selection.kind === Kind.FIELD) {
+          if (!this.included(selection)) continue;
+          const key = selection.alias?.value ?? selection.name.value;
+          const list = fields.get(key);
+          if (list) list.push(selection);
+          else fields.set(key, [selection]);
+        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+          if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
+          stack.push(selection.selectionSet.selections);
+          next.push(0);
+        } else {
+          const name = selection.name.value;
+          if ((visited ??= new Set()).has(name) || !this.included(selection)) continue;
+          visited.add(name);
+          const fragment = this.document.fragments.get(name);
+          if (!fragment) throw unknownFragment(name);
+          if (!this.applies(fragment.typeCondition, object)) continue;
+          stack.push(fragment.selectionSet.selections);
+          next.push(0);
+        }
+      }
+    }
+    return fields;
+  }
+
+  private applies(condition: NamedTypeNode | undefined, object: GraphQLObjectType): boolean {
+    if (!condition) return true;
+    const name = condition.name.value;
+    if (name === object.name) return true;
+    const type = this.table.schema.getType(name);
+    if (!type || !isCompositeType(type)) {
+      throw new CostError(CostErrorCode.INVALID_OPERATION, `Unknown type "${name}" in a type condition.`);
+    }
+    return isAbstractType(type) && this.table.schema.isSubType(type, object);
+  }
+
+  /** graphql-js `shouldIncludeNode`, recording each variable it reads as a condition of the plan. */
+  private included(node: SelectionNode): boolean {
+    const directives = node.directives;
+    if (directives === undefined || directives.length === 0) return true;
+    let relevant = false;
+    for (const directive of directives) {
+      const name = directive.name.value;
+      if (name !== 'skip' && name !== 'include') continue;
+      relevant = true;
+      const variables = variablesIn(directive.arguments);
+      if (variables.length === 0) continue;
+      this.reader.read(variables);
+      for (const variable of variables) {
+        this.variables.add(variable);
+        if (!this.conditionNames.has(variable)) {
+          this.conditionNames.add(variable);
+          this.conditions.push({ name: variable, value: this.reader.values[variable] });
+        }
+      }
+    }
+    if (!relevant) return true;
+    try {
+      if (getDirectiveValues(GraphQLSkipDirective, node, this.reader.values)?.['if'] === true) return false;
+      if (getDirectiveValues(GraphQLIncludeDirective, node, this.reader.values)?.['if'] === false)
+        return false;
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      const usesVariables = directives.some((d) => variablesIn(d.arguments).length > 0);
+      throw new CostError(
+        usesVariables ? CostErrorCode.INVALID_VARIABLES : CostErrorCode.INVALID_OPERATION,
+        error.message,
+        {
+          originalError: error,
+        },
+      );
+    }
+    return true;
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Per-request evaluation of a compiled {@link Plan}: slots from variables, the total, the lazily built
+ * breakdown, and the actual cost of a response.
+ */
+import { argumentValues } from './compile.js';
+import type { CostTable } from './CostTable.js';
+import type { Alternative, Plan, PlanField } from './plan.js';
+import { alternativeCost, saturate } from './plan.js';
+import { sizeOf } from './sizes.js';
+import type { CostReport, FieldCost } from './types.js';
+
+const NO_SLOTS: readonly number[] = Object.freeze([]);
+
+/** Computes every slot of the plan from coerced variable values. */
+export function evaluateSlots(
+  plan: Plan,
+  table: CostTable,
+  values: Readonly<Record<string, unknown>>,
+): ArrayLike<number> {
+  const slots = plan.slots;
+  if (slots.length === 0) return NO_SLOTS;
+  const result = new Array<number>(slots.length);
+  for (let i = 0; i < slots.length; i++) {
+    const slot = slots[i]!;
+    const args = argumentValues(slot.info.def, slot.node, values);
+    result[i] =
+      slot.kind === 'size' ? sizeOf(slot.info, args, table.options) : table.argumentsCost(slot.info, args);
+  }
+  return result;
+}
+
+/** The operation's total in points. */
+export function planTotal(plan: Plan, slotValues: ArrayLike<number>): number {
+  return saturate(plan.base + alternativeCost(plan.root, slotValues));
+}
+
+/** Builds a report whose `fields` breakdown is computed on first read (most callers only need the total). */
+export function makeReport(plan: Plan, total: number, compute: () => FieldCost[]): CostReport {
+  let fields: readonly FieldCost[] | undefined;
+  const report = {
+    total,
+    operationType: plan.operationType,
+    operationName: plan.operationName,
+    depth: plan.depth,
+  } as { -readonly [K in keyof CostReport]: CostReport[K] };
+  Object.defineProperty(report, 'fields', {
+    enumerable: true,
+    get: (): readonly FieldCost[] => (fields ??= Object.freeze(compute())),
+  });
+  return Object.freeze(report);
+}
+
+interface Chosen {
+  own: number;
+  alternative: Alternative | null;
+  size: number;
+}
+
+/** The alternative the estimate charged for, and the field's own points in it. */
+function choose(field: PlanField, slotValues: ArrayLike<number>, out: Chosen): void {
+  const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
+  const size = field.sizeSlot >= 0 ? (slotValues[field.sizeSlot] ?? 0) : field.size;
+  let best = own > 0 ? own : 0;
+  out.own = best;
+  out.alternative = null;
+  out.size = size;
+  for (const alt of field.selection.alternatives) {
+    const ownTotal = own + size * (field.instanceCost ?? alt.typeCost);
+    const ownCost = ownTotal > 0 ? ownTotal : 0;
+    const cost = ownCost + size * alternativeCost(alt, slotValues);
+    if (cost > best || out.alternative === null) {
+      best = cost;
+      out.own = ownCost;
+      out.alternative = alt;
+    }
+  }
+}
+
+/**
+ * The per-field breakdown, costliest first (document order among equals). Beyond `maxBreakdownFields`
+ * entries, one entry with path `'…'` carries the remaining points so that the breakdown still adds up.
+ */
+export function breakdown(
+  plan: Plan,
+  total: number,
+  slotValues: ArrayLike<number>,
+  limit: number,
+): FieldCost[] {
+  const entries: FieldCost[] = [];
+  let truncated = false;
+  const chosen: Chosen = { own: 0, alternative: null, size: 0 };
+  const walk = (alt: Alternative, prefix: string, count: number): void => {
+    for (const field of alt.fields) {
+      if (entries.length >= limit) {
+        truncated = true;
+        return;
+      }
+      choose(field, slotValues, chosen);
+      const path = prefix === '' ? field.key : `${prefix}.${field.key}`;
+      entries.push({ path, count, cost: saturate(count * chosen.own) });
+      const next = chosen.alternative;
+      const childCount = saturate(count * chosen.size);
+      if (next !== null && next.fields.length > 0) walk(next, path, childCount);
+      if (truncated) return;
+    }
+  };
+  walk(plan.root, '', 1);
+  if (truncated) {
+    entries.pop();
+    let listed = 0;
+    for (const entry of entries) listed += entry.cost;
+    entries.push({ path: '…', count: 0, cost: Math.max(0, total - plan.base - listed) });
+  }
+  const order = entries.map((entry, index) => ({ entry, index }));
+  order.sort((a, b) => b.entry.cost - a.entry.cost || a.index - b.index);
+  const sorted = order.map(({ entry }) => entry);
+  if (truncated) {
+    // The summary stays last whatever it weighs: it is not one field.
+    const summary = sorted.findIndex((entry) => entry.path === '…');
+    sorted.push(...sorted.splice(summary, 1));
+  }
+  return sorted;
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The cost of a response: the same model, with each list's actual length. A field absent from `data`
+ * (skipped, or not reached because of an error) costs nothing; a null value costs the field's own points
+ * but no type cost. When a response object does not tell its type (no `__typename` selected), the
+ * costliest alternative consistent with it is charged.
+ */
+export function actualTotal(plan: Plan, slotValues: ArrayLike<number>, data: unknown): number {
+  let total = plan.base;
+  if (isRecord(data)) total += actualFields(plan.root, data, slotValues);
+  return saturate(total);
+}
+
+function actualFields(
+  alt: Alternative,
+  data: Readonly<Record<string, unknown>>,
+  slotValues: ArrayLike<number>,
+): number {
+  let cost = 0;
+  for (const field of alt.fields) {
+    const value = data[field.key];
+    if (value === undefined) continue;
+    cost += actualField(field, value, slotValues);
+  }
+  return saturate(cost);
+}
+
+function actualField(field: PlanField, value: unknown, slotValues: ArrayLike<number>): number {
+  const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
+  const acc = { typeCost: 0, children: 0 };
+  actualValue(field, value, slotValues, acc);
+  const ownTotal = own + acc.typeCost;
+  return saturate((ownTotal > 0 ? ownTotal : 0) + acc.children);
+}
+
+function actualValue(
+  field: PlanField,
+  value: unknown,
+  slotValues: ArrayLike<number>,
+  acc: { typeCost: number; children: number },
+): void {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const item of value) actualValue(field, item, slotValues, acc);
+    return;
+  }
+  const selection = field.selection;
+  const alternatives = selection.alternatives;
+  if (alternatives.length === 0) return;
+  if (selection.leaf || !isRecord(value)) {
+    acc.typeCost += field.instanceCost ?? alternatives[0]!.typeCost;
+    return;
+  }
+  const typename = selection.typenameKey === null ? undefined : value[selection.typenameKey];
+  let bestType = 0;
+  let bestChildren = 0;
+  let best = Number.NEGATIVE_INFINITY;
+  for (const alt of alternatives) {
+    if (typename !== undefined && alt.typeName !== typename) continue;
+    const typeCost = field.instanceCost ?? alt.typeCost;
+    const children = actualFields(alt, value, slotValues);
+    if (typeCost + children > best) {
+      best = typeCost + children;
+      bestType = typeCost;
+      bestChildren = children;
+    }
+  }
+  acc.typeCost += bestType;
+  acc.children = saturate(acc.children + bestChildren);
+}

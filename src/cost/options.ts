@@ -1,0 +1,274 @@
+/**
+ * Options of the cost analyzer, their defaults, and their eager validation.
+ */
+
+//#region Defaults
+
+/** Points per instance of an object, interface or union type, and per input object given as an argument. */
+export const DEFAULT_OBJECT_TYPE_COST = 1;
+/** Points per instance of a scalar or enum type. */
+export const DEFAULT_LEAF_TYPE_COST = 0;
+/** Base points of every mutation operation. */
+export const DEFAULT_MUTATION_COST = 10;
+/** Base points of every query operation. */
+export const DEFAULT_QUERY_COST = 0;
+/** Base points of every subscription operation. */
+export const DEFAULT_SUBSCRIPTION_COST = 0;
+/** Items assumed for a list field that has no `@listSize` and no slicing argument. */
+export const DEFAULT_LIST_SIZE = 10;
+/** The largest list size ever used; larger (or infinite) sizes are clamped to it. */
+export const DEFAULT_MAX_LIST_SIZE = 10_000;
+/** Points per introspection field (`__schema`, `__type`) at the root of a query. */
+export const DEFAULT_INTROSPECTION_COST = 1;
+/** Points per level of the operation's depth. */
+export const DEFAULT_DEPTH_COST = 0;
+/** The deepest field nesting accepted (a top-level field is depth 1). */
+export const DEFAULT_MAX_DEPTH = 64;
+/** The most points an operation may cost; `Infinity` disables the check. */
+export const DEFAULT_MAX_COST = Number.POSITIVE_INFINITY;
+/** How many of the costliest fields a `COST_LIMIT_EXCEEDED` error lists. */
+export const DEFAULT_ERROR_FIELD_COUNT = 5;
+/** The most entries a report's per-field breakdown lists before summarising the rest in one entry. */
+export const DEFAULT_MAX_BREAKDOWN_FIELDS = 1_000;
+/** The directive names read by default (Apollo Federation and the IBM cost specification). */
+export const DEFAULT_DIRECTIVE_NAMES: Readonly<CostDirectiveNames> = Object.freeze({
+  cost: 'cost',
+  listSize: 'listSize',
+});
+/** The directive read when `complexityDirective` is `true` (graphql-query-complexity's default). */
+export const DEFAULT_COMPLEXITY_DIRECTIVE_NAME = 'complexity';
+/**
+ * The hard ceiling of `maxDepth`: the analyzer recurses once per level of nesting, and this bound keeps
+ * that recursion far below any JavaScript engine's stack limit.
+ */
+export const MAX_SUPPORTED_DEPTH = 1_000;
+
+//#endregion
+
+/** Names of the two cost directives, for schemas that import them under other names. */
+export interface CostDirectiveNames {
+  /** The `@cost(weight:)` directive. Default `'cost'`. */
+  readonly cost: string;
+  /** The `@listSize(...)` directive. Default `'listSize'`. */
+  readonly listSize: string;
+}
+
+/** Options of {@link CostAnalyzer} and {@link analyzeCost}. */
+export interface CostOptions {
+  //#region Type costs
+  /**
+   * Points per instance of a composite output type (object, interface, union) and per input object given
+   * as an argument, unless the type carries its own `@cost`. An integer. Default 1
+   * ({@link DEFAULT_OBJECT_TYPE_COST}), as in Apollo's demand control.
+   */
+  readonly objectTypeCost?: number;
+  /**
+   * Points per instance of a scalar or enum, unless the type carries its own `@cost`. An integer.
+   * Default 0 ({@link DEFAULT_LEAF_TYPE_COST}).
+   */
+  readonly leafTypeCost?: number;
+  //#endregion
+
+  //#region Operation base costs
+  /** Base points added to every mutation. A non-negative integer. Default 10 ({@link DEFAULT_MUTATION_COST}). */
+  readonly mutationCost?: number;
+  /** Base points added to every query. A non-negative integer. Default 0 ({@link DEFAULT_QUERY_COST}). */
+  readonly queryCost?: number;
+  /**
+   * Base points added to every subscription (charged once, when it starts). A non-negative integer.
+   * Default 0 ({@link DEFAULT_SUBSCRIPTION_COST}).
+   */
+  readonly subscriptionCost?: number;
+  /**
+   * Points per introspection root field (`__schema`, `__type`); their selections are not walked, so
+   * introspection costs exactly this whatever its shape. `__typename` always costs 0. A non-negative
+   * integer. Default 1 ({@link DEFAULT_INTROSPECTION_COST}).
+   */
+  readonly introspectionCost?: number;
+  //#endregion
+
+  //#region Lists
+  /**
+   * Items assumed for a list field without `@listSize` (or with `@listSize` but neither a slicing argument
+   * given nor an `assumedSize`). A non-negative integer. Default 10 ({@link DEFAULT_LIST_SIZE}).
+   */
+  readonly defaultListSize?: number;
+  /**
+   * The largest list size used: a slicing argument such as `first: 1e15` (or any size above this) is
+   * clamped to it, not rejected, so that a client asking for "everything" pays the most a list can cost.
+   * Negative sizes count as 0 and fractional ones are rounded up. Totals saturate at
+   * `Number.MAX_SAFE_INTEGER`, so they stay safe integers. A positive integer. Default 10,000
+   * ({@link DEFAULT_MAX_LIST_SIZE}).
+   */
+  readonly maxListSize?: number;
+  //#endregion
+
+  //#region Depth
+  /**
+   * Points per level of the operation's depth, added to its base cost: `depthCost × depth`, where a
+   * top-level field is depth 1 and each nested selection adds 1 (fragments add no level). A non-negative
+   * integer. Default 0 ({@link DEFAULT_DEPTH_COST}).
+   */
+  readonly depthCost?: number;
+  /**
+   * The deepest field nesting accepted; deeper operations are rejected with `DEPTH_LIMIT_EXCEEDED` as soon
+   * as the analyzer reaches that depth. A positive integer up to 1,000 ({@link MAX_SUPPORTED_DEPTH}).
+   * Default 64 ({@link DEFAULT_MAX_DEPTH}).
+   */
+  readonly maxDepth?: number;
+  //#endregion
+
+  //#region Limits and reports
+  /**
+   * The most points an operation may cost; a costlier one is rejected with `COST_LIMIT_EXCEEDED` (before
+   * any quota is touched). A non-negative integer or `Infinity` (no limit). Default `Infinity`
+   * ({@link DEFAULT_MAX_COST}).
+   */
+  readonly maxCost?: number;
+  /**
+   * How many of the costliest fields a `COST_LIMIT_EXCEEDED` error lists in `extensions.fields`. A
+   * non-negative integer. Default 5 ({@link DEFAULT_ERROR_FIELD_COUNT}).
+   */
+  readonly errorFieldCount?: number;
+  /**
+   * The most entries of a report's `fields` breakdown; beyond it (only hostile or generated operations get
+   * there) one last entry with path `'…'` carries the remaining points, so the breakdown still adds up. A
+   * positive integer. Default 1,000 ({@link DEFAULT_MAX_BREAKDOWN_FIELDS}).
+   */
+  readonly maxBreakdownFields?: number;
+  //#endregion
+
+  //#region Schema annotations
+  /**
+   * Names of the `@cost` and `@listSize` directives, for schemas that import them renamed (for example
+   * `@link(url: "https://specs.apollo.dev/cost/v0.1", import: [{ name: "@cost", as: "@weight" }])`).
+   * Default `{ cost: 'cost', listSize: 'listSize' }` ({@link DEFAULT_DIRECTIVE_NAMES}).
+   */
+  readonly directiveNames?: Partial<CostDirectiveNames>;
+  /**
+   * Also read graphql-query-complexity's `@complexity(value: Int!, multipliers: [String!])` directive and
+   * its code-first `extensions.complexity` number, for schemas migrating from it. `true` reads
+   * `@complexity`; a string reads a directive of that name. On a field, `value` is the points per instance
+   * (replacing the type cost) and the list size is the product of the `multipliers` arguments (dotted paths
+   * reach into input objects; a list argument counts its length; 1 when none is given). Fields that carry
+   * `@cost` or `@listSize` ignore it. Default `false`.
+   */
+  readonly complexityDirective?: boolean | string;
+  //#endregion
+}
+
+/** Every option resolved to its value. */
+export interface ResolvedCostOptions {
+  readonly objectTypeCost: number;
+  readonly leafTypeCost: number;
+  readonly mutationCost: number;
+  readonly queryCost: number;
+  readonly subscriptionCost: number;
+  readonly introspectionCost: number;
+  readonly defaultListSize: number;
+  readonly maxListSize: number;
+  readonly depthCost: number;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  readonly errorFieldCount: number;
+  readonly maxBreakdownFields: number;
+  readonly directiveNames: CostDirectiveNames;
+  readonly complexityDirective: string | null;
+}
+
+function integer(
+  name: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new TypeError(`CostOptions.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function directiveName(name: string, value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(value)) {
+    throw new TypeError(`CostOptions.${name} must be a GraphQL name, got ${String(value)}`);
+  }
+  return value;
+}
+
+const MAX_WEIGHT = 1_000_000_000;
+
+/** Resolves options to their values, throwing a `TypeError` that names the first invalid option. */
+export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptions {
+  const maxCost = options.maxCost ?? DEFAULT_MAX_COST;
+  if (
+    typeof maxCost !== 'number' ||
+    !(maxCost === Number.POSITIVE_INFINITY || Number.isSafeInteger(maxCost)) ||
+    maxCost < 0
+  ) {
+    throw new TypeError(
+      `CostOptions.maxCost must be a non-negative integer or Infinity, got ${String(maxCost)}`,
+    );
+  }
+  const complexity = options.complexityDirective ?? false;
+  let complexityDirective: string | null = null;
+  if (complexity === true) complexityDirective = DEFAULT_COMPLEXITY_DIRECTIVE_NAME;
+  else if (typeof complexity === 'string')
+    complexityDirective = directiveName('complexityDirective', complexity, '');
+  else if (complexity !== false) {
+    throw new TypeError(`CostOptions.complexityDirective must be a boolean or a directive name`);
+  }
+  const names = options.directiveNames ?? {};
+  return {
+    objectTypeCost: integer(
+      'objectTypeCost',
+      options.objectTypeCost,
+      DEFAULT_OBJECT_TYPE_COST,
+      -MAX_WEIGHT,
+      MAX_WEIGHT,
+    ),
+    leafTypeCost: integer(
+      'leafTypeCost',
+      options.leafTypeCost,
+      DEFAULT_LEAF_TYPE_COST,
+      -MAX_WEIGHT,
+      MAX_WEIGHT,
+    ),
+    mutationCost: integer('mutationCost', options.mutationCost, DEFAULT_MUTATION_COST, 0, MAX_WEIGHT),
+    queryCost: integer('queryCost', options.queryCost, DEFAULT_QUERY_COST, 0, MAX_WEIGHT),
+    subscriptionCost: integer(
+      'subscriptionCost',
+      options.subscriptionCost,
+      DEFAULT_SUBSCRIPTION_COST,
+      0,
+      MAX_WEIGHT,
+    ),
+    introspectionCost: integer(
+      'introspectionCost',
+      options.introspectionCost,
+      DEFAULT_INTROSPECTION_COST,
+      0,
+      MAX_WEIGHT,
+    ),
+    defaultListSize: integer('defaultListSize', options.defaultListSize, DEFAULT_LIST_SIZE, 0, MAX_WEIGHT),
+    maxListSize: integer('maxListSize', options.maxListSize, DEFAULT_MAX_LIST_SIZE, 1, MAX_WEIGHT),
+    depthCost: integer('depthCost', options.depthCost, DEFAULT_DEPTH_COST, 0, MAX_WEIGHT),
+    maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1, MAX_SUPPORTED_DEPTH),
+    maxCost,
+    errorFieldCount: integer('errorFieldCount', options.errorFieldCount, DEFAULT_ERROR_FIELD_COUNT, 0, 1_000),
+    maxBreakdownFields: integer(
+      'maxBreakdownFields',
+      options.maxBreakdownFields,
+      DEFAULT_MAX_BREAKDOWN_FIELDS,
+      1,
+      1_000_000,
+    ),
+    directiveNames: {
+      cost: directiveName('directiveNames.cost', names.cost, DEFAULT_DIRECTIVE_NAMES.cost),
+      listSize: directiveName('directiveNames.listSize', names.listSize, DEFAULT_DIRECTIVE_NAMES.listSize),
+    },
+    complexityDirective,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The compiled form of one operation: a tree of merged fields whose constant parts are pre-computed and
+ * whose variable-dependent parts (list sizes, argument costs) are numbered slots evaluated per request.
+ */
+import type { FieldNode } from 'graphql';
+import type { FieldCostInfo } from './CostTable.js';
+
+/** One possible runtime type of a selection: an object type (or, for a leaf, the leaf type). */
+export interface Alternative {
+  readonly typeName: string;
+  /** Points per instance of this type. */
+  readonly typeCost: number;
+  /** The merged fields selected on this type, in document order. */
+  readonly fields: readonly PlanField[];
+  /** The summed cost of the fields that do not depend on variables. */
+  readonly constSum: number;
+  /** The fields that depend on variables. */
+  readonly dynFields: readonly PlanField[];
+}
+
+/** A selection set as executed on a field's return type: one alternative per possible concrete type. */
+export interface SelectionPlan {
+  /** True for a scalar or enum (one alternative without fields). */
+  readonly leaf: boolean;
+  readonly alternatives: readonly Alternative[];
+  /** The deepest field nesting below (0 for a leaf). */
+  readonly height: number;
+  readonly dynamic: boolean;
+  /** The response key of a `__typename` selected here, used to tell alternatives apart in a response. */
+  readonly typenameKey: string | null;
+}
+
+/** One merged field (all field nodes execution merges under one response key). */
+export interface PlanField {
+  readonly key: string;
+  /** Points per resolution known at compile time: the field's weight and its constant argument costs. */
+  readonly own: number;
+  /** The slot holding the variable-dependent argument cost, or -1. */
+  readonly argSlot: number;
+  /** The list size when constant (1 for a non-list field). */
+  readonly size: number;
+  /** The slot holding the variable-dependent list size, or -1. */
+  readonly sizeSlot: number;
+  readonly selection: SelectionPlan;
+  /** `@complexity(value:)`, replacing the type cost of every alternative; null when absent. */
+  readonly instanceCost: number | null;
+  readonly dynamic: boolean;
+  /** The field's whole cost per resolution when it does not depend on variables. */
+  readonly constTotal: number;
+}
+
+/** A value computed per request from variables. */
+export interface Slot {
+  readonly kind: 'size' | 'args';
+  readonly info: FieldCostInfo;
+  /** The first of the merged field nodes: execution reads arguments from it. */
+  readonly node: FieldNode;
+}
+
+/** A skip/include condition the plan was compiled under. */
+export interface Condition {
+  readonly name: string;
+  readonly value: unknown;
+}
+
+export interface Plan {
+  readonly operationType: 'query' | 'mutation' | 'subscription';
+  readonly operationName: string | null;
+  readonly root: Alternative;
+  readonly depth: number;
+  /** Operation type cost plus depth cost. */
+  readonly base: number;
+  readonly slots: readonly Slot[];
+  readonly conditions: readonly Condition[];
+  /** Names of every variable the plan reads (conditions and slots). */
+  readonly variables: readonly string[];
+  readonly dynamic: boolean;
+}
+
+export const MAX_COST = Number.MAX_SAFE_INTEGER;
+
+/** Saturates at `Number.MAX_SAFE_INTEGER`, so that totals stay safe integers (and never Infinity/NaN). */
+export function saturate(value: number): number {
+  return value > MAX_COST ? MAX_COST : value;
+}
+
+/**
+ * The cost of one resolution of a field given its own points and its size: the best alternative of
+ * `max(0, own + size × typeCost) + size × children`.
+ */
+export function fieldCost(field: PlanField, slotValues: ArrayLike<number>): number {
+  if (!field.dynamic) return field.constTotal;
+  const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
+  const size = field.sizeSlot >= 0 ? (slotValues[field.sizeSlot] ?? 0) : field.size;
+  return resolutionCost(field, own, size, slotValues);
+}
+
+export function resolutionCost(
+  field: Pick<PlanField, 'selection' | 'instanceCost'>,
+  own: number,
+  size: number,
+  slotValues: ArrayLike<number>,
+): number {
+  const alternatives = field.selection.alternatives;
+  let best = own > 0 ? own : 0;
+  for (let i = 0; i < alternatives.length; i++) {
+    const alt = alternatives[i]!;
+    const typeCost = field.instanceCost ?? alt.typeCost;
+    const ownTotal = own + size * typeCost;
+    const cost = (ownTotal > 0 ? ownTotal : 0) + size * alternativeCost(alt, slotValues);
+    if (cost > best) best = cost;
+  }
+  return saturate(best);
+}
+
+/** The summed cost of one instance's fields. */
+export function alternativeCost(alt: Alternative, slotValues: ArrayLike<number>): number {
+  let cost = alt.constSum;
+  const dyn = alt.dynFields;
+  for (let i = 0; i < dyn.length; i++) cost += fieldCost(dyn[i]!, slotValues);
+  return saturate(cost);
+}
