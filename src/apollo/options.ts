@@ -1,0 +1,231 @@
+import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
+import type { CostOptions } from '../cost/index.js';
+import type { QuotaHeaderOptions } from '../http/index.js';
+import type {
+  Decision,
+  LimitStatus,
+  OperationType,
+  Plan,
+  QuotaLogger,
+  QuotaStore,
+  StoreFailureMode,
+} from '../quota/index.js';
+
+/** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */
+export type QuotaMode = 'enforce' | 'dry-run';
+
+/** When the `extensions.cost` block is added to a response. */
+export type ExposeCost = 'never' | 'on-request' | 'always';
+
+/** Default {@link QuotaPluginOptions.mode}. */
+export const DEFAULT_MODE: QuotaMode = 'enforce';
+/** Default {@link QuotaPluginOptions.anonymousPlan}: the plan named `anonymous`. */
+export const DEFAULT_ANONYMOUS_PLAN = 'anonymous';
+/** Default anonymous client key: every unidentified client shares one quota. */
+export const DEFAULT_ANONYMOUS_KEY = 'anonymous';
+/** Default {@link QuotaPluginOptions.exposeCost}. */
+export const DEFAULT_EXPOSE_COST: ExposeCost = 'on-request';
+/** Default {@link QuotaPluginOptions.costRequestHeader}: send `x-quota-cost: 1` to get `extensions.cost`. */
+export const DEFAULT_COST_REQUEST_HEADER = 'x-quota-cost';
+/** Default {@link QuotaPluginOptions.usageThresholds}: one alert at 80 % of a limit. */
+export const DEFAULT_USAGE_THRESHOLDS: readonly number[] = [0.8];
+
+/** A client as the plugin resolved it. */
+export interface QuotaClient {
+  /** What `identify` returned, or the anonymous key (`anonymousKey`) for an unidentified client. */
+  readonly id: string;
+  readonly anonymous: boolean;
+  /** The name of the client's plan. */
+  readonly plan: string;
+}
+
+/** Passed to `onDecision` for every operation that reached the quota engine. */
+export interface QuotaDecisionEvent {
+  readonly client: QuotaClient;
+  readonly operationName: string | null;
+  readonly operationType: OperationType;
+  /** The estimated cost charged, in points. */
+  readonly cost: number;
+  readonly decision: Decision;
+  readonly mode: QuotaMode;
+}
+
+/** Passed to `onThreshold` when an operation takes a limit's usage across a threshold. */
+export interface QuotaThresholdEvent {
+  readonly client: QuotaClient;
+  /** The limit's state after the operation. */
+  readonly limit: LimitStatus;
+  /** The threshold crossed, a fraction of the limit (0.8 for 80 %). */
+  readonly threshold: number;
+  readonly operationName: string | null;
+}
+
+/** Passed to `onRejection` for every refusal (in `dry-run`, for every operation that would be refused). */
+export interface QuotaRejectionEvent {
+  /** Null when the operation was refused before the client was resolved. */
+  readonly client: QuotaClient | null;
+  readonly operationName: string | null;
+  /** A {@link QuotaPluginErrorCode}, or the cost analyzer's code (`COST_LIMIT_EXCEEDED`...). */
+  readonly code: string;
+  /** The HTTP status sent (or, in `dry-run`, that would have been). */
+  readonly status: number;
+  /** The estimated cost, when known. */
+  readonly cost: number | null;
+  /** The quota decision, when the refusal came from one. */
+  readonly decision: Decision | null;
+  readonly mode: QuotaMode;
+  /** True in `dry-run`: the operation was let through. */
+  readonly dryRun: boolean;
+}
+
+/** Maps a request to a client key; null (or undefined) for an anonymous request. */
+export type IdentifyFunction<TContext extends BaseContext> = (
+  requestContext: GraphQLRequestContext<TContext>,
+) => string | null | undefined | Promise<string | null | undefined>;
+
+/** Chooses the plan of an identified client: a plan name (one of `plans`) or a plan of its own. */
+export type PlanForFunction<TContext extends BaseContext> = (
+  client: string,
+  requestContext: GraphQLRequestContext<TContext>,
+) => string | Plan | Promise<string | Plan>;
+
+export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> {
+  //#region Where quota state lives and what happens when it cannot be reached
+  /** The quota store: a `MemoryStore` for one process, a `RedisStore` shared by every instance. Required. */
+  readonly store: QuotaStore;
+  /**
+   * Milliseconds to wait for the store before applying `onStoreFailure`. Default: the engine's
+   * `DEFAULT_STORE_TIMEOUT_MS` (200).
+   */
+  readonly storeTimeoutMs?: number;
+  /**
+   * When the store fails or times out: `'allow'` admits without counting, `'deny'` refuses with 503
+   * `QUOTA_STORE_UNAVAILABLE`, `'fallback'` decides from `fallbackStore` (an in-memory store by default) so
+   * limits still hold per instance. Default: the engine's `DEFAULT_ON_STORE_FAILURE` (`'fallback'`).
+   */
+  readonly onStoreFailure?: StoreFailureMode;
+  /** The store `'fallback'` decides from. Default: a fresh in-memory store. */
+  readonly fallbackStore?: QuotaStore;
+  /**
+   * The time source for quota arithmetic, Unix epoch milliseconds. Inject one in tests (fake timers do not
+   * reach a clock captured at start-up). Default `Date.now`.
+   */
+  readonly clock?: () => number;
+  //#endregion
+
+  //#region Who the client is and which plan it is on
+  /**
+   * Every plan; names must be unique, and one must be named `anonymousPlan`. Plans are validated when the
+   * plugin is created: a malformed plan throws there, never at a request. Required.
+   */
+  readonly plans: readonly Plan[];
+  /**
+   * Maps a request to a client key, from what the server has authenticated: an API key checked against a
+   * table (`identifyByApiKey`), a token claim put in the context by the server's `context` function.
+   * Returning null makes the request anonymous. Default `identifyFromContext`: the string
+   * `contextValue.quotaClient`, else anonymous. The default never reads a request header, because a client
+   * can send any header it likes.
+   */
+  readonly identify?: IdentifyFunction<TContext>;
+  /**
+   * The plan of an identified client (tiers). Default: `defaultPlan` for everyone. A name that is not one
+   * of `plans` (or an invalid plan) refuses the operation with 500 `QUOTA_MISCONFIGURED` and logs why.
+   */
+  readonly planFor?: PlanForFunction<TContext>;
+  /** The plan `planFor` falls back to (and the default `planFor` returns). Default: the first plan. */
+  readonly defaultPlan?: string;
+  /** The plan of anonymous requests. Default {@link DEFAULT_ANONYMOUS_PLAN} (`'anonymous'`). */
+  readonly anonymousPlan?: string;
+  /**
+   * The quota key of an anonymous request. Default: {@link DEFAULT_ANONYMOUS_KEY} for every one of them, so
+   * all anonymous traffic shares one quota. To give each address its own, put the address in the context
+   * (Apollo's request object carries none) and return it here.
+   */
+  readonly anonymousKey?: (requestContext: GraphQLRequestContext<TContext>) => string;
+  //#endregion
+
+  //#region How operations are priced
+  /** Options of the cost analyzer (default costs, list sizes...). Default: the analyzer's defaults. */
+  readonly cost?: CostOptions;
+  /**
+   * The most an operation may cost, in points, whatever the client's quota: a costlier operation is refused
+   * with 400 `COST_LIMIT_EXCEEDED` before any quota is touched. Overrides `cost.maxCost`. Default: none
+   * (quotas alone bound cost).
+   */
+  readonly maxCost?: number;
+  //#endregion
+
+  //#region Enforcement
+  /**
+   * `'enforce'` refuses; `'dry-run'` measures, charges admitted operations, logs and sends every header,
+   * but lets every operation through, including the over-quota, the over-`maxCost` and the blocked.
+   * Default {@link DEFAULT_MODE} (`'enforce'`).
+   */
+  readonly mode?: QuotaMode;
+  //#endregion
+
+  //#region What responses carry
+  /**
+   * Which quota headers are sent and how: `xRateLimit`, `ietf`, `retryAfter` (each default `true`),
+   * `headerLimit` (the limit `X-Rate-Limit-*` describes), `costQuotaUnit`. See `quotaHeaders`.
+   */
+  readonly headers?: Omit<QuotaHeaderOptions, 'partitionKey'>;
+  /**
+   * The HMAC key of the IETF `pk` parameter (a hash of the client key, so no client id leaks). Use the same
+   * secret on every instance so a client sees one partition key. `false` sends no `pk`. Default: a random
+   * secret per process.
+   */
+  readonly partitionKeySecret?: string | Uint8Array | false;
+  /**
+   * When responses carry `extensions.cost` (requested and actual cost, throttle status): `'always'`,
+   * `'never'`, or `'on-request'` when the request has the `costRequestHeader` header with a value other
+   * than `0` or `false`. Default {@link DEFAULT_EXPOSE_COST} (`'on-request'`).
+   */
+  readonly exposeCost?: ExposeCost;
+  /** The request header that asks for `extensions.cost`. Default {@link DEFAULT_COST_REQUEST_HEADER}. */
+  readonly costRequestHeader?: string;
+  //#endregion
+
+  //#region Observability
+  /** Where the plugin logs. Default: Apollo Server's logger. */
+  readonly logger?: QuotaLogger;
+  /**
+   * Called for every operation decided, admitted or not. Hooks run after the decision and must not
+   * throw; a throw or a rejected promise is logged and ignored, and the request never waits for a hook.
+   */
+  readonly onDecision?: (event: QuotaDecisionEvent) => void | Promise<void>;
+  /**
+   * Called when an operation takes a limit's usage from below a threshold to at or above it. Fires once
+   * per fixed window per threshold in this process, even when refunds take usage back under it.
+   */
+  readonly onThreshold?: (event: QuotaThresholdEvent) => void | Promise<void>;
+  /** Fractions of a limit that fire `onThreshold`, each in (0, 1]. Default {@link DEFAULT_USAGE_THRESHOLDS}. */
+  readonly usageThresholds?: readonly number[];
+  /** Called for every refusal (in dry-run: every operation that would have been refused). */
+  readonly onRejection?: (event: QuotaRejectionEvent) => void | Promise<void>;
+  //#endregion
+}
+
+/** The cost the plugin computed for a response, as sent in `extensions.cost`. */
+export interface CostExtension {
+  /** The estimate charged before execution, in points. */
+  readonly requestedQueryCost: number;
+  /** What the response really returned, in points; null when the operation did not execute. */
+  readonly actualQueryCost: number | null;
+  /** The state of the header limit after this operation; null when no quota state is known. */
+  readonly throttleStatus: ThrottleStatus | null;
+}
+
+/** One limit's state, after Shopify's `extensions.cost.throttleStatus`. */
+export interface ThrottleStatus {
+  /** The limit's name. */
+  readonly limit: string;
+  /** Window limit or bucket burst, in points (or requests). */
+  readonly maximumAvailable: number;
+  /** What is left now, in points (or requests), rounded down. */
+  readonly currentlyAvailable: number;
+  /** Points (or requests) restored per second by a token bucket; null for a window, which resets at once. */
+  readonly restoreRate: number | null;
+  /** When the window resets or the bucket is full, ISO 8601. */
+  readonly resetAt: string;
+}
