@@ -49,15 +49,22 @@ export class HangingStore implements QuotaStore {
 export class CountingStore implements QuotaStore {
   readonly calls = { decide: 0, settle: 0 };
   readonly settled: SettleInput[] = [];
+  #waiters: { count: number; resolve: () => void }[] = [];
   constructor(private readonly inner: QuotaStore) {}
   decide(input: DecideInput): Promise<Decision> {
     this.calls.decide += 1;
     return this.inner.decide(input);
   }
-  settle(input: SettleInput): Promise<void> {
+  async settle(input: SettleInput): Promise<void> {
     this.calls.settle += 1;
     this.settled.push(input);
-    return this.inner.settle(input);
+    await this.inner.settle(input);
+    this.#waiters = this.#waiters.filter((w) => (this.calls.settle >= w.count ? (w.resolve(), false) : true));
+  }
+  /** Resolves once `count` settles have completed: lets a test wait for the server, not for time. */
+  settles(count: number): Promise<void> {
+    if (this.calls.settle >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
   peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
     return this.inner.peek(client, plan, operation);
