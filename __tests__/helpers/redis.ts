@@ -1,0 +1,121 @@
+/**
+ * A real Redis for the tests: REDIS_URL, else 127.0.0.1:6379, else a private `redis-server` started on a free
+ * port (stopped by `stop`), else one clear error saying how to get Redis. Never a mock.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+
+export interface TestRedis {
+  readonly url: string;
+  readonly stop: () => Promise<void>;
+}
+
+const HOW_TO_GET_REDIS =
+  'Redis tests need a Redis server: set REDIS_URL, run one on 127.0.0.1:6379 (e.g. `docker run -p 6379:6379 redis:7`), or install redis-server on the PATH (e.g. `apt-get install redis-server`).';
+
+/** Resolves when something at host:port answers PING with PONG. */
+function pings(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    let reply = '';
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+    });
+    socket.on('error', () => done(false));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Finds or starts a Redis; call `stop` in `afterAll`. */
+export async function startRedis(): Promise<TestRedis> {
+  const fromEnv = process.env.REDIS_URL;
+  if (fromEnv !== undefined && fromEnv !== '') return { url: fromEnv, stop: () => Promise.resolve() };
+  if (await pings('127.0.0.1', 6379)) return { url: 'redis://127.0.0.1:6379', stop: () => Promise.resolve() };
+  const port = await freePort();
+  let child: ChildProcess;
+  try {
+    child = await new Promise<ChildProcess>((resolve, reject) => {
+      const c = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      c.once('error', reject);
+      c.once('spawn', () => resolve(c));
+    });
+  } catch {
+    throw new Error(HOW_TO_GET_REDIS);
+  }
+  for (let i = 0; i < 100 && !(await pings('127.0.0.1', port)); i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  if (!(await pings('127.0.0.1', port))) {
+    child.kill();
+    throw new Error(`redis-server did not start on port ${port}. ${HOW_TO_GET_REDIS}`);
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+export function ioredisClient(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: false });
+}
+
+export async function nodeRedisClient(url: string) {
+  const client = createClient({ url });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
+}
+
+/** A key prefix no other test file uses. */
+export function uniquePrefix(name: string): string {
+  return `gq-test:${name}:${process.pid}:${Date.now().toString(36)}:`;
+}
+
+/** Deletes every key under `prefix`, walking with SCAN (never KEYS). */
+export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+      'COUNT',
+      500,
+    );
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.del(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -1,0 +1,55 @@
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { deleteKeys, ioredisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { T0 } from './storeContract.js';
+
+let server: TestRedis;
+let io: Redis;
+const prefix = uniquePrefix('processes');
+
+beforeAll(async () => {
+  server = await startRedis();
+  io = ioredisClient(server.url);
+});
+afterAll(async () => {
+  await deleteKeys(io, prefix);
+  io.disconnect();
+  await server.stop();
+});
+
+function worker(scenario: string, count: number, keyPrefix: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      join(__dirname, '../helpers/redisWorker.ts'),
+      [server.url, keyPrefix, scenario, String(count), String(T0)],
+      {
+        execArgv: ['--import', 'tsx'],
+      },
+    );
+    let admitted = -1;
+    child.on('message', (m: { admitted: number }) => (admitted = m.admitted));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 && admitted >= 0 ? resolve(admitted) : reject(new Error(`worker exited with ${code}`)),
+    );
+  });
+}
+
+describe('RedisStore under 4 processes × 150 parallel decisions at one client', () => {
+  it.each([
+    ['points', 'a 1,000-point window at cost 7', 142],
+    ['bucket', 'a bucket of burst 50', 50],
+    ['slots', '10 concurrency slots', 10],
+    ['all', 'three limits at once: 600-point bucket binds at cost 9', 66],
+  ])(
+    '%s: %s admits exactly %i',
+    async (scenario, _, expected) => {
+      const keyPrefix = `${prefix}${scenario}:`;
+      const admitted = await Promise.all([1, 2, 3, 4].map(() => worker(scenario, 150, keyPrefix)));
+      expect(admitted.reduce((a, b) => a + b, 0)).toBe(expected);
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,296 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { OPERATION_BITS, compilePlan } from '../quota/compilePlan.js';
+import type { CompiledPlan } from '../quota/compilePlan.js';
+import { ALL_CLIENTS, DEFAULT_REDIS_KEY_PREFIX } from '../quota/defaults.js';
+import { QuotaValidationError } from '../quota/errors.js';
+import { buildDecision, newOutcomes } from '../quota/outcome.js';
+import type { Refusal } from '../quota/outcome.js';
+import type { Decision, DecideInput, OperationType, Plan, QuotaStore, SettleInput } from '../quota/types.js';
+import {
+  assertClient,
+  assertDecideInput,
+  assertDuration,
+  assertOperation,
+  assertSettleInput,
+} from '../quota/validateInput.js';
+import { QUOTA_SCRIPT } from './quotaScript.js';
+import { redisSender } from './redisClient.js';
+import type { RedisClientLike, RedisSend } from './redisClient.js';
+
+/** Default refresh interval of the cached global block in cluster mode, in milliseconds. */
+export const DEFAULT_GLOBAL_BLOCK_REFRESH_MS = 1000;
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /** An ioredis client (`Redis` or `Cluster`) or a node-redis v4/v5 client, already connected. */
+  readonly client: RedisClientLike;
+  /**
+   * Prepended to every key. Must not contain `{` or `}` (the client's hash tag follows it). Default
+   * {@link DEFAULT_REDIS_KEY_PREFIX} (`'gq:'`).
+   */
+  readonly keyPrefix?: string;
+  /**
+   * For tests only: the time, in Unix epoch milliseconds, sent to the script in place of the Redis server's
+   * `TIME`, so tests can move time without sleeping. Leave unset in production: server instances' clocks
+   * disagree, Redis's does not. Key TTLs still run on Redis's own clock.
+   */
+  readonly clock?: () => number;
+  /**
+   * Set for Redis Cluster. Every key of a client shares one hash slot, but the global block key lives in
+   * another, so a decision cannot read it atomically: the store then keeps its value in memory, refreshed at
+   * most every `globalBlockRefreshMs`, and `block('*')` reaches other instances within that delay.
+   * Default false (a single Redis or a primary with replicas: the global block is read by every decision).
+   */
+  readonly cluster?: boolean;
+  /** Cluster mode only: milliseconds between reads of the global block. Default {@link DEFAULT_GLOBAL_BLOCK_REFRESH_MS}. */
+  readonly globalBlockRefreshMs?: number;
+}
+
+const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
+const PER_LIMIT = 7;
+
+/**
+ * Quota state in Redis, shared by every server instance. Each decision is one `EVALSHA` of one Lua script
+ * (reloaded on `NOSCRIPT`), timed by Redis's own clock; state is integers in one hash per client plus one
+ * sorted set per concurrency limit, all in the client's hash slot and all with a TTL. No `KEYS`, no timers.
+ */
+export class RedisStore implements QuotaStore {
+  readonly #send: RedisSend;
+  readonly #prefix: string;
+  readonly #clock: (() => number) | undefined;
+  readonly #cluster: boolean;
+  readonly #refreshMs: number;
+  readonly #globalKey: string;
+  #globalUntil = 0;
+  #globalReadAt = -Infinity;
+  #globalReading: Promise<void> | null = null;
+
+  constructor(options: RedisStoreOptions) {
+    const send = typeof options === 'object' && options !== null ? redisSender(options.client) : null;
+    if (send === null) {
+      invalidOption('client must be an ioredis client (with call) or a node-redis client (with sendCommand)');
+    }
+    const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+    if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
+      invalidOption(`keyPrefix must be a string without { or }, got ${JSON.stringify(prefix)}`);
+    }
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      invalidOption('clock must be a function returning epoch milliseconds');
+    }
+    const refreshMs = options.globalBlockRefreshMs ?? DEFAULT_GLOBAL_BLOCK_REFRESH_MS;
+    if (!Number.isSafeInteger(refreshMs) || refreshMs <= 0) {
+      invalidOption(`globalBlockRefreshMs must be a positive integer, got ${String(refreshMs)}`);
+    }
+    this.#send = send;
+    this.#prefix = prefix;
+    this.#clock = options.clock;
+    this.#cluster = options.cluster === true;
+    this.#refreshMs = refreshMs;
+    this.#globalKey = `${prefix}{${ALL_CLIENTS}}:block`;
+  }
+
+  /** The key of a client's hash; its concurrency sets append `:c:<limit>`. */
+  clientKey(client: string): string {
+    // Escaping { } and % keeps the hash tag intact and the mapping one-to-one, while keys stay readable.
+    return `${this.#prefix}{${client.replace(/[{}%]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}}`;
+  }
+
+  async decide(input: DecideInput): Promise<Decision> {
+    assertDecideInput(input);
+    const plan = compilePlan(input.plan);
+    const bit = OPERATION_BITS[input.operation];
+    const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
+    const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
+    const reply = await this.#run(
+      'd',
+      input.client,
+      plan,
+      (limit) =>
+        (limit.operations & bit) === 0
+          ? -1
+          : limit.kind !== 'concurrency' && limit.counts === 'cost'
+            ? input.cost
+            : 1,
+      leaseId ?? '',
+      '',
+    );
+    return this.#decision(plan, reply, leaseId);
+  }
+
+  async settle(input: SettleInput): Promise<void> {
+    assertSettleInput(input);
+    const plan = compilePlan(input.plan);
+    const bit = OPERATION_BITS[input.operation];
+    await this.#run(
+      's',
+      input.client,
+      plan,
+      (limit) => (limit.counts === 'cost' && (limit.operations & bit) !== 0 ? input.refund : 0),
+      input.leaseId ?? '',
+      input.decidedAtMs === undefined ? '' : String(input.decidedAtMs),
+    );
+  }
+
+  async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+    assertClient(client, 'peek');
+    assertOperation(operation, 'peek');
+    const compiled = compilePlan(plan);
+    const bit = OPERATION_BITS[operation];
+    const reply = await this.#run(
+      'p',
+      client,
+      compiled,
+      (limit) => ((limit.operations & bit) === 0 ? -1 : 1),
+      '',
+      '',
+    );
+    return this.#decision(compiled, reply, null);
+  }
+
+  async block(client: string, durationMs: number): Promise<void> {
+    assertClient(client, 'block');
+    assertDuration(durationMs, 'block');
+    const global = client === ALL_CLIENTS;
+    const reply = await this.#eval(
+      [global ? this.#globalKey : this.clientKey(client)],
+      [global ? 'B' : 'b', this.#nowArg(), String(durationMs)],
+    );
+    if (global) {
+      this.#globalUntil = firstNumber(reply) + durationMs;
+      this.#globalReadAt = Date.now();
+    }
+  }
+
+  async unblock(client: string): Promise<void> {
+    assertClient(client, 'unblock');
+    const global = client === ALL_CLIENTS;
+    await this.#eval(
+      [global ? this.#globalKey : this.clientKey(client)],
+      [global ? 'U' : 'u', this.#nowArg()],
+    );
+    if (global) {
+      this.#globalUntil = 0;
+      this.#globalReadAt = Date.now();
+    }
+  }
+
+  async #run(
+    op: 'd' | 'p' | 's',
+    client: string,
+    plan: CompiledPlan,
+    amount: (limit: CompiledPlan['limits'][number]) => number,
+    lease: string,
+    decidedAtMs: string,
+  ): Promise<unknown> {
+    const key = this.clientKey(client);
+    const keys = [key, this.#globalKey];
+    const args = [op, this.#nowArg(), '', lease, decidedAtMs, '', '', String(plan.limits.length)];
+    if (this.#cluster) {
+      // The global key is in another slot; it may not be named in this call (see the cluster option).
+      keys.pop();
+      keys.push(key);
+      args[6] = String(await this.#cachedGlobalUntil());
+    }
+    for (const limit of plan.limits) {
+      const n = amount(limit);
+      switch (limit.kind) {
+        case 'fixed-window':
+          args.push(
+            'f',
+            limit.signature,
+            String(n),
+            String(limit.limit),
+            String(limit.windowMs),
+            String(limit.align),
+          );
+          break;
+        case 'token-bucket':
+          args.push(
+            't',
+            limit.signature,
+            String(n),
+            String(limit.limit),
+            String(limit.increment),
+            String(limit.scale),
+          );
+          break;
+        case 'concurrency':
+          keys.push(`${key}:c:${limit.signature}`);
+          args.push(
+            'c',
+            limit.signature,
+            String(n),
+            String(limit.limit),
+            String(limit.leaseMs),
+            String(keys.length),
+          );
+          break;
+      }
+    }
+    return this.#eval(keys, args);
+  }
+
+  #decision(plan: CompiledPlan, reply: unknown, leaseId: string | null): Decision {
+    const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
+    const outcomes = newOutcomes(plan.limits.length);
+    for (let i = 0; i < outcomes.length; i++) {
+      const at = 3 + i * PER_LIMIT;
+      const o = outcomes[i]!;
+      o.applies = values[at] === 1;
+      o.remaining = values[at + 1]!;
+      o.consumed = values[at + 2]!;
+      o.resetAtMs = values[at + 3]!;
+      o.firstInWindow = values[at + 4] === 1;
+      o.refusal = values[at + 5] as Refusal;
+      o.retryMs = values[at + 6]!;
+    }
+    return buildDecision(plan, values[0]!, values[1]!, outcomes, values[2] === 1 ? leaseId : null, 'store');
+  }
+
+  #nowArg(): string {
+    return this.#clock === undefined ? '' : String(Math.floor(this.#clock()));
+  }
+
+  async #eval(keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.#send(['EVALSHA', SCRIPT_SHA, ...tail]);
+    } catch (error) {
+      // A restarted or flushed server forgot the script: EVAL runs it and caches it again.
+      if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
+        return this.#send(['EVAL', QUOTA_SCRIPT, ...tail]);
+      }
+      throw error;
+    }
+  }
+
+  async #cachedGlobalUntil(): Promise<number> {
+    if (Date.now() - this.#globalReadAt >= this.#refreshMs && this.#globalReading === null) {
+      // Refreshed in the background: a decision never waits for the read, it uses the last value seen.
+      this.#globalReading = this.#send(['GET', this.#globalKey])
+        .then((value) => {
+          this.#globalUntil = Number(value ?? 0) || 0;
+          this.#globalReadAt = Date.now();
+        })
+        .catch(() => undefined)
+        .finally(() => (this.#globalReading = null));
+      if (this.#globalReadAt === -Infinity) await this.#globalReading;
+    }
+    return this.#globalUntil;
+  }
+}
+
+function integers(reply: unknown, length: number): number[] {
+  if (!Array.isArray(reply) || reply.length < length) {
+    throw new Error(`graphql-quota: unexpected reply from the Redis script: ${JSON.stringify(reply)}`);
+  }
+  return reply.map((v) => (typeof v === 'number' ? v : Number(v)));
+}
+
+function firstNumber(reply: unknown): number {
+  return integers(reply, 1)[0]!;
+}
+
+function invalidOption(message: string): never {
+  throw new QuotaValidationError('QUOTA_INVALID_OPTION', `RedisStore: ${message}`);
+}
