@@ -298,7 +298,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     });
     const who = state.client === null ? 'unresolved client' : `client "${state.client.id}"`;
     logger.info(
-      `graphql-quota: ${dryRun ? 'dry-run, would refuse' : 'refused'} ${requestContext.operationName ?? 'anonymous operation'} ` +
+      `graphql-quota: ${dryRun ? 'dry-run, would refuse' : 'refused'} ${requestContext.operationName ?? 'unnamed operation'} ` +
         `of ${who}: ${event.code} (${describe()})`,
     );
   }
