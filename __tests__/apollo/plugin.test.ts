@@ -303,6 +303,23 @@ describe('quotaPlugin: dry-run', () => {
   });
 });
 
+describe('quotaPlugin: dry-run with a broken configuration', () => {
+  it('lets the operation through uncharged and logs why', async () => {
+    const logger = silentLogger();
+    const { server } = await startHarness({ mode: 'dry-run', logger, planFor: () => 'platinum' });
+    try {
+      const response = await post(server, products(1), alice);
+      expect(response.status).toBe(200);
+      expect(quotaHeadersOf(response)).toEqual({});
+      expect(logger.lines).toContain(
+        'error: graphql-quota: planFor chose "platinum" for client "alice", which is not one of the plans',
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('quotaPlugin: who pays', () => {
   it('ignores a client-sent header by default: without a context client the request is anonymous', async () => {
     const { server } = await startHarness();

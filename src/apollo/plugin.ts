@@ -350,7 +350,15 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     if (requestContext.operation === undefined) return;
     const operationType = requestContext.operation.operation as OperationType;
     state.operationType = operationType;
-    const client = await resolveClient(requestContext);
+    let client: ResolvedClient;
+    try {
+      client = await resolveClient(requestContext);
+    } catch (error) {
+      // A dry run refuses nothing, not even when the configuration is broken (the error is logged).
+      if (dryRun && error instanceof GraphQLError && error.extensions['code'] === 'QUOTA_MISCONFIGURED')
+        return;
+      throw error;
+    }
     state.client = client;
 
     const cost = priceOrRefuse(requestContext, state, client);
