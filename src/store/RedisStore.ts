@@ -47,7 +47,66 @@ export interface RedisStoreOptions {
 }
 
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
+/** Numbers per limit in the script's reply. */
 const PER_LIMIT = 7;
+/** Script arguments per limit, after the header and the hash fields. */
+const LIMIT_ARGS = 5;
+
+interface ScriptLayout {
+  /** The script's arguments with every per-call slot blank. */
+  readonly args: readonly string[];
+  /** Index in `args` of the first limit's amount. */
+  readonly firstAmount: number;
+  /** Key suffixes of the concurrency limits' sorted sets, in plan order. */
+  readonly setSuffixes: readonly string[];
+}
+
+const scriptLayouts = new WeakMap<CompiledPlan, ScriptLayout>();
+
+/** The plan's part of the script arguments, built once per plan. */
+function layoutOf(plan: CompiledPlan): ScriptLayout {
+  const cached = scriptLayouts.get(plan);
+  if (cached !== undefined) return cached;
+  const fields: string[] = [];
+  const params: string[] = [];
+  const setSuffixes: string[] = [];
+  for (const limit of plan.limits) {
+    const field = fieldOf(limit.name, limit.signature);
+    switch (limit.kind) {
+      case 'fixed-window':
+        fields.push(`${field}:s`, `${field}:c`);
+        params.push('f', '', String(limit.limit), String(limit.windowMs), String(limit.align));
+        break;
+      case 'token-bucket':
+        fields.push(field);
+        params.push('t', '', String(limit.limit), String(limit.increment), String(limit.scale));
+        break;
+      case 'concurrency':
+        setSuffixes.push(`:c:${limit.name}`);
+        // KEYS[1] is the client hash, KEYS[2] the global block; the sets follow, 1-based in Lua.
+        params.push('c', '', String(limit.limit), String(limit.leaseMs), String(2 + setSuffixes.length));
+        break;
+    }
+  }
+  const header = ['', '', '', '', '', '', '', String(plan.limits.length), String(fields.length)];
+  const layout = {
+    args: [...header, ...fields, ...params],
+    firstAmount: header.length + fields.length + 1,
+    setSuffixes,
+  };
+  scriptLayouts.set(plan, layout);
+  return layout;
+}
+
+/**
+ * A limit's hash field: its name, readable in redis-cli, and a short hash of the parameters that give its
+ * state meaning, so a limit redefined with another window does not misread the old state.
+ */
+function fieldOf(name: string, signature: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < signature.length; i++) h = Math.imul(h ^ signature.charCodeAt(i), 0x01000193);
+  return `${name}/${(h >>> 0).toString(36)}`;
+}
 
 /**
  * Quota state in Redis, shared by every server instance. Each decision is one `EVALSHA` of one Lua script
@@ -183,49 +242,18 @@ export class RedisStore implements QuotaStore {
     decidedAtMs: string,
   ): Promise<unknown> {
     const key = this.clientKey(client);
-    const keys = [key, this.#globalKey];
-    const args = [op, this.#nowArg(), '', lease, decidedAtMs, '', '', String(plan.limits.length)];
-    if (this.#cluster) {
-      // The global key is in another slot; it may not be named in this call (see the cluster option).
-      keys.pop();
-      keys.push(key);
-      args[6] = String(await this.#cachedGlobalUntil());
-    }
-    for (const limit of plan.limits) {
-      const n = amount(limit);
-      switch (limit.kind) {
-        case 'fixed-window':
-          args.push(
-            'f',
-            limit.signature,
-            String(n),
-            String(limit.limit),
-            String(limit.windowMs),
-            String(limit.align),
-          );
-          break;
-        case 'token-bucket':
-          args.push(
-            't',
-            limit.signature,
-            String(n),
-            String(limit.limit),
-            String(limit.increment),
-            String(limit.scale),
-          );
-          break;
-        case 'concurrency':
-          keys.push(`${key}:c:${limit.signature}`);
-          args.push(
-            'c',
-            limit.signature,
-            String(n),
-            String(limit.limit),
-            String(limit.leaseMs),
-            String(keys.length),
-          );
-          break;
-      }
+    const layout = layoutOf(plan);
+    const keys = [key, this.#cluster ? key : this.#globalKey];
+    for (const suffix of layout.setSuffixes) keys.push(key + suffix);
+    const args = layout.args.slice();
+    args[0] = op;
+    args[1] = this.#nowArg();
+    args[3] = lease;
+    args[4] = decidedAtMs;
+    // In cluster mode the global key is in another slot and may not be named here (see the cluster option).
+    if (this.#cluster) args[6] = String(await this.#cachedGlobalUntil());
+    for (let i = 0; i < plan.limits.length; i++) {
+      args[layout.firstAmount + i * LIMIT_ARGS] = String(amount(plan.limits[i]!));
     }
     return this.#eval(keys, args);
   }
