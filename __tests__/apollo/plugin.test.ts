@@ -303,6 +303,30 @@ describe('quotaPlugin: dry-run', () => {
   });
 });
 
+describe('quotaPlugin: dry-run and the kill switch', () => {
+  it('still refuses a blocked client with 403 CLIENT_BLOCKED, reported as enforced', async () => {
+    const rejections: unknown[] = [];
+    const { server, quota } = await startHarness({
+      mode: 'dry-run',
+      onRejection: (event) => {
+        rejections.push({ code: event.code, status: event.status, dryRun: event.dryRun });
+      },
+    });
+    try {
+      expect(await quota.block('alice', 60_000)).toBe(true);
+      const blocked = await post(server, products(1), alice);
+      expect(blocked.status).toBe(403);
+      expect(blocked.headers['retry-after']).toBe('60');
+      expect(blocked.body.errors[0].extensions.code).toBe('CLIENT_BLOCKED');
+      expect(rejections).toEqual([{ code: 'CLIENT_BLOCKED', status: 403, dryRun: false }]);
+      await quota.unblock('alice');
+      expect((await post(server, products(1), alice)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('quotaPlugin: dry-run with a broken configuration', () => {
   it('lets the operation through uncharged and logs why', async () => {
     const logger = silentLogger();

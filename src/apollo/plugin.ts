@@ -289,16 +289,17 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     requestContext: GraphQLRequestContextDidResolveOperation<TContext>,
     event: Omit<QuotaRejectionEvent, 'mode' | 'dryRun' | 'operationName'>,
     describe: () => string,
+    enforced: boolean = !dryRun,
   ): void {
     emit('onRejection', options.onRejection, {
       ...event,
       operationName: requestContext.operationName,
       mode,
-      dryRun,
+      dryRun: !enforced,
     });
     const who = state.client === null ? 'unresolved client' : `client "${state.client.id}"`;
     logger.info(
-      `graphql-quota: ${dryRun ? 'dry-run, would refuse' : 'refused'} ${requestContext.operationName ?? 'unnamed operation'} ` +
+      `graphql-quota: ${enforced ? 'refused' : 'dry-run, would refuse'} ${requestContext.operationName ?? 'unnamed operation'} ` +
         `of ${who}: ${event.code} (${describe()})`,
     );
   }
@@ -407,13 +408,16 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
       retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
     };
     const message = refusalMessage(code, details, limit);
+    // The kill switch is an operator's explicit order, not a limit being rolled out: a dry run obeys it too.
+    const enforced = !dryRun || code === 'CLIENT_BLOCKED';
     reject(
       state,
       requestContext,
       { client: publicClient(client), code, status, cost, decision },
       () => message,
+      enforced,
     );
-    if (!dryRun) {
+    if (enforced) {
       throw refusal(code, status, message, headerFields(requestContext.response.http), { quota: details });
     }
   }
