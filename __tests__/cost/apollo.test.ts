@@ -39,7 +39,7 @@ describe("Apollo's demand-control examples", () => {
 
     test('the report explains the total field by field', () => {
       const report = expectCost(`query BestsellersQuery { bestsellers ${BOOK_SELECTION} }`).report();
-      expect(report).toEqual({
+      expect({ ...report, fields: report.fields }).toEqual({
         total: 40,
         operationType: 'query',
         operationName: 'BestsellersQuery',

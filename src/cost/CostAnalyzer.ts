@@ -6,7 +6,7 @@ import { CostError, CostErrorCode } from './CostError.js';
 import { CostTable } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
-import { actualTotal, breakdown, evaluateSlots, makeReport, planTotal } from './evaluate.js';
+import { PlanReport, actualTotal, evaluateSlots, planTotal } from './evaluate.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
 import { resolveCostOptions } from './options.js';
 import type { Plan } from './plan.js';
@@ -65,7 +65,15 @@ export class CostAnalyzer {
   readonly options: ResolvedCostOptions;
   private readonly table: CostTable;
   private readonly leafPlans: LeafPlans = new Map();
-  private readonly documents = new WeakMap<DocumentNode, DocumentState | CostError>();
+  /**
+   * Where a document's compiled state is kept: a non-enumerable property under this analyzer's own symbol
+   * (invisible to `print`, `JSON.stringify` and deep equality). A WeakMap entry costs the garbage collector
+   * more than the analysis itself when documents are short-lived (measured: ~33 µs per document, ~300 µs
+   * when the entry refers back into the document), so the WeakMap is only the fallback for frozen
+   * documents.
+   */
+  private readonly cacheKey = Symbol('graphql-quota.cost');
+  private readonly frozenDocuments = new WeakMap<DocumentNode, DocumentState | CostError>();
 
   /**
    * @throws TypeError when an option is invalid.
@@ -88,9 +96,7 @@ export class CostAnalyzer {
     const { plan, slotValues, state } = this.prepare(document, request);
     let report = plan.dynamic ? undefined : state.reports.get(plan);
     if (!report) {
-      const total = planTotal(plan, slotValues);
-      const limit = this.options.maxBreakdownFields;
-      report = makeReport(plan, total, () => breakdown(plan, total, slotValues, limit));
+      report = new PlanReport(plan, planTotal(plan, slotValues), slotValues, this.options.maxBreakdownFields);
       if (!plan.dynamic) state.reports.set(plan, report);
     }
     if (report.total > this.options.maxCost) throw this.costExceeded(report);
@@ -187,7 +193,10 @@ export class CostAnalyzer {
   }
 
   private documentState(document: DocumentNode): DocumentState {
-    let state = this.documents.get(document);
+    const extensible = Object.isExtensible(document);
+    let state = extensible
+      ? (document as unknown as Record<symbol, DocumentState | CostError | undefined>)[this.cacheKey]
+      : this.frozenDocuments.get(document);
     if (!state) {
       try {
         state = { index: indexDocument(document), operations: new Map() };
@@ -196,7 +205,8 @@ export class CostAnalyzer {
         if (!(failure instanceof CostError)) throw failure;
         state = failure;
       }
-      this.documents.set(document, state);
+      if (extensible) Object.defineProperty(document, this.cacheKey, { value: state });
+      else this.frozenDocuments.set(document, state);
     }
     if (state instanceof CostError) throw state;
     return state;

@@ -10,6 +10,7 @@ import type {
 } from 'graphql';
 import {
   getNamedType,
+  isAbstractType,
   getNullableType,
   isEnumType,
   isInputObjectType,
@@ -28,6 +29,8 @@ import type { ResolvedCostOptions } from './options.js';
 export interface ListSizeSpec {
   readonly assumedSize: number | null;
   readonly slicingArguments: readonly string[];
+  /** The schema default of each slicing argument (null when none), used when a client passes null. */
+  readonly slicingDefaults: readonly (number | null)[];
   readonly sizedFields: readonly string[];
   readonly requireOneSlicingArgument: boolean;
 }
@@ -35,6 +38,9 @@ export interface ListSizeSpec {
 /** Everything the analyzer needs to know about one field of one object type. */
 export interface FieldCostInfo {
   readonly def: GraphQLField<unknown, unknown>;
+  /** The named return type, and whether it is a scalar/enum: kept here so that the hot path makes no type checks. */
+  readonly named: GraphQLNamedType;
+  readonly leaf: boolean;
   /** `Type.field`, for messages. */
   readonly coordinate: string;
   /** The field's own `@cost`, counted once per resolution; 0 without one. */
@@ -85,6 +91,8 @@ export class CostTable {
   private readonly typeCosts = new Map<GraphQLNamedType, number>();
   private readonly argWeights = new Map<GraphQLArgument | GraphQLInputField, number>();
   private readonly costlyInputs = new Map<GraphQLNamedType, boolean>();
+  private readonly possible = new Map<GraphQLNamedType, readonly GraphQLObjectType[]>();
+  private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
 
   constructor(schema: GraphQLSchema, options: ResolvedCostOptions) {
     this.schema = schema;
@@ -103,7 +111,29 @@ export class CostTable {
     }
     for (const type of types) {
       if (isObjectType(type) && !type.name.startsWith('__')) this.fields.set(type, this.readFields(type));
+      if (isObjectType(type)) this.possible.set(type, [type]);
+      else if (isAbstractType(type)) this.possible.set(type, schema.getPossibleTypes(type));
+      const possible = this.possible.get(type);
+      if (possible) this.conditions.set(type.name, new Set(possible));
     }
+  }
+
+  /** The object types a value of a composite type can be at runtime. */
+  possibleTypes(type: GraphQLNamedType): readonly GraphQLObjectType[] {
+    return this.possible.get(type) ?? [];
+  }
+
+  /**
+   * The object types a fragment on the named type condition applies to (graphql-js
+   * `doesFragmentConditionMatch`); undefined when the name is not a composite type of the schema.
+   */
+  conditionTypes(name: string): ReadonlySet<GraphQLObjectType> | undefined {
+    return this.conditions.get(name);
+  }
+
+  /** The fields of an object type, by name. */
+  fieldsOf(type: GraphQLObjectType): ReadonlyMap<string, FieldCostInfo> | undefined {
+    return this.fields.get(type);
   }
 
   /** The field `name` of the object type, or undefined when the type has no such field. */
@@ -177,8 +207,11 @@ export class CostTable {
         this.argWeights.set(arg, argWeight);
         if (argWeight !== 0 || this.mayCost(getNamedType(arg.type), new Set())) costlyArgs = true;
       }
+      const named = getNamedType(def.type);
       result.set(def.name, {
         def,
+        named,
+        leaf: isLeafType(named),
         coordinate,
         weight: weight ?? 0,
         isList: isListType(isNonNullType(def.type) ? def.type.ofType : def.type),
@@ -278,9 +311,14 @@ export class CostTable {
     if (requireOneSlicingArgument !== undefined && typeof requireOneSlicingArgument !== 'boolean') {
       throw this.invalid(coordinate, 'requireOneSlicingArgument must be a boolean');
     }
+    const slicingDefaults = slicing.map((name) => {
+      const value = def.args.find((arg) => arg.name === name)?.defaultValue;
+      return typeof value === 'number' ? value : null;
+    });
     return {
       assumedSize: typeof assumedSize === 'number' ? assumedSize : null,
       slicingArguments: slicing,
+      slicingDefaults,
       sizedFields: sized,
       // The directive's default is true (Apollo Federation, IBM); code-first objects get the same default.
       requireOneSlicingArgument: requireOneSlicingArgument ?? true,

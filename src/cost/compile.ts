@@ -11,6 +11,7 @@ import type {
   ArgumentNode,
   FieldNode,
   GraphQLCompositeType,
+  GraphQLArgument,
   GraphQLField,
   GraphQLNamedType,
   GraphQLObjectType,
@@ -28,12 +29,7 @@ import {
   Kind,
   getArgumentValues,
   getDirectiveValues,
-  getNamedType,
   getVariableValues,
-  isAbstractType,
-  isCompositeType,
-  isLeafType,
-  isObjectType,
 } from 'graphql';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostTable, FieldCostInfo } from './CostTable.js';
@@ -45,6 +41,7 @@ import { sizeOf } from './sizes.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
 const NO_FIELDS: readonly PlanField[] = Object.freeze([]);
+const NO_SLOTS: readonly number[] = Object.freeze([]);
 const NOTHING: Readonly<Record<string, unknown>> = Object.freeze(
   Object.create(null) as Record<string, unknown>,
 );
@@ -70,14 +67,19 @@ export class VariableReader {
   ) {}
 
   read(names: readonly string[]): void {
+    let definitions: VariableDefinitionNode[] | null = null;
     for (const name of names) {
       if (this.done.has(name)) continue;
       this.done.add(name);
       const definition = this.definitions.get(name);
       // An undeclared variable is "not provided": execution would reject the document in validation.
-      if (!definition) continue;
-      const result = getVariableValues(this.table.schema, [definition], this.inputs);
-      if (result.errors) throw invalidVariables(result.errors[0]!);
+      if (definition) (definitions ??= []).push(definition);
+    }
+    if (definitions === null) return;
+    const result = getVariableValues(this.table.schema, definitions, this.inputs);
+    if (result.errors) throw invalidVariables(result.errors[0]!);
+    for (const definition of definitions) {
+      const name = definition.variable.name.value;
       const value = result.coerced[name];
       if (value !== undefined) this.values[name] = value;
     }
@@ -141,13 +143,19 @@ interface Sizing {
 /** Plans of leaf types, shared by every compilation against one table. */
 export type LeafPlans = Map<GraphQLNamedType, SelectionPlan>;
 
+/** The memo entry of a selection set: the plan for its first return type, others keyed by string. */
+interface MemoEntry {
+  readonly type: GraphQLCompositeType;
+  readonly plan: SelectionPlan;
+}
+
 export class Compiler {
   private readonly slots: Slot[] = [];
+  private slotCount = 0;
   private readonly conditions: Condition[] = [];
-  private readonly conditionNames = new Set<string>();
   private readonly variables = new Set<string>();
-  private readonly memo = new Map<SelectionSetNode, Map<GraphQLCompositeType, SelectionPlan>>();
-  private readonly memoMerged = new Map<string, SelectionPlan>();
+  private readonly memo = new Map<SelectionSetNode, MemoEntry>();
+  private readonly memoByKey = new Map<string, SelectionPlan>();
   private readonly maxDepth: number;
 
   constructor(
@@ -167,7 +175,7 @@ export class Compiler {
     if (!rootType) {
       throw new CostError(CostErrorCode.INVALID_OPERATION, `The schema does not support ${type} operations.`);
     }
-    const { alternative, height } = this.alternative([operation.selectionSet], rootType, 1, null, true);
+    const root = this.alternative([operation.selectionSet], rootType, 1, null, true);
     const typeCost =
       type === 'mutation'
         ? options.mutationCost
@@ -177,10 +185,11 @@ export class Compiler {
     return {
       operationType: type,
       operationName: operation.name?.value ?? null,
-      root: alternative,
-      depth: height,
-      base: typeCost + options.depthCost * height,
+      root,
+      depth: root.height,
+      base: typeCost + options.depthCost * root.height,
       slots: this.slots,
+      slotCount: this.slotCount,
       conditions: this.conditions,
       variables: [...this.variables],
       dynamic: this.slots.length > 0,
@@ -194,36 +203,34 @@ export class Compiler {
     sizing: Sizing | null,
   ): SelectionPlan {
     // A sized parent hands its size to some children, so such a selection is not shared.
-    let byType: Map<GraphQLCompositeType, SelectionPlan> | undefined;
-    let mergedKey: string | null = null;
+    let key: string | null = null;
+    const single = sets.length === 1 ? sets[0]! : null;
     if (sizing === null) {
-      if (sets.length === 1) {
-        const set = sets[0]!;
-        byType = this.memo.get(set);
-        const known = byType?.get(type);
-        if (known) return known;
-        if (!byType) this.memo.set(set, (byType = new Map<GraphQLCompositeType, SelectionPlan>()));
-      } else {
-        mergedKey = this.mergedKey(sets, type);
-        const known = this.memoMerged.get(mergedKey);
+      const entry = single === null ? undefined : this.memo.get(single);
+      if (entry !== undefined && entry.type === type) return entry.plan;
+      if (single === null || entry !== undefined) {
+        key = this.mergedKey(sets, type);
+        const known = this.memoByKey.get(key);
         if (known) return known;
       }
     }
+    const objects = this.table.possibleTypes(type);
     const alternatives: Alternative[] = [];
     let height = 0;
     let dynamic = false;
     let typenameKey: string | null = null;
-    const objects = isObjectType(type) ? [type] : this.table.schema.getPossibleTypes(type);
-    for (const object of objects) {
-      const result = this.alternative(sets, object, depth, sizing, false);
-      alternatives.push(result.alternative);
-      if (result.height > height) height = result.height;
-      if (result.alternative.dynFields.length > 0) dynamic = true;
-      typenameKey ??= result.typenameKey;
+    for (let i = 0; i < objects.length; i++) {
+      const alternative = this.alternative(sets, objects[i]!, depth, sizing, false);
+      alternatives.push(alternative);
+      if (alternative.height > height) height = alternative.height;
+      if (alternative.dynFields.length > 0) dynamic = true;
+      typenameKey ??= alternative.typenameKey;
     }
     const plan: SelectionPlan = { leaf: false, alternatives, height, dynamic, typenameKey };
-    if (byType) byType.set(type, plan);
-    else if (mergedKey !== null) this.memoMerged.set(mergedKey, plan);
+    if (sizing === null) {
+      if (key !== null) this.memoByKey.set(key, plan);
+      else this.memo.set(single!, { type, plan });
+    }
     return plan;
   }
 
@@ -244,16 +251,20 @@ export class Compiler {
     depth: number,
     sizing: Sizing | null,
     root: boolean,
-  ): { alternative: Alternative; height: number; typenameKey: string | null } {
-    const collected = this.collect(sets, object);
+  ): Alternative {
+    const keys: string[] = [];
+    const groups: FieldNode[][] = [];
+    this.collect(sets, object, keys, groups);
+    const infos = this.table.fieldsOf(object);
     const fields: PlanField[] = [];
     let dynFields: PlanField[] | null = null;
     let constSum = 0;
     let height = 0;
     let typenameKey: string | null = null;
-    for (const [key, nodes] of collected) {
-      const first = nodes[0]!;
-      const name = first.name.value;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const nodes = groups[i]!;
+      const name = nodes[0]!.name.value;
       if (name === '__typename') {
         typenameKey ??= key;
         if (height < 1) height = 1;
@@ -264,7 +275,7 @@ export class Compiler {
         field = this.introspection(key);
         if (height < 1) height = 1;
       } else {
-        const info = this.table.field(object, name);
+        const info = infos?.get(name);
         if (!info) {
           throw new CostError(
             CostErrorCode.INVALID_OPERATION,
@@ -280,13 +291,11 @@ export class Compiler {
       else constSum += field.constTotal;
     }
     return {
-      alternative: {
-        typeName: object.name,
-        typeCost: this.table.typeCost(object),
-        fields,
-        constSum: saturate(constSum),
-        dynFields: dynFields ?? NO_FIELDS,
-      },
+      typeName: object.name,
+      typeCost: this.table.typeCost(object),
+      fields,
+      constSum: saturate(constSum),
+      dynFields: dynFields ?? NO_FIELDS,
       height,
       typenameKey,
     };
@@ -330,16 +339,16 @@ export class Compiler {
         args = argumentValues(info.def, first, NOTHING);
       }
     }
-    if (info.costlyArgs) {
-      if (args) own += this.table.argumentsCost(info, args);
-      else argSlot = this.slot('args', info, first);
-    }
     // The size @listSize or @complexity computes, for the field itself or for its sized fields.
     let computedSize = 0;
     let computedSlot = -1;
-    if (sized) {
-      if (args) computedSize = sizeOf(info, args, options);
-      else computedSlot = this.slot('size', info, first);
+    if (args !== null) {
+      if (info.costlyArgs) own += this.table.argumentsCost(info, args);
+      if (sized) computedSize = sizeOf(info, args, options);
+    } else if (info.costlyArgs || sized) {
+      const slot = this.slot(info, first, sized, info.costlyArgs);
+      argSlot = slot.argsIndex;
+      computedSlot = slot.sizeIndex;
     }
     let size = 1;
     let sizeSlot = -1;
@@ -353,9 +362,9 @@ export class Compiler {
       size = options.defaultListSize;
     }
 
-    const named = getNamedType(info.def.type);
+    const named = info.named;
     let selection: SelectionPlan;
-    if (isLeafType(named)) {
+    if (info.leaf) {
       if (first.selectionSet) {
         throw new CostError(
           CostErrorCode.INVALID_OPERATION,
@@ -365,8 +374,11 @@ export class Compiler {
       selection = this.leaf(named);
     } else {
       let sets: SelectionSetNode[] | null = null;
-      for (const node of nodes) if (node.selectionSet) (sets ??= []).push(node.selectionSet);
-      if (sets === null || !isCompositeType(named)) {
+      for (let i = 0; i < nodes.length; i++) {
+        const set = nodes[i]!.selectionSet;
+        if (set) (sets ??= []).push(set);
+      }
+      if (sets === null) {
         throw new CostError(
           CostErrorCode.INVALID_OPERATION,
           `Field "${info.coordinate}" of type "${named.name}" must have a selection of subfields.`,
@@ -376,7 +388,7 @@ export class Compiler {
         info.listSize !== null && info.listSize.sizedFields.length > 0
           ? { names: info.listSize.sizedFields, size: computedSize, slot: computedSlot }
           : null;
-      selection = this.selection(sets, named, depth + 1, childSizing);
+      selection = this.selection(sets, named as GraphQLCompositeType, depth + 1, childSizing);
       if (depth + selection.height > this.maxDepth) throw depthExceeded(this.maxDepth);
     }
     const dynamic = argSlot >= 0 || sizeSlot >= 0 || selection.dynamic;
@@ -391,7 +403,7 @@ export class Compiler {
       dynamic,
       constTotal: 0,
     };
-    if (!dynamic) field.constTotal = resolutionCost(field, own, size, []);
+    if (!dynamic) field.constTotal = resolutionCost(field, own, size, NO_SLOTS);
     return field;
   }
 
@@ -407,6 +419,8 @@ export class Compiler {
             fields: NO_FIELDS,
             constSum: 0,
             dynFields: NO_FIELDS,
+            height: 0,
+            typenameKey: null,
           }),
         ]),
         height: 0,
@@ -418,19 +432,45 @@ export class Compiler {
     return plan;
   }
 
-  private slot(kind: Slot['kind'], info: FieldCostInfo, node: FieldNode): number {
-    this.slots.push({ kind, info, node });
-    return this.slots.length - 1;
+  private slot(info: FieldCostInfo, node: FieldNode, size: boolean, args: boolean): Slot {
+    let direct: { arg: GraphQLArgument; variable: string }[] | null = [];
+    for (const argNode of node.arguments ?? []) {
+      const arg = info.def.args.find((candidate) => candidate.name === argNode.name.value);
+      if (!arg) continue;
+      const value = argNode.value;
+      if (value.kind === Kind.VARIABLE) direct?.push({ arg, variable: value.name.value });
+      else if (value.kind === Kind.LIST || value.kind === Kind.OBJECT) direct = null;
+    }
+    const slot: Slot = {
+      info,
+      node,
+      sizeIndex: size ? this.slotCount++ : -1,
+      argsIndex: args ? this.slotCount++ : -1,
+      direct,
+      // Coerces the literals once; the bare variables in it are overwritten per request.
+      scratch: { ...argumentValues(info.def, node, this.reader.values) },
+    };
+    this.slots.push(slot);
+    return slot;
   }
 
-  /** Execution's `collectFields` for one object type, with an explicit stack (fragment chains are unbounded). */
-  private collect(sets: readonly SelectionSetNode[], object: GraphQLObjectType): Map<string, FieldNode[]> {
-    const fields = new Map<string, FieldNode[]>();
+  /**
+   * Execution's `collectFields` for one object type, into parallel arrays of response keys and field
+   * groups (a linear scan beats a Map for the few keys of a selection set), with an explicit stack because
+   * fragment chains are not bounded.
+   */
+  private collect(
+    sets: readonly SelectionSetNode[],
+    object: GraphQLObjectType,
+    keys: string[],
+    groups: FieldNode[][],
+  ): void {
+    let index: Map<string, number> | null = null;
     let visited: Set<string> | null = null;
     const stack: (readonly SelectionNode[])[] = [];
     const next: number[] = [];
-    for (const set of sets) {
-      stack.push(set.selections);
+    for (let s = 0; s < sets.length; s++) {
+      stack.push(sets[s]!.selections);
       next.push(0);
       while (stack.length > 0) {
         const top = stack.length - 1;
@@ -444,11 +484,33 @@ export class Compiler {
         next[top] = i + 1;
         const selection = selections[i]!;
         if (selection.kind === Kind.FIELD) {
-          if (!this.included(selection)) continue;
-          const key = selection.alias?.value ?? selection.name.value;
-          const list = fields.get(key);
-          if (list) list.push(selection);
-          else fields.set(key, [selection]);
+          if (
+            selection.directives !== undefined &&
+            selection.directives.length > 0 &&
+            !this.included(selection)
+          )
+            continue;
+          const key = selection.alias === undefined ? selection.name.value : selection.alias.value;
+          let at = -1;
+          if (index !== null) at = index.get(key) ?? -1;
+          else {
+            for (let k = 0; k < keys.length; k++) {
+              if (keys[k] === key) {
+                at = k;
+                break;
+              }
+            }
+          }
+          if (at >= 0) groups[at]!.push(selection);
+          else {
+            if (index !== null) index.set(key, keys.length);
+            keys.push(key);
+            groups.push([selection]);
+            if (index === null && keys.length > 16) {
+              index = new Map();
+              for (let k = 0; k < keys.length; k++) index.set(keys[k]!, k);
+            }
+          }
         } else if (selection.kind === Kind.INLINE_FRAGMENT) {
           if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
           stack.push(selection.selectionSet.selections);
@@ -465,18 +527,17 @@ export class Compiler {
         }
       }
     }
-    return fields;
   }
 
   private applies(condition: NamedTypeNode | undefined, object: GraphQLObjectType): boolean {
-    if (!condition) return true;
+    if (condition === undefined) return true;
     const name = condition.name.value;
     if (name === object.name) return true;
-    const type = this.table.schema.getType(name);
-    if (!type || !isCompositeType(type)) {
+    const types = this.table.conditionTypes(name);
+    if (types === undefined) {
       throw new CostError(CostErrorCode.INVALID_OPERATION, `Unknown type "${name}" in a type condition.`);
     }
-    return isAbstractType(type) && this.table.schema.isSubType(type, object);
+    return types.has(object);
   }
 
   /** graphql-js `shouldIncludeNode`, recording each variable it reads as a condition of the plan. */
@@ -493,8 +554,7 @@ export class Compiler {
       this.reader.read(variables);
       for (const variable of variables) {
         this.variables.add(variable);
-        if (!this.conditionNames.has(variable)) {
-          this.conditionNames.add(variable);
+        if (!this.conditions.some((condition) => condition.name === variable)) {
           this.conditions.push({ name: variable, value: this.reader.values[variable] });
         }
       }
@@ -510,9 +570,7 @@ export class Compiler {
       throw new CostError(
         usesVariables ? CostErrorCode.INVALID_VARIABLES : CostErrorCode.INVALID_OPERATION,
         error.message,
-        {
-          originalError: error,
-        },
+        { originalError: error },
       );
     }
     return true;

@@ -2,16 +2,18 @@
  * Per-request evaluation of a compiled {@link Plan}: slots from variables, the total, the lazily built
  * breakdown, and the actual cost of a response.
  */
+import { isNonNullType } from 'graphql';
 import { argumentValues } from './compile.js';
+import { CostError, CostErrorCode } from './CostError.js';
 import type { CostTable } from './CostTable.js';
-import type { Alternative, Plan, PlanField } from './plan.js';
+import type { Alternative, Plan, PlanField, Slot } from './plan.js';
 import { alternativeCost, saturate } from './plan.js';
 import { sizeOf } from './sizes.js';
 import type { CostReport, FieldCost } from './types.js';
 
 const NO_SLOTS: readonly number[] = Object.freeze([]);
 
-/** Computes every slot of the plan from coerced variable values. */
+/** Computes every slot value of the plan from coerced variable values. */
 export function evaluateSlots(
   plan: Plan,
   table: CostTable,
@@ -19,14 +21,45 @@ export function evaluateSlots(
 ): ArrayLike<number> {
   const slots = plan.slots;
   if (slots.length === 0) return NO_SLOTS;
-  const result = new Array<number>(slots.length);
+  const result = new Array<number>(plan.slotCount);
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
-    const args = argumentValues(slot.info.def, slot.node, values);
-    result[i] =
-      slot.kind === 'size' ? sizeOf(slot.info, args, table.options) : table.argumentsCost(slot.info, args);
+    const args =
+      slot.direct === null ? argumentValues(slot.info.def, slot.node, values) : directValues(slot, values);
+    if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table.options);
+    if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args);
   }
   return result;
+}
+
+/**
+ * `getArgumentValues` for arguments that are literals or bare variables, without re-coercing: the
+ * variables are already coerced, and the rules below are graphql-js's own for a variable argument.
+ */
+function directValues(slot: Slot, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const args = slot.scratch;
+  const direct = slot.direct!;
+  for (let i = 0; i < direct.length; i++) {
+    const { arg, variable } = direct[i]!;
+    const value = Object.prototype.hasOwnProperty.call(values, variable) ? values[variable] : undefined;
+    if (value === undefined) {
+      if (arg.defaultValue === undefined && isNonNullType(arg.type)) {
+        throw new CostError(
+          CostErrorCode.INVALID_VARIABLES,
+          `Argument "${arg.name}" of required type "${String(arg.type)}" was provided the variable "$${variable}" which was not provided a runtime value.`,
+        );
+      }
+      args[arg.name] = arg.defaultValue;
+    } else if (value === null && isNonNullType(arg.type)) {
+      throw new CostError(
+        CostErrorCode.INVALID_VARIABLES,
+        `Argument "${arg.name}" of non-null type "${String(arg.type)}" must not be null.`,
+      );
+    } else {
+      args[arg.name] = value;
+    }
+  }
+  return args;
 }
 
 /** The operation's total in points. */
@@ -34,20 +67,39 @@ export function planTotal(plan: Plan, slotValues: ArrayLike<number>): number {
   return saturate(plan.base + alternativeCost(plan.root, slotValues));
 }
 
-/** Builds a report whose `fields` breakdown is computed on first read (most callers only need the total). */
-export function makeReport(plan: Plan, total: number, compute: () => FieldCost[]): CostReport {
-  let fields: readonly FieldCost[] | undefined;
-  const report = {
-    total,
-    operationType: plan.operationType,
-    operationName: plan.operationName,
-    depth: plan.depth,
-  } as { -readonly [K in keyof CostReport]: CostReport[K] };
-  Object.defineProperty(report, 'fields', {
-    enumerable: true,
-    get: (): readonly FieldCost[] => (fields ??= Object.freeze(compute())),
-  });
-  return Object.freeze(report);
+/**
+ * A {@link CostReport} whose `fields` breakdown is computed on first read: most callers only need the
+ * total, and a repeated operation should not pay for a breakdown nobody reads. `toJSON` includes it.
+ */
+export class PlanReport implements CostReport {
+  readonly total: number;
+  readonly operationType: CostReport['operationType'];
+  readonly operationName: string | null;
+  readonly depth: number;
+  #fields: readonly FieldCost[] | null = null;
+  readonly #plan: Plan;
+  readonly #slotValues: ArrayLike<number>;
+  readonly #limit: number;
+
+  constructor(plan: Plan, total: number, slotValues: ArrayLike<number>, limit: number) {
+    this.total = total;
+    this.operationType = plan.operationType;
+    this.operationName = plan.operationName;
+    this.depth = plan.depth;
+    this.#plan = plan;
+    this.#slotValues = slotValues;
+    this.#limit = limit;
+  }
+
+  /** Per-field breakdown, costliest first, that adds up to `total` minus the operation's base cost. */
+  get fields(): readonly FieldCost[] {
+    return (this.#fields ??= Object.freeze(breakdown(this.#plan, this.total, this.#slotValues, this.#limit)));
+  }
+
+  toJSON(): CostReport {
+    const { total, operationType, operationName, depth, fields } = this;
+    return { total, operationType, operationName, depth, fields };
+  }
 }
 
 interface Chosen {

@@ -121,7 +121,7 @@ export interface CostOptions {
   //#region Limits and reports
   /**
    * The most points an operation may cost; a costlier one is rejected with `COST_LIMIT_EXCEEDED` (before
-   * any quota is touched). A non-negative integer or `Infinity` (no limit). Default `Infinity`
+   * any quota is touched). A non-negative number or `Infinity` (no limit). Default `Infinity`
    * ({@link DEFAULT_MAX_COST}).
    */
   readonly maxCost?: number;
@@ -203,13 +203,9 @@ const MAX_WEIGHT = 1_000_000_000;
 /** Resolves options to their values, throwing a `TypeError` that names the first invalid option. */
 export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptions {
   const maxCost = options.maxCost ?? DEFAULT_MAX_COST;
-  if (
-    typeof maxCost !== 'number' ||
-    !(maxCost === Number.POSITIVE_INFINITY || Number.isSafeInteger(maxCost)) ||
-    maxCost < 0
-  ) {
+  if (typeof maxCost !== 'number' || Number.isNaN(maxCost) || maxCost < 0) {
     throw new TypeError(
-      `CostOptions.maxCost must be a non-negative integer or Infinity, got ${String(maxCost)}`,
+      `CostOptions.maxCost must be a non-negative number or Infinity, got ${String(maxCost)}`,
     );
   }
   const complexity = options.complexityDirective ?? false;

@@ -2,7 +2,7 @@
  * The compiled form of one operation: a tree of merged fields whose constant parts are pre-computed and
  * whose variable-dependent parts (list sizes, argument costs) are numbered slots evaluated per request.
  */
-import type { FieldNode } from 'graphql';
+import type { FieldNode, GraphQLArgument } from 'graphql';
 import type { FieldCostInfo } from './CostTable.js';
 
 /** One possible runtime type of a selection: an object type (or, for a leaf, the leaf type). */
@@ -16,6 +16,10 @@ export interface Alternative {
   readonly constSum: number;
   /** The fields that depend on variables. */
   readonly dynFields: readonly PlanField[];
+  /** The deepest field nesting of this alternative (0 without fields). */
+  readonly height: number;
+  /** The response key of a `__typename` selected here, or null. */
+  readonly typenameKey: string | null;
 }
 
 /** A selection set as executed on a field's return type: one alternative per possible concrete type. */
@@ -49,12 +53,22 @@ export interface PlanField {
   readonly constTotal: number;
 }
 
-/** A value computed per request from variables. */
+/** A field whose arguments use variables: computes its size and/or argument cost per request. */
 export interface Slot {
-  readonly kind: 'size' | 'args';
   readonly info: FieldCostInfo;
   /** The first of the merged field nodes: execution reads arguments from it. */
   readonly node: FieldNode;
+  /** Where the size goes in the slot values, or -1. */
+  readonly sizeIndex: number;
+  /** Where the argument cost goes in the slot values, or -1. */
+  readonly argsIndex: number;
+  /**
+   * When every argument is a literal or a bare `$variable`: those variables, read straight from the
+   * coerced values into `scratch` (which holds the literals, coerced once). Null when a variable sits
+   * inside a list or input object literal: then `getArgumentValues` runs per request.
+   */
+  readonly direct: readonly { readonly arg: GraphQLArgument; readonly variable: string }[] | null;
+  readonly scratch: Record<string, unknown>;
 }
 
 /** A skip/include condition the plan was compiled under. */
@@ -71,6 +85,8 @@ export interface Plan {
   /** Operation type cost plus depth cost. */
   readonly base: number;
   readonly slots: readonly Slot[];
+  /** How many slot values `slots` produce. */
+  readonly slotCount: number;
   readonly conditions: readonly Condition[];
   /** Names of every variable the plan reads (conditions and slots). */
   readonly variables: readonly string[];

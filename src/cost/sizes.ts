@@ -49,20 +49,23 @@ export function sizeOf(
     return product;
   }
   const listSize = info.listSize!;
-  let given = 0;
+  let count = 0;
   let largest = Number.NEGATIVE_INFINITY;
-  for (const name of listSize.slicingArguments) {
-    const value = numeric(args[name]);
+  const names = listSize.slicingArguments;
+  for (let i = 0; i < names.length; i++) {
+    const given = args[names[i]!];
+    // An explicit null gets the schema default, as Apollo's router does (and as resolvers usually do).
+    const value = given === null ? (listSize.slicingDefaults[i] ?? null) : numeric(given);
     if (value === null) continue;
-    given++;
+    count++;
     if (value > largest || Number.isNaN(value)) largest = value;
   }
-  if (listSize.requireOneSlicingArgument && listSize.slicingArguments.length > 0 && given !== 1) {
+  if (listSize.requireOneSlicingArgument && listSize.slicingArguments.length > 0 && count !== 1) {
     throw new CostError(
       CostErrorCode.INVALID_SLICING_ARGUMENTS,
-      `Field "${info.coordinate}" requires exactly one of its slicing arguments (${listSize.slicingArguments.join(', ')}); ${given} given.`,
-      { extensions: { field: info.coordinate, slicingArguments: listSize.slicingArguments, given } },
+      `Field "${info.coordinate}" requires exactly one of its slicing arguments (${names.join(', ')}); ${count} given.`,
+      { extensions: { field: info.coordinate, slicingArguments: names, given: count } },
     );
   }
-  return clampSize(given > 0 ? largest : (listSize.assumedSize ?? options.defaultListSize), max);
+  return clampSize(count > 0 ? largest : (listSize.assumedSize ?? options.defaultListSize), max);
 }
