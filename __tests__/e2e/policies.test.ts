@@ -1,0 +1,411 @@
+/**
+ * The published rate-limit policies this library is meant to express, each configured as a plan and driven
+ * end to end: Apollo's standalone server on a real port, fetch, the plugin, and a store (in memory, and Redis
+ * with its clock injected), asserting the exact status, headers and error of every step. Time only moves
+ * when the test moves it.
+ */
+import type { Redis } from 'ioredis';
+import type { Plan, QuotaStore } from '../../src/quota/index.js';
+import { MemoryStore, RedisStore } from '../../src/store/index.js';
+import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { ManualClock, startApp, type App } from '../helpers/serverApp.js';
+import { errorCodes, gql, quotaHeaders, type GqlResponse } from '../helpers/serverClient.js';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+/** 2030-01-01T00:15:00Z: 2,700 s before the hour ends, 85,500 s before the day does. */
+const T0 = Date.UTC(2030, 0, 1, 0, 15);
+const HOUR_END_S = Date.UTC(2030, 0, 1, 1) / 1000;
+const DAY_END_S = Date.UTC(2030, 0, 2) / 1000;
+
+/** openPIM: 30,000 points of query cost per hour, told in X-Rate-Limit-*. */
+const OPENPIM: Plan = {
+  name: 'openpim',
+  limits: [{ name: 'total', kind: 'fixed-window', limit: 30_000, windowMs: HOUR }],
+};
+/** About 5,000 requests an hour, in short bursts of up to 100. */
+const HOURLY_5000: Plan = {
+  name: 'hourly-5000',
+  limits: [{ name: 'hourly', kind: 'token-bucket', rate: 5_000, periodMs: HOUR, burst: 100 }],
+};
+/** 2,500 calls a day per organisation, at most 3 at once. */
+const ORGANISATION: Plan = {
+  name: 'organisation',
+  limits: [
+    { name: 'daily', kind: 'fixed-window', counts: 'requests', limit: 2_500, windowMs: DAY },
+    { name: 'concurrent', kind: 'concurrency', max: 3, leaseMs: 30_000 },
+  ],
+};
+/** 20 requests a second, at most 5 at once, at most 250,000 a day. */
+const API: Plan = {
+  name: 'api',
+  limits: [
+    { name: 'per-second', kind: 'token-bucket', rate: 20, burst: 20 },
+    { name: 'concurrent', kind: 'concurrency', max: 5 },
+    { name: 'daily', kind: 'fixed-window', counts: 'requests', limit: 250_000, windowMs: DAY },
+  ],
+};
+/** Tiers of sustained rate and burst; writes are throttled harder than reads. */
+const TIER_1: Plan = {
+  name: 'tier-1',
+  limits: [
+    { name: 'reads', kind: 'token-bucket', rate: 1, periodMs: 4_000, burst: 1, operations: ['query'] },
+    { name: 'writes', kind: 'token-bucket', rate: 1, periodMs: 60_000, burst: 1, operations: ['mutation'] },
+  ],
+};
+const TIER_2: Plan = {
+  name: 'tier-2',
+  limits: [
+    { name: 'reads', kind: 'token-bucket', rate: 4, burst: 4, operations: ['query'] },
+    { name: 'writes', kind: 'token-bucket', rate: 1, burst: 1, operations: ['mutation'] },
+  ],
+};
+const ANONYMOUS: Plan = {
+  name: 'anonymous',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 10, windowMs: HOUR }],
+};
+
+/** API key → client: two keys of one organisation share its quota. */
+const API_KEYS = {
+  'key-pim': 'pim-user',
+  'key-rest': 'rest-user',
+  'key-org-a1': 'org-a',
+  'key-org-a2': 'org-a',
+  'key-org-b': 'org-b',
+  'key-api': 'api-user',
+  'key-tier-1': 'shop-1',
+  'key-tier-2': 'shop-2',
+};
+const PLAN_OF = {
+  'pim-user': 'openpim',
+  'rest-user': 'hourly-5000',
+  'org-a': 'organisation',
+  'org-b': 'organisation',
+  'api-user': 'api',
+  'shop-1': 'tier-1',
+  'shop-2': 'tier-2',
+};
+
+const rows = (n: number) => `{ rows(first: ${n}) { id } }`;
+const PING = '{ ping }';
+const HOLD = '{ hold }';
+const SAVE = 'mutation { save }';
+
+let redis: TestRedis;
+let io: Redis;
+const prefix = uniquePrefix('e2e-policies');
+
+beforeAll(async () => {
+  redis = await startRedis();
+  io = ioredisClient(redis.url);
+});
+afterAll(async () => {
+  await deleteKeys(io, prefix);
+  io.disconnect();
+  await redis.stop();
+});
+
+describe.each([
+  ['MemoryStore', (clock: ManualClock): QuotaStore => new MemoryStore({ clock: clock.now })],
+  [
+    'RedisStore',
+    (clock: ManualClock): QuotaStore =>
+      new RedisStore({
+        client: io,
+        keyPrefix: `${prefix}${Math.random().toString(36).slice(2)}:`,
+        clock: clock.now,
+      }),
+  ],
+])('published policies over HTTP, %s', (_name, makeStore) => {
+  let app: App;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    clock = new ManualClock(T0);
+    app = await startApp(
+      {
+        schema: 'e2e',
+        identify: 'api-key',
+        apiKeys: API_KEYS,
+        planOf: PLAN_OF,
+        plans: [OPENPIM, HOURLY_5000, ORGANISATION, API, TIER_1, TIER_2, ANONYMOUS],
+      },
+      { store: makeStore(clock), clock: clock.now },
+    );
+  });
+  afterEach(async () => {
+    await app.stop();
+  });
+
+  const send = (apiKey: string, query: string) => gql(app.url, query, { apiKey });
+  const refusal = (response: GqlResponse) => ({
+    status: response.status,
+    codes: errorCodes(response),
+    quota: response.body.errors?.[0]?.extensions?.quota,
+  });
+
+  it('openPIM: 30,000 points an hour, with the exact X-Rate-Limit-* values of its documentation', async () => {
+    const first = await send('key-pim', rows(400));
+    expect(first.status).toBe(200);
+    expect(quotaHeaders(first)).toEqual({
+      'x-rate-limit-remaining': '26000',
+      'x-rate-limit-reset': `${HOUR_END_S}`,
+      'x-rate-limit-consumed': '4000',
+      'x-rate-limit-first-in-duration': 'true',
+      'ratelimit-policy': '"total";q=30000;qu="graphql-cost";w=3600',
+      ratelimit: '"total";r=26000;t=2700',
+    });
+    // The example of openPIM's rate-limiting page: a total of 10,000 spent, 20,000 left, not the first.
+    const second = await send('key-pim', rows(600));
+    expect(quotaHeaders(second)).toMatchObject({
+      'x-rate-limit-remaining': '20000',
+      'x-rate-limit-reset': `${HOUR_END_S}`,
+      'x-rate-limit-consumed': '10000',
+      'x-rate-limit-first-in-duration': 'false',
+    });
+    clock.advance(600_000);
+    const third = await send('key-pim', rows(2_000));
+    expect(quotaHeaders(third)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-consumed': '30000',
+      ratelimit: '"total";r=0;t=2100',
+    });
+
+    const refused = await send('key-pim', rows(1));
+    expect(refusal(refused)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'openpim', limit: 'total', cost: 10, remaining: 0, retryAfterSeconds: 2_100 },
+    });
+    expect(quotaHeaders(refused)).toEqual({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': `${HOUR_END_S}`,
+      'x-rate-limit-consumed': '30000',
+      'x-rate-limit-first-in-duration': 'false',
+      'ratelimit-policy': '"total";q=30000;qu="graphql-cost";w=3600',
+      ratelimit: '"total";r=0;t=2100',
+      'retry-after': '2100',
+    });
+    expect(refused.body.errors[0].message).toBe(
+      'Quota exceeded: this operation needs 10 points and limit "total" of plan "openpim" has 0 points left. Retry in 2100 s.',
+    );
+
+    // The next hour: 25,000 estimated, 2,000 rows exist (20,000 points), so 5,000 come back after the response.
+    clock.advance(2_100_000 + 30_000);
+    const estimated = await send('key-pim', rows(2_500));
+    expect(estimated.body.extensions.cost).toMatchObject({
+      requestedQueryCost: 25_000,
+      actualQueryCost: 20_000,
+    });
+    expect(quotaHeaders(estimated)).toMatchObject({
+      'x-rate-limit-remaining': '5000',
+      'x-rate-limit-reset': `${HOUR_END_S + 3_600}`,
+      'x-rate-limit-consumed': '25000',
+      'x-rate-limit-first-in-duration': 'true',
+    });
+    // 10,000 more fit only because the refund came back.
+    const afterRefund = await send('key-pim', rows(1_000));
+    expect(afterRefund.status).toBe(200);
+    expect(quotaHeaders(afterRefund)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-consumed': '30000',
+    });
+  });
+
+  it('about 5,000 requests an hour: a burst of 100 at once, then one every 720 ms', async () => {
+    const first = await send('key-rest', PING);
+    expect(quotaHeaders(first)).toEqual({
+      'x-rate-limit-remaining': '99',
+      'x-rate-limit-reset': `${T0 / 1000 + 1}`,
+      'x-rate-limit-consumed': '1',
+      'x-rate-limit-first-in-duration': 'true',
+      'ratelimit-policy': '"hourly";q=100;w=72',
+      ratelimit: '"hourly";r=99;t=1',
+    });
+    let last = first;
+    for (let i = 2; i <= 100; i++) {
+      last = await send('key-rest', PING);
+      expect(last.status).toBe(200);
+    }
+    expect(quotaHeaders(last)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': `${T0 / 1000 + 72}`,
+      'x-rate-limit-consumed': '100',
+      ratelimit: '"hourly";r=0;t=72',
+    });
+    const refused = await send('key-rest', PING);
+    expect(refusal(refused)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'hourly-5000', limit: 'hourly', cost: 0, remaining: 0, retryAfterSeconds: 1 },
+    });
+    expect(quotaHeaders(refused)).toMatchObject({ ratelimit: '"hourly";r=0;t=1', 'retry-after': '1' });
+
+    clock.advance(719);
+    expect((await send('key-rest', PING)).status).toBe(429);
+    clock.advance(1);
+    expect((await send('key-rest', PING)).status).toBe(200);
+    expect((await send('key-rest', PING)).status).toBe(429);
+    // After a quiet 72 s the whole burst is back.
+    clock.advance(72_000);
+    expect(quotaHeaders(await send('key-rest', PING))).toMatchObject({
+      'x-rate-limit-remaining': '99',
+      'x-rate-limit-first-in-duration': 'true',
+    });
+  });
+
+  it('2,500 calls a day per organisation, shared by its keys, at most 3 in flight', async () => {
+    const held = [send('key-org-a1', HOLD), send('key-org-a1', HOLD), send('key-org-a2', HOLD)];
+    await app.holds.arrived(3);
+    const fourth = await send('key-org-a2', PING);
+    expect(refusal(fourth)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'organisation', limit: 'concurrent', cost: 0, remaining: 0, retryAfterSeconds: 30 },
+    });
+    expect(fourth.body.errors[0].message).toBe(
+      'Quota exceeded: this operation needs an operation slot and limit "concurrent" of plan "organisation" has 0 requests left. Retry in 30 s.',
+    );
+    expect(quotaHeaders(fourth)).toEqual({
+      'x-rate-limit-remaining': '2497',
+      'x-rate-limit-reset': `${DAY_END_S}`,
+      'x-rate-limit-consumed': '3',
+      'x-rate-limit-first-in-duration': 'false',
+      'ratelimit-policy': '"daily";q=2500;w=86400, "concurrent";q=3;qu="concurrent-requests"',
+      ratelimit: '"daily";r=2497;t=85500, "concurrent";r=0',
+      'retry-after': '30',
+    });
+    // Another organisation is not affected.
+    expect(quotaHeaders(await send('key-org-b', PING))).toMatchObject({
+      ratelimit: '"daily";r=2499;t=85500, "concurrent";r=2',
+    });
+
+    app.holds.release(1);
+    expect((await held[0]!).status).toBe(200);
+    expect(quotaHeaders(await send('key-org-a2', PING))).toMatchObject({
+      ratelimit: '"daily";r=2496;t=85500, "concurrent";r=0',
+    });
+    app.holds.release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200]);
+
+    // The rest of the day's calls, three lanes at a time over both keys: every one admitted.
+    let left = 2_500 - 4;
+    const statuses = new Map<number, number>();
+    const lane = async (key: string) => {
+      while (left > 0) {
+        left -= 1;
+        const { status } = await send(key, PING);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    };
+    await Promise.all([lane('key-org-a1'), lane('key-org-a2'), lane('key-org-a1')]);
+    expect([...statuses]).toEqual([[200, 2_496]]);
+
+    clock.advance(HOUR);
+    const over = await send('key-org-a2', PING);
+    expect(refusal(over)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'organisation', limit: 'daily', cost: 0, remaining: 0, retryAfterSeconds: 81_900 },
+    });
+    expect(quotaHeaders(over)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-consumed': '2500',
+      ratelimit: '"daily";r=0;t=81900, "concurrent";r=3',
+      'retry-after': '81900',
+    });
+  });
+
+  it('20 requests a second, at most 5 in flight, at most 250,000 a day', async () => {
+    const held = Array.from({ length: 5 }, () => send('key-api', HOLD));
+    await app.holds.arrived(5);
+    const sixth = await send('key-api', PING);
+    expect(refusal(sixth)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'api', limit: 'concurrent', cost: 0, remaining: 0, retryAfterSeconds: 60 },
+    });
+    expect(quotaHeaders(sixth)).toMatchObject({
+      'ratelimit-policy':
+        '"per-second";q=20;w=1, "concurrent";q=5;qu="concurrent-requests", "daily";q=250000;w=86400',
+      ratelimit: '"per-second";r=15;t=1, "concurrent";r=0, "daily";r=249995;t=85500',
+      'retry-after': '60',
+    });
+    app.holds.release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+
+    for (let i = 0; i < 15; i++) expect((await send('key-api', PING)).status).toBe(200);
+    const overRate = await send('key-api', PING);
+    expect(refusal(overRate)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'api', limit: 'per-second', cost: 0, remaining: 0, retryAfterSeconds: 1 },
+    });
+    expect(quotaHeaders(overRate)).toMatchObject({
+      ratelimit: '"per-second";r=0;t=1, "concurrent";r=5, "daily";r=249980;t=85500',
+      'retry-after': '1',
+    });
+    // One token comes back every 50 ms.
+    clock.advance(50);
+    const next = await send('key-api', PING);
+    expect(next.status).toBe(200);
+    expect(quotaHeaders(next)).toMatchObject({
+      ratelimit: '"per-second";r=0;t=1, "concurrent";r=4, "daily";r=249979;t=85500',
+    });
+  });
+
+  it('tiers: reads and writes each have their own rate and burst, writes the harder one', async () => {
+    // X-Rate-Limit-* describe the limit the operation counts against: for a write, the write bucket.
+    const write = await send('key-tier-1', SAVE);
+    expect(write.status).toBe(200);
+    expect(write.body.data).toEqual({ save: true });
+    expect(quotaHeaders(write)).toEqual({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': `${T0 / 1000 + 60}`,
+      'x-rate-limit-consumed': '1',
+      'x-rate-limit-first-in-duration': 'true',
+      'ratelimit-policy': '"reads";q=1;w=4, "writes";q=1;w=60',
+      ratelimit: '"writes";r=0;t=60',
+    });
+    const secondWrite = await send('key-tier-1', SAVE);
+    expect(refusal(secondWrite)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'tier-1', limit: 'writes', cost: 15, remaining: 0, retryAfterSeconds: 60 },
+    });
+    expect(quotaHeaders(secondWrite)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': `${T0 / 1000 + 60}`,
+      ratelimit: '"writes";r=0;t=60',
+      'retry-after': '60',
+    });
+    // A read is not counted by the write limit, nor refused by it.
+    const read = await send('key-tier-1', PING);
+    expect(quotaHeaders(read)).toMatchObject({
+      'x-rate-limit-remaining': '0',
+      'x-rate-limit-reset': `${T0 / 1000 + 4}`,
+      'x-rate-limit-consumed': '1',
+      'x-rate-limit-first-in-duration': 'true',
+      ratelimit: '"reads";r=0;t=4',
+    });
+    const secondRead = await send('key-tier-1', PING);
+    expect(refusal(secondRead)).toEqual({
+      status: 429,
+      codes: ['QUOTA_EXCEEDED'],
+      quota: { plan: 'tier-1', limit: 'reads', cost: 0, remaining: 0, retryAfterSeconds: 4 },
+    });
+    clock.advance(4_000);
+    expect((await send('key-tier-1', PING)).status).toBe(200);
+    expect((await send('key-tier-1', SAVE)).status).toBe(429);
+
+    const tier2 = [];
+    for (let i = 0; i < 5; i++) tier2.push((await send('key-tier-2', PING)).status);
+    expect(tier2).toEqual([200, 200, 200, 200, 429]);
+    expect([(await send('key-tier-2', SAVE)).status, (await send('key-tier-2', SAVE)).status]).toEqual([
+      200, 429,
+    ]);
+    clock.advance(250);
+    expect((await send('key-tier-2', PING)).status).toBe(200);
+    expect((await send('key-tier-2', SAVE)).status).toBe(429);
+  });
+});

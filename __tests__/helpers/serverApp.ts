@@ -1,0 +1,348 @@
+/**
+ * The servers the end-to-end proofs drive: Apollo Server 5 on `startStandaloneServer`, bound to 127.0.0.1 on a
+ * free port, with the quota plugin configured from a plain (JSON) description, so the same server runs in
+ * this process or in a child process (serverWorker.ts). Two schemas: the demo PIM schema (realistic load) and
+ * a small priced schema whose costs are round numbers (exact header values).
+ */
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
+import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { Redis } from 'ioredis';
+import { identifyByApiKey, quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import type { ExposeCost, QuotaDecisionEvent } from '../../src/apollo/index.js';
+import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
+import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
+import { MemoryStore, RedisStore } from '../../src/store/index.js';
+import { createDemoSchema } from '../../demo/schema.js';
+
+/**
+ * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
+ * - `{ rows(first: n) { id } }` costs 10 n (a Row is `@cost(weight: 10)`); the resolver returns
+ *   `min(n, rowCount)` rows, so asking for more than exist is refunded;
+ * - `{ ping }` and `{ hold }` cost 0; `hold` answers only once the test releases it (a slot held in flight);
+ * - `mutation { save }` costs 10 + 5 = 15.
+ */
+export const E2E_SDL = `${COST_DIRECTIVES_SDL}
+type Query {
+  rows(first: Int!): [Row!]! @listSize(slicingArguments: ["first"])
+  ping: Int
+  hold: Int
+}
+type Row @cost(weight: 10) {
+  id: ID!
+}
+type Mutation {
+  save: Boolean @cost(weight: 5)
+}
+`;
+
+/** Rows the `rows` resolver has: a request for more gets these and a refund for the rest. */
+export const E2E_ROW_COUNT = 2_000;
+
+/** Operations parked in the `hold` resolver until released. */
+export class Holds {
+  #waiting: (() => void)[] = [];
+  #arrivals: { count: number; resolve: () => void }[] = [];
+  #arrived = 0;
+
+  /** Operations waiting now. */
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves once `count` operations in all have reached the resolver. */
+  arrived(count: number): Promise<void> {
+    if (this.#arrived >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#arrivals.push({ count, resolve }));
+  }
+
+  /** Lets `count` waiting operations finish (all by default); returns how many were released. */
+  release(count = Infinity): number {
+    const released = this.#waiting.splice(0, count);
+    for (const go of released) go();
+    return released.length;
+  }
+
+  wait(): Promise<number> {
+    return new Promise((resolve) => {
+      this.#waiting.push(() => resolve(1));
+      this.#arrived += 1;
+      this.#arrivals = this.#arrivals.filter((a) => (this.#arrived >= a.count ? (a.resolve(), false) : true));
+    });
+  }
+}
+
+/** The priced schema with its resolvers. */
+export function e2eSchema(holds: Holds): GraphQLSchema {
+  const schema = buildSchema(E2E_SDL);
+  const query = schema.getQueryType()!.getFields();
+  query.rows!.resolve = (_: unknown, args: { first: number }) =>
+    Array.from({ length: Math.max(0, Math.min(args.first, E2E_ROW_COUNT)) }, (_v, i) => ({
+      id: `r${i + 1}`,
+    }));
+  query.ping!.resolve = () => 1;
+  query.hold!.resolve = () => holds.wait();
+  schema.getMutationType()!.getFields().save!.resolve = () => true;
+  return schema;
+}
+
+/** Where quota state lives, as a JSON description. */
+export type StoreConfig =
+  | { readonly kind: 'memory'; readonly maxClients?: number }
+  | {
+      readonly kind: 'redis';
+      readonly url: string;
+      readonly keyPrefix: string;
+      /**
+       * ioredis options that fail a command at once while the connection is down instead of queueing it
+       * (`enableOfflineQueue: false`, `maxRetriesPerRequest: 0`): requests then reach the failure mode
+       * without waiting for the timeout. Default true.
+       */
+      readonly failFast?: boolean;
+    };
+
+/** A server, as a JSON description (it crosses the process boundary to serverWorker.ts). */
+export interface ServerConfig {
+  readonly schema: 'demo' | 'e2e';
+  /**
+   * `'quota'`: this library's plugin; `'bare'`: no plugin at all; `'complexity'`: graphql-query-complexity
+   * wired as an Apollo plugin (`getComplexity` in `didResolveOperation`). Default `'quota'`.
+   */
+  readonly variant?: 'quota' | 'bare' | 'complexity';
+  /** Default: a MemoryStore. */
+  readonly store?: StoreConfig;
+  /** Default: one plan named `anonymous` with a limit nobody reaches. */
+  readonly plans?: readonly Plan[];
+  /**
+   * How a request names its client. `'api-key'`: `identifyByApiKey` over `apiKeys` (header `x-api-key`);
+   * `'bearer'`: the server's own authentication, simulated by its `context` function putting the token of
+   * `Authorization: Bearer <client>` in `contextValue.quotaClient` (the plugin's default `identify`).
+   * Default `'bearer'`.
+   */
+  readonly identify?: 'api-key' | 'bearer';
+  /** `'api-key'` only: API key → client id. */
+  readonly apiKeys?: Readonly<Record<string, string>>;
+  /** Client id → plan name; others get `defaultPlan`. */
+  readonly planOf?: Readonly<Record<string, string>>;
+  readonly defaultPlan?: string;
+  /** Anonymous requests are keyed by the TCP peer address when true; else they share one quota. */
+  readonly anonymousByAddress?: boolean;
+  readonly onStoreFailure?: StoreFailureMode;
+  readonly storeTimeoutMs?: number;
+  readonly maxCost?: number;
+  /** Default `'always'`: the proofs read the requested and actual cost of every response. */
+  readonly exposeCost?: ExposeCost;
+  readonly allowBatchedHttpRequests?: boolean;
+  /**
+   * A quota clock that moves only when told to, starting here (Unix epoch ms): it is given to the plugin and
+   * the store (for Redis, in place of Redis TIME). Default: real time, and Redis TIME in Redis.
+   */
+  readonly clockStartMs?: number;
+  /** Milliseconds added to this process's `Date.now()` (a server whose clock is wrong). Default 0. */
+  readonly skewMs?: number;
+}
+
+/** One decision the plugin took, as the proofs need it. */
+export interface DecisionRecord {
+  readonly operationName: string | null;
+  readonly client: string;
+  readonly cost: number;
+  readonly allowed: boolean;
+  readonly source: QuotaDecisionEvent['decision']['source'];
+  /** This process's `Date.now()` when the decision was taken. */
+  readonly atMs: number;
+}
+
+export interface AppRuntime {
+  /** Replaces the store the config describes (in-process tests that hold their own). */
+  readonly store?: QuotaStore;
+  /** Replaces the clock the config describes. */
+  readonly clock?: () => number;
+  /** Where decisions are recorded. Default: nowhere. */
+  readonly onDecision?: (record: DecisionRecord) => void;
+  /** Where the plugin logs. Default: nowhere. */
+  readonly logger?: QuotaLogger;
+  readonly holds?: Holds;
+}
+
+export interface App {
+  readonly url: string;
+  readonly quota: QuotaPlugin<AppContext> | null;
+  readonly store: QuotaStore | null;
+  readonly holds: Holds;
+  /** The quota clock, when the config asked for one; else null. */
+  readonly clock: ManualClock | null;
+  stop(): Promise<void>;
+}
+
+export interface AppContext extends BaseContext {
+  quotaClient?: string;
+  ip?: string;
+}
+
+/** The clock `clockStartMs` asks for. */
+export class ManualClock {
+  constructor(public nowMs: number) {}
+  readonly now = (): number => this.nowMs;
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+}
+
+/** A limit nobody reaches: the default plan, and the bench's. */
+export const UNLIMITED: Plan = {
+  name: 'anonymous',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1_000_000_000, windowMs: 3_600_000 }],
+};
+
+const silent: QuotaLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** graphql-query-complexity as the Apollo plugin its users write (its README's `getComplexity`). */
+function complexityPlugin(schema: GraphQLSchema, maximumComplexity: number): ApolloServerPlugin<AppContext> {
+  const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
+  return {
+    requestDidStart: () =>
+      Promise.resolve({
+        didResolveOperation({ request, document }) {
+          const complexity = getComplexity({
+            schema,
+            query: document,
+            variables: request.variables ?? {},
+            ...(request.operationName ? { operationName: request.operationName } : {}),
+            estimators,
+          });
+          if (complexity > maximumComplexity) {
+            throw new GraphQLError(`Query is too complex: ${complexity}`, {
+              extensions: { code: 'QUERY_TOO_COMPLEX' },
+            });
+          }
+          return Promise.resolve();
+        },
+      }),
+  };
+}
+
+async function buildStore(
+  config: StoreConfig,
+  clock: (() => number) | undefined,
+): Promise<{ store: QuotaStore; close: () => Promise<void> }> {
+  if (config.kind === 'memory') {
+    const options = {
+      ...(config.maxClients !== undefined ? { maxClients: config.maxClients } : {}),
+      ...(clock !== undefined ? { clock } : {}),
+    };
+    return { store: new MemoryStore(options), close: () => Promise.resolve() };
+  }
+  const failFast = config.failFast ?? true;
+  const client = new Redis(config.url, {
+    ...(failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : {}),
+    // Reconnect quickly once Redis is back: decisions return to it within a retry interval.
+    retryStrategy: () => 100,
+  });
+  // A dead Redis makes ioredis emit errors; the engine logs the failed decisions, this would only repeat them.
+  client.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', resolve);
+    client.once('end', () => reject(new Error(`cannot connect to ${config.url}`)));
+  });
+  return {
+    store: new RedisStore({
+      client,
+      keyPrefix: config.keyPrefix,
+      ...(clock !== undefined ? { clock } : {}),
+    }),
+    close: async () => {
+      client.disconnect();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Starts a server on 127.0.0.1 and a free port. */
+export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
+  const holds = runtime.holds ?? new Holds();
+  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
+  const variant = config.variant ?? 'quota';
+  const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
+  const clock = runtime.clock ?? manual?.now;
+
+  let store: QuotaStore | null = null;
+  let closeStore = () => Promise.resolve();
+  let quota: QuotaPlugin<AppContext> | null = null;
+  const plugins: ApolloServerPlugin<AppContext>[] = [];
+  if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
+  if (variant === 'quota') {
+    if (runtime.store !== undefined) store = runtime.store;
+    else {
+      const built = await buildStore(config.store ?? { kind: 'memory' }, clock);
+      store = built.store;
+      closeStore = built.close;
+    }
+    const planOf = config.planOf ?? {};
+    const plans = config.plans ?? [UNLIMITED];
+    const defaultPlan = config.defaultPlan ?? plans[0]!.name;
+    const record = runtime.onDecision;
+    quota = quotaPlugin<AppContext>({
+      store,
+      plans,
+      ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
+      planFor: (client) => planOf[client] ?? defaultPlan,
+      defaultPlan,
+      ...(config.anonymousByAddress
+        ? { anonymousKey: ({ contextValue }) => contextValue.ip ?? 'unknown' }
+        : {}),
+      ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
+      ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
+      ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+      ...(clock !== undefined ? { clock } : {}),
+      exposeCost: config.exposeCost ?? 'always',
+      partitionKeySecret: false,
+      logger: runtime.logger ?? silent,
+      ...(record !== undefined
+        ? {
+            onDecision: (event: QuotaDecisionEvent) =>
+              record({
+                operationName: event.operationName,
+                client: event.client.id,
+                cost: event.cost,
+                allowed: event.decision.allowed,
+                source: event.decision.source,
+                atMs: Date.now(),
+              }),
+          }
+        : {}),
+    });
+    plugins.push(quota);
+  }
+
+  const server = new ApolloServer<AppContext>({
+    schema,
+    plugins,
+    allowBatchedHttpRequests: config.allowBatchedHttpRequests ?? false,
+    includeStacktraceInErrorResponses: false,
+    logger: runtime.logger ?? silent,
+  });
+  const { url } = await startStandaloneServer(server, {
+    listen: { port: 0, host: '127.0.0.1' },
+    context: ({ req }) => {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const context: AppContext = {};
+      if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
+      if (req.socket.remoteAddress !== undefined) context.ip = req.socket.remoteAddress;
+      return Promise.resolve(context);
+    },
+  });
+  return {
+    url,
+    quota,
+    store,
+    holds,
+    clock: manual,
+    stop: async () => {
+      holds.release();
+      await server.stop();
+      await closeStore();
+    },
+  };
+}
