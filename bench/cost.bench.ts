@@ -4,9 +4,10 @@
  * cached (the same DocumentNode, new variables), graphql-query-complexity 2.x, and graphql-armor's cost
  * limit. Run with `npm run bench -- cost`.
  *
- * Method: every variant gets a one-call probe (a throw is reported, not fatal), a warm-up, then batches of
- * calls until a time budget is spent. Documents are parsed before each batch, outside the timed region:
- * "cold" calls each get a distinct, freshly parsed DocumentNode, so no per-document cache can help.
+ * Method: every variant gets a one-call probe (a throw is reported, not fatal) and a warm-up, then the
+ * variants of a case take turns for ROUNDS rounds of batched calls; each reports its median round.
+ * Documents are parsed before each batch, outside the timed region: "cold" calls each get a distinct,
+ * freshly parsed DocumentNode, so no per-document cache can help.
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,8 +21,10 @@ import { withCostDirectives } from '../src/cli/withCostDirectives.js';
 import { CostAnalyzer } from '../src/cost/index.js';
 import { aliasesQuery, deepQuery, fanOutQuery } from './fixtures/generate.js';
 
-/** Time spent measuring each variant of each case, in milliseconds. */
+/** Time spent measuring each variant of each case, in milliseconds, split into ROUNDS rounds. */
 const BUDGET_MS = 300;
+/** Interleaved rounds per case; each variant's median round is reported. */
+const ROUNDS = 5;
 /** Untimed calls before measuring, in milliseconds. */
 const WARMUP_MS = 100;
 /** A single call slower than this is reported as such and not repeated, in milliseconds. */
@@ -37,7 +40,7 @@ interface Case {
 }
 
 type Outcome =
-  | { readonly kind: 'ok'; readonly nsPerOp: number; readonly ops: number; readonly result: unknown }
+  | { readonly kind: 'ok'; readonly nsPerOp: number; readonly result: unknown }
   | { readonly kind: 'throws'; readonly message: string }
   | { readonly kind: 'slow'; readonly msPerOp: number };
 
@@ -58,7 +61,12 @@ function countFields(document: DocumentNode): number {
   return n;
 }
 
-function measure(c: Case, variant: Variant): Outcome {
+/** A variant ready to be timed on a case, or the reason it cannot be. */
+type Runner =
+  { readonly kind: 'ready'; readonly result: unknown; readonly round: (ms: number) => number } | Outcome;
+
+/** Probes the variant once (a throw or a very slow call ends there), then warms it up. */
+function prepare(c: Case, variant: Variant): Runner {
   const first = parse(c.source);
   let result: unknown;
   const probeStart = performance.now();
@@ -71,13 +79,14 @@ function measure(c: Case, variant: Variant): Outcome {
   const probeMs = performance.now() - probeStart;
   if (probeMs > SLOW_MS) return { kind: 'slow', msPerOp: probeMs };
 
-  // Batches sized so one takes about a fifth of the budget (few collections, negligible timer error),
-  // re-estimated during warm-up; cold batches are also capped so their parsed documents fit in memory.
+  // Batches sized to take about a fifth of a round (few collections, negligible timer error), re-estimated
+  // after every batch; cold batches are also capped so that their parsed documents fit in memory.
   const maxDocs = variant.sameDocument
     ? 100_000
     : Math.max(16, Math.min(10_000, Math.floor(1e6 / c.source.length)));
   let perOpMs = Math.max(probeMs, 0.0001);
-  const batchSize = (): number => Math.max(1, Math.min(maxDocs, Math.floor(BUDGET_MS / 5 / perOpMs)));
+  const roundMs = BUDGET_MS / ROUNDS;
+  const batchSize = (): number => Math.max(1, Math.min(maxDocs, Math.floor(roundMs / 5 / perOpMs)));
   const documents = (n: number): DocumentNode[] =>
     variant.sameDocument
       ? new Array<DocumentNode>(n).fill(first)
@@ -93,15 +102,37 @@ function measure(c: Case, variant: Variant): Outcome {
   };
   let warm = 0;
   while (warm < WARMUP_MS) warm += runBatch(documents(batchSize()));
-  let elapsed = 0;
-  let ops = 0;
-  while (elapsed < BUDGET_MS) {
-    const docs = documents(batchSize());
-    gc();
-    elapsed += runBatch(docs);
-    ops += docs.length;
+  const round = (ms: number): number => {
+    let elapsed = 0;
+    let ops = 0;
+    while (elapsed < ms) {
+      const docs = documents(batchSize());
+      gc();
+      elapsed += runBatch(docs);
+      ops += docs.length;
+    }
+    return (elapsed * 1e6) / ops;
+  };
+  return { kind: 'ready', result, round };
+}
+
+/**
+ * Times every variant of a case in interleaved rounds and keeps each one's median round, so that a burst
+ * of load from elsewhere on the machine skews one round of every variant rather than one variant.
+ */
+function measureCase(c: Case, variants: readonly Variant[]): Outcome[] {
+  const runners = variants.map((v) => prepare(c, v));
+  const rounds: number[][] = runners.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    runners.forEach((runner, k) => {
+      if (runner.kind === 'ready') rounds[k]!.push(runner.round(BUDGET_MS / ROUNDS));
+    });
   }
-  return { kind: 'ok', nsPerOp: (elapsed * 1e6) / ops, ops, result };
+  return runners.map((runner, k) => {
+    if (runner.kind !== 'ready') return runner;
+    const sorted = [...rounds[k]!].sort((a, b) => a - b);
+    return { kind: 'ok', nsPerOp: sorted[Math.floor(sorted.length / 2)]!, result: runner.result };
+  });
 }
 
 function microseconds(ns: number): string {
@@ -181,13 +212,13 @@ function main(): void {
 
   const cpu = cpus();
   console.log(
-    `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; budget ${BUDGET_MS} ms per cell` +
+    `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; ${ROUNDS} interleaved rounds, ${BUDGET_MS} ms per cell, median round` +
       `${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for steadier numbers)'}\n`,
   );
   const results = new Map<string, Outcome[]>();
   for (const c of cases) {
     const document = parse(c.source);
-    const outcomes = variants.map((v) => measure(c, v));
+    const outcomes = measureCase(c, variants);
     results.set(c.name, outcomes);
     const [base, ...rest] = outcomes as [Outcome, ...Outcome[]];
     const costs = outcomes
