@@ -105,7 +105,8 @@ export class CostAnalyzer {
 
   /**
    * The cost of an executed operation, from its response `data`: the same model with actual list lengths.
-   * `analyze(...).total - actualCost(...)` is what to refund. Never checks `maxCost` or `maxDepth`'s cost.
+   * `analyze(...).total - actualCost(...)` is what to refund. It does not check `maxCost`: the operation has
+   * already run.
    *
    * @throws CostError as {@link analyze} does for a document it cannot price.
    */

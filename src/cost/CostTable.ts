@@ -136,11 +136,6 @@ export class CostTable {
     return this.fields.get(type);
   }
 
-  /** The field `name` of the object type, or undefined when the type has no such field. */
-  field(type: GraphQLObjectType, name: string): FieldCostInfo | undefined {
-    return this.fields.get(type)?.get(name);
-  }
-
   /** Points per instance of a named type (object, scalar, enum, input object). */
   typeCost(type: GraphQLNamedType): number {
     return (

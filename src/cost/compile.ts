@@ -157,6 +157,14 @@ export class Compiler {
   private readonly memo = new Map<SelectionSetNode, MemoEntry>();
   private readonly memoByKey = new Map<string, SelectionPlan>();
   private readonly maxDepth: number;
+  // Buffers reused to keep allocation (and so garbage collection) low: `collect` finishes before the
+  // walk recurses, and each depth only ever uses its own keys/groups buffers.
+  private readonly stack: (readonly SelectionNode[])[] = [];
+  private readonly next: number[] = [];
+  private readonly keyBuffers: string[][] = [];
+  private readonly groupBuffers: (FieldNode | FieldNode[])[][] = [];
+  /** Past a few keys, a Map from response key to position keeps wide selections (2,000 aliases) linear. */
+  private index: Map<string, number> | null = null;
 
   constructor(
     private readonly table: CostTable,
@@ -175,7 +183,7 @@ export class Compiler {
     if (!rootType) {
       throw new CostError(CostErrorCode.INVALID_OPERATION, `The schema does not support ${type} operations.`);
     }
-    const root = this.alternative([operation.selectionSet], rootType, 1, null, true);
+    const root = this.alternative(operation.selectionSet, null, rootType, 1, null, true);
     const typeCost =
       type === 'mutation'
         ? options.mutationCost
@@ -196,20 +204,21 @@ export class Compiler {
     };
   }
 
+  /** The plan of one selection set (`single`), or of several merged ones (`sets`). */
   private selection(
-    sets: readonly SelectionSetNode[],
+    single: SelectionSetNode | null,
+    sets: readonly SelectionSetNode[] | null,
     type: GraphQLCompositeType,
     depth: number,
     sizing: Sizing | null,
   ): SelectionPlan {
     // A sized parent hands its size to some children, so such a selection is not shared.
     let key: string | null = null;
-    const single = sets.length === 1 ? sets[0]! : null;
     if (sizing === null) {
       const entry = single === null ? undefined : this.memo.get(single);
       if (entry !== undefined && entry.type === type) return entry.plan;
       if (single === null || entry !== undefined) {
-        key = this.mergedKey(sets, type);
+        key = this.mergedKey(single, sets, type);
         const known = this.memoByKey.get(key);
         if (known) return known;
       }
@@ -220,7 +229,7 @@ export class Compiler {
     let dynamic = false;
     let typenameKey: string | null = null;
     for (let i = 0; i < objects.length; i++) {
-      const alternative = this.alternative(sets, objects[i]!, depth, sizing, false);
+      const alternative = this.alternative(single, sets, objects[i]!, depth, sizing, false);
       alternatives.push(alternative);
       if (alternative.height > height) height = alternative.height;
       if (alternative.dynFields.length > 0) dynamic = true;
@@ -234,10 +243,14 @@ export class Compiler {
     return plan;
   }
 
-  private mergedKey(sets: readonly SelectionSetNode[], type: GraphQLCompositeType): string {
+  private mergedKey(
+    single: SelectionSetNode | null,
+    sets: readonly SelectionSetNode[] | null,
+    type: GraphQLCompositeType,
+  ): string {
     const ids = this.document.setIds;
     let key = type.name;
-    for (const set of sets) {
+    for (const set of single === null ? sets! : [single]) {
       let id = ids.get(set);
       if (id === undefined) ids.set(set, (id = ids.size));
       key += ',' + String(id);
@@ -246,15 +259,21 @@ export class Compiler {
   }
 
   private alternative(
-    sets: readonly SelectionSetNode[],
+    single: SelectionSetNode | null,
+    sets: readonly SelectionSetNode[] | null,
     object: GraphQLObjectType,
     depth: number,
     sizing: Sizing | null,
     root: boolean,
   ): Alternative {
-    const keys: string[] = [];
-    const groups: FieldNode[][] = [];
-    this.collect(sets, object, keys, groups);
+    const keys = (this.keyBuffers[depth] ??= []);
+    const groups = (this.groupBuffers[depth] ??= []);
+    keys.length = 0;
+    groups.length = 0;
+    if (single !== null) this.collect(single, object, keys, groups);
+    else for (const set of sets!) this.collect(set, object, keys, groups);
+    this.visited = null;
+    this.index = null;
     const infos = this.table.fieldsOf(object);
     const fields: PlanField[] = [];
     let dynFields: PlanField[] | null = null;
@@ -263,8 +282,9 @@ export class Compiler {
     let typenameKey: string | null = null;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const nodes = groups[i]!;
-      const name = nodes[0]!.name.value;
+      const group = groups[i]!;
+      const first = Array.isArray(group) ? group[0]! : group;
+      const name = first.name.value;
       if (name === '__typename') {
         typenameKey ??= key;
         if (height < 1) height = 1;
@@ -282,7 +302,7 @@ export class Compiler {
             `Cannot query field "${name}" on type "${object.name}".`,
           );
         }
-        field = this.field(key, nodes, info, depth, sizing);
+        field = this.field(key, first, Array.isArray(group) ? group : null, info, depth, sizing);
         const fieldHeight = 1 + field.selection.height;
         if (fieldHeight > height) height = fieldHeight;
       }
@@ -316,16 +336,17 @@ export class Compiler {
     };
   }
 
+  /** One merged field: `first` node, and `merged` (all its nodes, first included) when there are several. */
   private field(
     key: string,
-    nodes: readonly FieldNode[],
+    first: FieldNode,
+    merged: readonly FieldNode[] | null,
     info: FieldCostInfo,
     depth: number,
     sizing: Sizing | null,
   ): PlanField {
     if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
     const options = this.table.options;
-    const first = nodes[0]!;
     let own = info.weight;
     let argSlot = -1;
     let args: Record<string, unknown> | null = null;
@@ -373,12 +394,14 @@ export class Compiler {
       }
       selection = this.leaf(named);
     } else {
+      let single: SelectionSetNode | null = first.selectionSet ?? null;
       let sets: SelectionSetNode[] | null = null;
-      for (let i = 0; i < nodes.length; i++) {
-        const set = nodes[i]!.selectionSet;
-        if (set) (sets ??= []).push(set);
+      if (merged !== null) {
+        for (const node of merged) if (node.selectionSet) (sets ??= []).push(node.selectionSet);
+        single = sets !== null && sets.length === 1 ? sets[0]! : null;
+        if (single !== null) sets = null;
       }
-      if (sets === null) {
+      if (single === null && sets === null) {
         throw new CostError(
           CostErrorCode.INVALID_OPERATION,
           `Field "${info.coordinate}" of type "${named.name}" must have a selection of subfields.`,
@@ -388,7 +411,7 @@ export class Compiler {
         info.listSize !== null && info.listSize.sizedFields.length > 0
           ? { names: info.listSize.sizedFields, size: computedSize, slot: computedSlot }
           : null;
-      selection = this.selection(sets, named as GraphQLCompositeType, depth + 1, childSizing);
+      selection = this.selection(single, sets, named as GraphQLCompositeType, depth + 1, childSizing);
       if (depth + selection.height > this.maxDepth) throw depthExceeded(this.maxDepth);
     }
     const dynamic = argSlot >= 0 || sizeSlot >= 0 || selection.dynamic;
@@ -454,77 +477,83 @@ export class Compiler {
     return slot;
   }
 
+  /** Fragments already spread while collecting one alternative (graphql-js `visitedFragmentNames`). */
+  private visited: Set<string> | null = null;
+
   /**
-   * Execution's `collectFields` for one object type, into parallel arrays of response keys and field
-   * groups (a linear scan beats a Map for the few keys of a selection set), with an explicit stack because
-   * fragment chains are not bounded.
+   * Execution's `collectFields` for one object type, appending to parallel arrays of response keys and
+   * field groups (a linear scan beats a Map for the few keys of a selection set; a group is one node until
+   * a second one merges into it). Uses an explicit stack because fragment chains are not bounded.
    */
   private collect(
-    sets: readonly SelectionSetNode[],
+    set: SelectionSetNode,
     object: GraphQLObjectType,
     keys: string[],
-    groups: FieldNode[][],
+    groups: (FieldNode | FieldNode[])[],
   ): void {
-    let index: Map<string, number> | null = null;
-    let visited: Set<string> | null = null;
-    const stack: (readonly SelectionNode[])[] = [];
-    const next: number[] = [];
-    for (let s = 0; s < sets.length; s++) {
-      stack.push(sets[s]!.selections);
-      next.push(0);
-      while (stack.length > 0) {
-        const top = stack.length - 1;
-        const selections = stack[top]!;
-        const i = next[top]!;
-        if (i >= selections.length) {
-          stack.pop();
-          next.pop();
+    const stack = this.stack;
+    const next = this.next;
+    const base = stack.length;
+    stack.push(set.selections);
+    next.push(0);
+    while (stack.length > base) {
+      const top = stack.length - 1;
+      const selections = stack[top]!;
+      const i = next[top]!;
+      if (i >= selections.length) {
+        stack.pop();
+        next.pop();
+        continue;
+      }
+      next[top] = i + 1;
+      const selection = selections[i]!;
+      if (selection.kind === Kind.FIELD) {
+        if (
+          selection.directives !== undefined &&
+          selection.directives.length > 0 &&
+          !this.included(selection)
+        ) {
           continue;
         }
-        next[top] = i + 1;
-        const selection = selections[i]!;
-        if (selection.kind === Kind.FIELD) {
-          if (
-            selection.directives !== undefined &&
-            selection.directives.length > 0 &&
-            !this.included(selection)
-          )
-            continue;
-          const key = selection.alias === undefined ? selection.name.value : selection.alias.value;
-          let at = -1;
-          if (index !== null) at = index.get(key) ?? -1;
-          else {
-            for (let k = 0; k < keys.length; k++) {
-              if (keys[k] === key) {
-                at = k;
-                break;
-              }
+        const key = selection.alias === undefined ? selection.name.value : selection.alias.value;
+        let at = -1;
+        const index = this.index;
+        if (index !== null) at = index.get(key) ?? -1;
+        else {
+          for (let k = keys.length - 1; k >= 0; k--) {
+            if (keys[k] === key) {
+              at = k;
+              break;
             }
           }
-          if (at >= 0) groups[at]!.push(selection);
-          else {
-            if (index !== null) index.set(key, keys.length);
-            keys.push(key);
-            groups.push([selection]);
-            if (index === null && keys.length > 16) {
-              index = new Map();
-              for (let k = 0; k < keys.length; k++) index.set(keys[k]!, k);
-            }
-          }
-        } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-          if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
-          stack.push(selection.selectionSet.selections);
-          next.push(0);
-        } else {
-          const name = selection.name.value;
-          if ((visited ??= new Set()).has(name) || !this.included(selection)) continue;
-          visited.add(name);
-          const fragment = this.document.fragments.get(name);
-          if (!fragment) throw unknownFragment(name);
-          if (!this.applies(fragment.typeCondition, object)) continue;
-          stack.push(fragment.selectionSet.selections);
-          next.push(0);
         }
+        if (at < 0) {
+          index?.set(key, keys.length);
+          keys.push(key);
+          groups.push(selection);
+          if (index === null && keys.length > 32) {
+            const built = new Map<string, number>();
+            for (let k = 0; k < keys.length; k++) built.set(keys[k]!, k);
+            this.index = built;
+          }
+        } else {
+          const group = groups[at]!;
+          if (Array.isArray(group)) group.push(selection);
+          else groups[at] = [group, selection];
+        }
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
+        stack.push(selection.selectionSet.selections);
+        next.push(0);
+      } else {
+        const name = selection.name.value;
+        if ((this.visited ??= new Set()).has(name) || !this.included(selection)) continue;
+        this.visited.add(name);
+        const fragment = this.document.fragments.get(name);
+        if (!fragment) throw unknownFragment(name);
+        if (!this.applies(fragment.typeCondition, object)) continue;
+        stack.push(fragment.selectionSet.selections);
+        next.push(0);
       }
     }
   }
