@@ -320,9 +320,7 @@ function generateProduct(
     assetIds: [],
     relatedIds: [],
   };
-  data.products.set(id, product);
-  data.productsBySku.set(product.sku, product);
-  data.nodes.set(id, product);
+  indexProduct(data, product);
 
   const images = rng.int(1, 3);
   for (let k = 1; k <= images; k++) {
@@ -470,6 +468,12 @@ export type NewProduct = Pick<
   'sku' | 'names' | 'descriptions' | 'status' | 'categoryIds' | 'supplierId'
 >;
 
+function indexProduct(data: DemoData, product: ProductRecord): void {
+  data.products.set(product.id, product);
+  data.productsBySku.set(product.sku, product);
+  data.nodes.set(product.id, product);
+}
+
 /** Adds a product (without variants or assets) to every index; `createdAt` and `updatedAt` are `now()`. */
 export function addProduct(data: DemoData, fields: NewProduct): ProductRecord {
   const id = `Product:${data.sequence.product++}`;
@@ -485,9 +489,7 @@ export function addProduct(data: DemoData, fields: NewProduct): ProductRecord {
     assetIds: [],
     relatedIds: [],
   };
-  data.products.set(id, product);
-  data.productsBySku.set(product.sku, product);
-  data.nodes.set(id, product);
+  indexProduct(data, product);
   return product;
 }
 
