@@ -232,8 +232,8 @@ describe('malformed annotations are INVALID_COST_DIRECTIVE when the analyzer is 
 describe('options are validated eagerly', () => {
   const schema = costSchema('type Query { a: Int }');
   test.each([
-    [{ maxDepth: 0 }, 'CostOptions.maxDepth must be an integer from 1 to 1000, got 0'],
-    [{ maxDepth: 5000 }, 'CostOptions.maxDepth must be an integer from 1 to 1000, got 5000'],
+    [{ maxDepth: 0 }, 'CostOptions.maxDepth must be an integer from 1 to 500, got 0'],
+    [{ maxDepth: 5000 }, 'CostOptions.maxDepth must be an integer from 1 to 500, got 5000'],
     [
       { defaultListSize: 2.5 },
       'CostOptions.defaultListSize must be an integer from 0 to 1000000000, got 2.5',

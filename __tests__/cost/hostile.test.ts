@@ -3,7 +3,7 @@
  * or a hang. Results are asserted, not times.
  */
 import { parse } from 'graphql';
-import { CostAnalyzer, analyzeCost } from '../../src/cost/index.js';
+import { CostAnalyzer, MAX_SUPPORTED_DEPTH, analyzeCost } from '../../src/cost/index.js';
 import type { CostError } from '../../src/cost/index.js';
 import { costHarness, costSchema } from '../helpers/costHarness.js';
 
@@ -80,8 +80,18 @@ test('depth 100+ is DEPTH_LIMIT_EXCEEDED at the default maxDepth (64), and price
   const nest = (depth: number): string =>
     `{ item ${'{ child '.repeat(depth - 2)}{ id }${' }'.repeat(depth - 2)} }`;
   expectCost(nest(150)).toThrowCode('DEPTH_LIMIT_EXCEEDED');
-  const { expectCost: deep } = costHarness(schema, { maxDepth: 1000 });
+  const { expectCost: deep } = costHarness(schema, { maxDepth: MAX_SUPPORTED_DEPTH });
   deep(nest(150)).toBe(149);
+  // Regression: the ceiling used to be 1,000, past what a cold process's stack holds (it overflowed near 900
+  // levels and answered INVALID_OPERATION). At the ceiling itself the operation must be priced.
+  deep(nest(MAX_SUPPORTED_DEPTH)).toBe(MAX_SUPPORTED_DEPTH - 1);
+  const atCeiling = Array.from(
+    { length: MAX_SUPPORTED_DEPTH - 2 },
+    (_, i) => `fragment F${i} on Item { child { ...F${i + 1} } }`,
+  );
+  deep(`{ item { ...F0 } } ${atCeiling.join(' ')} fragment F${MAX_SUPPORTED_DEPTH - 2} on Item { id }`).toBe(
+    MAX_SUPPORTED_DEPTH - 1,
+  );
   // Fragment chains nest without bound in few bytes; the limit stops them early.
   const chain = Array.from({ length: 5000 }, (_, i) => `fragment F${i} on Item { child { ...F${i + 1} } }`);
   deep(`{ item { ...F0 } } ${chain.join(' ')} fragment F5000 on Item { id }`).toThrowCode(
