@@ -17,7 +17,7 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { buildASTSchema, parse, validate, visit } from 'graphql';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import { directiveEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
-import { withCostDirectives } from '../src/cli/withCostDirectives.js';
+import { withCostDirectives } from '../src/cost/index.js';
 import { CostAnalyzer } from '../src/cost/index.js';
 import { aliasesQuery, deepQuery, fanOutQuery } from './fixtures/generate.js';
 

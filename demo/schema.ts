@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildASTSchema, isObjectType, isScalarType } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
-import { withCostDirectives } from '../src/cli/withCostDirectives.js';
+import { withCostDirectives } from '../src/cost/index.js';
 import { createDemoData } from './data.js';
 import type { DemoData } from './records.js';
 import { createResolvers } from './resolvers.js';

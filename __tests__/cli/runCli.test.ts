@@ -199,7 +199,7 @@ describe('graphql-quota: help and usage errors', () => {
     [[...BASE, 'extra'], 'Unexpected argument "extra".'],
     [[...BASE, '--max-cost', '-1'], "Option '--max-cost' argument is ambiguous."],
     [[...BASE, '--max-cost', '1.5'], '--max-cost must be a non-negative integer, got "1.5".'],
-    [[...BASE, '--max-depth', '5000'], '--max-depth must be from 1 to 1000, got 5000.'],
+    [[...BASE, '--max-depth', '5000'], '--max-depth must be from 1 to 500, got 5000.'],
     [['cost', '--schema'], "Option '--schema <value>' argument missing."],
   ])('%j: %s', async (argv, message) => {
     await expect(cli(argv)).resolves.toEqual({

@@ -12,7 +12,7 @@ import type { ExecutionResult, GraphQLSchema } from 'graphql';
 import { createDemoData } from '../../demo/data.js';
 import { createResolvers } from '../../demo/resolvers.js';
 import { bindDemoSchema, createDemoSchema, readPimSdl } from '../../demo/schema.js';
-import { withCostDirectives } from '../../src/cli/withCostDirectives.js';
+import { withCostDirectives } from '../../src/cost/index.js';
 
 const catalogue = createDemoData();
 let schema: GraphQLSchema;

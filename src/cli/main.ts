@@ -5,14 +5,13 @@
  */
 import { GraphQLError, Kind, Source, buildASTSchema, parse, validate, validateSchema } from 'graphql';
 import type { DefinitionNode, DocumentNode, GraphQLSchema } from 'graphql';
-import { CostAnalyzer, CostError, CostErrorCode } from '../cost/index.js';
+import { CostAnalyzer, CostError, CostErrorCode, withCostDirectives } from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
 import { parseCostCommand, USAGE } from './args.js';
 import type { CostCommand } from './args.js';
 import { CliError, CliErrorCode, ExitCode, describeGraphQLError, messageOf } from './errors.js';
 import { formatReport, jsonReport } from './format.js';
 import type { CliIo } from './io.js';
-import { withCostDirectives } from './withCostDirectives.js';
 
 export { CliError, CliErrorCode, ExitCode } from './errors.js';
 export { DEFAULT_TOP_FIELDS, USAGE } from './args.js';

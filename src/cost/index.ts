@@ -6,6 +6,7 @@ export type { AnalyzeCostArgs } from './analyzeCost.js';
 export { CostError, CostErrorCode } from './CostError.js';
 export type { CostErrorExtensions, CostErrorOptions } from './CostError.js';
 export { COST_DIRECTIVES_SDL, costDirectivesSDL } from './directives.js';
+export { withCostDirectives } from './withCostDirectives.js';
 export {
   DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
   DEFAULT_DEPTH_COST,

@@ -5,7 +5,7 @@
  */
 import { Kind, parse } from 'graphql';
 import type { DefinitionNode, DocumentNode } from 'graphql';
-import { COST_DIRECTIVES_SDL } from '../cost/index.js';
+import { COST_DIRECTIVES_SDL } from './directives.js';
 
 let costDirectiveDefinitions: readonly DefinitionNode[] | undefined;
 
