@@ -18,14 +18,15 @@ import { createDemoSchema } from '../../demo/schema.js';
 
 /**
  * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
- * - `{ rows(first: n) { id } }` costs 10 n (a Row is `@cost(weight: 10)`); the resolver returns
- *   `min(n, rowCount)` rows, so asking for more than exist is refunded;
+ * - `{ rows(first: n) { id } }` costs 10 n (a Row is `@cost(weight: 10)`); the resolver returns the rows
+ *   from `skip` on, at most `n` of the {@link E2E_ROW_COUNT}, so rows asked for but not returned are refunded
+ *   (`rows(first: 10, skip: 1995)` is charged 100 and refunded 50);
  * - `{ ping }` and `{ hold }` cost 0; `hold` answers only once the test releases it (a slot held in flight);
  * - `mutation { save }` costs 10 + 5 = 15.
  */
 export const E2E_SDL = `${COST_DIRECTIVES_SDL}
 type Query {
-  rows(first: Int!): [Row!]! @listSize(slicingArguments: ["first"])
+  rows(first: Int!, skip: Int = 0): [Row!]! @listSize(slicingArguments: ["first"])
   ping: Int
   hold: Int
 }
@@ -77,10 +78,11 @@ export class Holds {
 export function e2eSchema(holds: Holds): GraphQLSchema {
   const schema = buildSchema(E2E_SDL);
   const query = schema.getQueryType()!.getFields();
-  query.rows!.resolve = (_: unknown, args: { first: number }) =>
-    Array.from({ length: Math.max(0, Math.min(args.first, E2E_ROW_COUNT)) }, (_v, i) => ({
-      id: `r${i + 1}`,
-    }));
+  query.rows!.resolve = (_: unknown, args: { first: number; skip: number }) => {
+    const from = Math.max(0, args.skip);
+    const count = Math.max(0, Math.min(args.first, E2E_ROW_COUNT - from));
+    return Array.from({ length: count }, (_v, i) => ({ id: `r${from + i + 1}` }));
+  };
   query.ping!.resolve = () => 1;
   query.hold!.resolve = () => holds.wait();
   schema.getMutationType()!.getFields().save!.resolve = () => true;
@@ -133,6 +135,11 @@ export interface ServerConfig {
   readonly maxCost?: number;
   /** Default `'always'`: the proofs read the requested and actual cost of every response. */
   readonly exposeCost?: ExposeCost;
+  /**
+   * The IETF `pk` parameter: `'none'` (so header values are exact) or `'random'`, the plugin's own default
+   * (a keyed hash with a random secret per process). Default `'none'`.
+   */
+  readonly partitionKey?: 'none' | 'random';
   readonly allowBatchedHttpRequests?: boolean;
   /**
    * A quota clock that moves only when told to, starting here (Unix epoch ms): it is given to the plugin and
@@ -297,7 +304,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
       ...(clock !== undefined ? { clock } : {}),
       exposeCost: config.exposeCost ?? 'always',
-      partitionKeySecret: false,
+      ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
       logger: runtime.logger ?? silent,
       ...(record !== undefined
         ? {

@@ -25,6 +25,8 @@ export type WorkerReply =
 /** What a worker reports about itself. */
 export interface WorkerStats {
   readonly pid: number;
+  /** The worker's `Date.now()` (skewed when its config says so). */
+  readonly nowMs: number;
   /** `process.cpuUsage()`: microseconds of user and system CPU since the process started. */
   readonly cpu: NodeJS.CpuUsage;
   readonly memory: NodeJS.MemoryUsage;

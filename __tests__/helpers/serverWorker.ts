@@ -45,6 +45,7 @@ async function main(): Promise<void> {
 
   const stats = (withDecisions: boolean): WorkerStats => ({
     pid: process.pid,
+    nowMs: Date.now(),
     cpu: process.cpuUsage(),
     memory: process.memoryUsage(),
     decided,

@@ -461,6 +461,11 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     const client = state.client!;
     const cost = state.cost!;
     const decision = state.decision!;
+    // Only what the store charged is settled there. A failure-mode admission charged nothing anywhere, and a
+    // fallback decision without a lease was charged in the fallback store: refunding either to the store
+    // would credit points it never took (and wait on a store that just failed). Fallback leases are routed
+    // to the fallback store by the engine.
+    if (decision.source !== 'store' && decision.leaseId === null) return;
     let refund = 0;
     if (executed === false) {
       // Another plugin (or the pipeline) stopped the operation after admission: nothing ran, nothing is owed.

@@ -39,8 +39,9 @@ export interface QuotaEngineOptions {
   readonly store: QuotaStore;
   /**
    * How long to wait for the store, in milliseconds, before applying `onStoreFailure`. A positive integer.
-   * Default {@link DEFAULT_STORE_TIMEOUT_MS} (200). A store answer arriving later is dropped (what it
-   * committed stays committed).
+   * Default {@link DEFAULT_STORE_TIMEOUT_MS} (200). A store answer arriving later is dropped. The store is
+   * told the deadline (`DecideInput.timeoutMs`); one that honours it (RedisStore does) commits nothing that
+   * late, so an operation decided by the failure mode is never also charged in the store.
    */
   readonly timeoutMs?: number;
   /** What a failing or slow store means for the request. Default {@link DEFAULT_ON_STORE_FAILURE} (`'fallback'`). */
@@ -65,6 +66,12 @@ export interface QuotaEngineOptions {
 const FALLBACK_LEASES = 10_000;
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * `setImmediate` as it was when this module loaded. The engine uses it to order event-loop phases (see
+ * `#call`), not to measure time, so test fake timers, which replace the global later, must not hold it back.
+ */
+const checkPhase = setImmediate;
 
 /**
  * The quota layer's entry point: a store behind a timeout and a failure mode. Its methods mirror
@@ -117,7 +124,10 @@ export class QuotaEngine {
   async decide(input: DecideInput): Promise<Decision> {
     assertDecideInput(input);
     compilePlan(input.plan);
-    const result = await this.#call('decide', input.client, () => this.store.decide(input));
+    // The store learns how long it is waited for, so that it never commits a decision after we gave up on it.
+    const timeoutMs = Math.min(input.timeoutMs ?? this.timeoutMs, this.timeoutMs);
+    const timed = timeoutMs === input.timeoutMs ? input : { ...input, timeoutMs };
+    const result = await this.#call('decide', input.client, () => this.store.decide(timed));
     if (result.ok) return result.value;
     if (this.#fallback !== null) {
       const decision = await this.#fromFallback(this.#fallback.decide(input));
@@ -182,7 +192,10 @@ export class QuotaEngine {
       // The loser of the race may still reject; it must not become an unhandled rejection.
       pending.catch(() => undefined);
       const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(resolve, this.timeoutMs, TIMED_OUT);
+        // Timers run before I/O in each turn of the event loop: on a loop running late, an answer already
+        // received would lose to the timer and a decision the store committed would be dropped (and decided
+        // again by the failure mode). Resolving in the check phase lets received answers be read first.
+        timer = setTimeout(() => checkPhase(resolve, TIMED_OUT), this.timeoutMs);
       });
       const value = await Promise.race([pending, timeout]);
       if (value === TIMED_OUT) {

@@ -107,6 +107,13 @@ export interface DecideInput {
   readonly operation: OperationType;
   /** Identifies this operation's concurrency lease, for `settle`. Generated when absent. */
   readonly leaseId?: string;
+  /**
+   * How long the caller waits for this decision, in milliseconds (a positive integer). A store that cannot
+   * commit the decision within that time after the call must not commit it at all: the caller has decided
+   * otherwise by then (failure mode), so a late commit would charge the operation a second time. Stores that
+   * decide synchronously may ignore it. The engine sets it to its `timeoutMs`. Default: no deadline.
+   */
+  readonly timeoutMs?: number;
 }
 
 export interface Decision {

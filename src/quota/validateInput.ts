@@ -28,6 +28,11 @@ export function assertDecideInput(input: DecideInput): void {
   if (input.leaseId !== undefined && (typeof input.leaseId !== 'string' || input.leaseId.length === 0)) {
     invalid(`decide: leaseId must be a non-empty string when given, got ${describe(input.leaseId)}`);
   }
+  if (input.timeoutMs !== undefined && (!Number.isSafeInteger(input.timeoutMs) || input.timeoutMs <= 0)) {
+    invalid(
+      `decide: timeoutMs must be a positive integer number of milliseconds, got ${describe(input.timeoutMs)}`,
+    );
+  }
 }
 
 /** Validates a settle input (the plan is validated by its compilation). */

@@ -122,6 +122,8 @@ export class RedisStore implements QuotaStore {
   readonly #globalKey: string;
   #globalUntil = 0;
   #globalReadAt = -Infinity;
+  /** Redis's clock minus this process's, learned from each reply's `now`; null until the first reply. */
+  #offsetMs: number | null = null;
   #globalReading: Promise<void> | null = null;
 
   constructor(options: RedisStoreOptions) {
@@ -172,7 +174,14 @@ export class RedisStore implements QuotaStore {
             : 1,
       leaseId ?? '',
       '',
+      input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs),
     );
+    // A decision that reached Redis after the caller stopped waiting was refused there, uncommitted.
+    if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
+      throw new Error(
+        `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
+      );
+    }
     return this.#decision(plan, reply, leaseId);
   }
 
@@ -240,6 +249,7 @@ export class RedisStore implements QuotaStore {
     amount: (limit: CompiledPlan['limits'][number]) => number,
     lease: string,
     decidedAtMs: string,
+    deadline = '',
   ): Promise<unknown> {
     const key = this.clientKey(client);
     const layout = layoutOf(plan);
@@ -250,6 +260,7 @@ export class RedisStore implements QuotaStore {
     args[1] = this.#nowArg();
     args[3] = lease;
     args[4] = decidedAtMs;
+    args[5] = deadline;
     // In cluster mode the global key is in another slot and may not be named here (see the cluster option).
     if (this.#cluster) args[6] = String(await this.#cachedGlobalUntil());
     for (let i = 0; i < plan.limits.length; i++) {
@@ -260,6 +271,7 @@ export class RedisStore implements QuotaStore {
 
   #decision(plan: CompiledPlan, reply: unknown, leaseId: string | null): Decision {
     const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
+    if (this.#clock === undefined) this.#offsetMs = values[0]! - Date.now();
     const outcomes = newOutcomes(plan.limits.length);
     for (let i = 0; i < outcomes.length; i++) {
       const at = 3 + i * PER_LIMIT;
@@ -273,6 +285,19 @@ export class RedisStore implements QuotaStore {
       o.retryMs = values[at + 6]!;
     }
     return buildDecision(plan, values[0]!, values[1]!, outcomes, values[2] === 1 ? leaseId : null, 'store');
+  }
+
+  /**
+   * The latest time, on the script's clock, at which a decision sent now may still be committed: a tenth of
+   * the caller's wait (at most 50 ms) before it gives up, so that a committed answer reaches it in time.
+   * Redis's clock is estimated from the last reply (its `now` is taken when the script ran, so the estimate
+   * errs by at most the reply's travel time, on the strict side). Before any reply, no deadline.
+   */
+  #deadlineArg(timeoutMs: number): string {
+    if (this.#clock !== undefined) return String(Math.floor(this.#clock()) + timeoutMs);
+    if (this.#offsetMs === null) return '';
+    // A tenth of the wait (at most 50 ms) is left for the answer to travel back and be read in time.
+    return String(Date.now() + this.#offsetMs + timeoutMs - Math.min(50, Math.floor(timeoutMs / 10)));
   }
 
   #nowArg(): string {

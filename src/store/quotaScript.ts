@@ -6,7 +6,9 @@
  * block key (unless ARGV[7] carries a cached value); KEYS[3..] the concurrency limits' sorted sets.
  * ARGV: 1 op ('d' decide, 'p' peek, 's' settle, 'b'/'u' block/unblock the client, 'B'/'U' everyone);
  * 2 now in ms, or '' for the server's TIME; 3 duration ms (block); 4 lease id or ''; 5 decidedAtMs or '';
- * 6 unused; 7 global block until (cluster mode) or ''; 8 number of limits n; 9 number of hash fields m;
+ * 6 decide's deadline in ms on the script's clock, or '' (past it nothing is committed and the reply is
+ * {now, 0, -1}: the caller has stopped waiting); 7 global block until (cluster mode) or ''; 8 number of
+ * limits n; 9 number of hash fields m;
  * 10..9+m the hash fields of the limits in plan order (a fixed window has two, start and consumed; a bucket
  * one, its theoretical arrival time in 1/scale ms), so HMGET takes them straight from ARGV; then 5 per limit:
  * kind ('f', 't', 'c'), amount (-1: the limit does not apply; settle: the refund), p1, p2, p3 where
@@ -28,6 +30,7 @@ else
   local t = call('TIME')
   now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
 end
+if op == 'd' and argv[6] ~= '' and now > tonumber(argv[6]) then return {now, 0, -1} end
 local key = KEYS[1]
 -- TTLs outlive the state by a second: harmless, and a test clock (ARGV[2]) may lag Redis's own a little.
 local grace = 1000

@@ -1,0 +1,287 @@
+/**
+ * Faults, end to end: Redis killed and restarted, then stalled, under sustained load, in each store-failure
+ * mode; a server instance killed while holding concurrency slots; two servers whose clocks disagree by
+ * minutes. Plus the two regressions these proofs found: a decision committed by a stalled Redis after the
+ * engine had given up on it (charged twice), and a fallback decision's refund credited to the store.
+ */
+import { Redis } from 'ioredis';
+import type { Plan, QuotaStore } from '../../src/quota/index.js';
+import { MemoryStore, RedisStore } from '../../src/store/index.js';
+import { runOutage, type OutageReport } from '../../bench/load/outage.js';
+import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { startPrivateRedis } from '../helpers/redis-private.js';
+import { ManualClock, startApp } from '../helpers/serverApp.js';
+import { errorCodes, gql } from '../helpers/serverClient.js';
+import { startServerProcess, stopServerProcesses } from '../helpers/serverProcess.js';
+
+/** The plugin's default store timeout, ms. */
+const STORE_TIMEOUT_MS = 200;
+/** What a request may take beyond the store timeout on this shared 2-core machine: Apollo's own work. */
+const MARGIN_MS = 150;
+const T0 = Date.UTC(2030, 0, 1, 0, 15);
+
+afterAll(async () => {
+  await stopServerProcesses();
+});
+
+describe('Redis killed, restarted, then stalled, under sustained load', () => {
+  const reports = new Map<string, OutageReport>();
+  const outage = async (mode: 'allow' | 'deny' | 'fallback') => {
+    const report = await runOutage({
+      mode,
+      warmMs: 400,
+      downMs: 1_200,
+      recoverMs: 800,
+      pauseMs: 1_200,
+      tailMs: 800,
+      lanes: 6,
+    });
+    reports.set(mode, report);
+    return report;
+  };
+
+  it.each([
+    ['allow', 'failure-mode', { 200: expect.any(Number) }],
+    ['deny', 'failure-mode', { 200: expect.any(Number), 503: expect.any(Number) }],
+    ['fallback', 'fallback', { 200: expect.any(Number) }],
+  ] as const)(
+    "'%s': no 500, no request past the timeout, logged, back on Redis, nothing charged twice",
+    async (mode, faultSource, statuses) => {
+      const report = await outage(mode);
+      expect(report.failures).toEqual([]);
+      expect(report.statuses).toEqual(statuses);
+      expect(report.codes).toEqual(mode === 'deny' ? { QUOTA_STORE_UNAVAILABLE: report.statuses[503] } : {});
+      expect(report.duringFault).toBeGreaterThan(0);
+      expect(report.bySource[faultSource]).toBeGreaterThan(0);
+      expect(report.maxMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS);
+      expect(report.warnings).toBeGreaterThan(0);
+      expect(report.firstWarning).toContain(`failure mode '${mode}'`);
+      expect(report.backAfterRestartMs).not.toBeNull();
+      expect(report.backAfterRestartMs).toBeLessThanOrEqual(2_000);
+      expect(report.backAfterPauseMs).not.toBeNull();
+      expect(report.backAfterPauseMs).toBeLessThanOrEqual(2_000);
+      // Redis holds exactly what the requests it decided were charged: no fallback or late decision reached it,
+      // no refund of one was credited to it, and no refund of its own was lost.
+      expect(report.charged.calls).toBeGreaterThan(0);
+      expect(report.inRedis).toEqual(report.charged);
+    },
+    30_000,
+  );
+});
+
+describe('regressions found by the outage proof', () => {
+  const plan: Plan = {
+    name: 'p',
+    limits: [
+      { name: 'points', kind: 'fixed-window', limit: 1_000, windowMs: 86_400_000, align: 'first-request' },
+    ],
+  };
+
+  it('a decision that reaches a stalled Redis after its deadline is not committed', async () => {
+    const redis = await startPrivateRedis();
+    const io = new Redis(redis.url);
+    try {
+      const store = new RedisStore({ client: io, keyPrefix: 'late:' });
+      await expect(
+        store.decide({ client: 'c', plan, cost: 5, operation: 'query', timeoutMs: 0 }),
+      ).rejects.toMatchObject({
+        code: 'QUOTA_INVALID_INPUT',
+        message: 'decide: timeoutMs must be a positive integer number of milliseconds, got 0',
+      });
+      await store.decide({ client: 'c', plan, cost: 5, operation: 'query', timeoutMs: 100 });
+      await redis.pause(400);
+      // Held by the pause for 400 ms: the engine would have applied its failure mode after 100.
+      await expect(
+        store.decide({ client: 'c', plan, cost: 7, operation: 'query', timeoutMs: 100 }),
+      ).rejects.toThrow(
+        'graphql-quota: the decision reached Redis too late for a caller waiting 100 ms and was not committed',
+      );
+      expect((await store.peek('c', plan, 'query')).limits[0]!.consumed).toBe(5);
+      // Without a deadline (a direct call), the same stalled decision is committed when Redis resumes.
+      await redis.pause(150);
+      expect((await store.decide({ client: 'c', plan, cost: 7, operation: 'query' })).allowed).toBe(true);
+      expect((await store.peek('c', plan, 'query')).limits[0]!.consumed).toBe(12);
+    } finally {
+      io.disconnect();
+      await redis.stop();
+    }
+  });
+
+  /** A store whose decisions fail on demand while its settles still work, as a Redis flapping would. */
+  class FlakyStore implements QuotaStore {
+    failDecide = false;
+    settles = 0;
+    constructor(readonly inner: MemoryStore) {}
+    decide(input: Parameters<QuotaStore['decide']>[0]) {
+      return this.failDecide ? Promise.reject(new Error('read ECONNRESET')) : this.inner.decide(input);
+    }
+    settle(input: Parameters<QuotaStore['settle']>[0]) {
+      this.settles += 1;
+      return this.inner.settle(input);
+    }
+    peek(...args: Parameters<QuotaStore['peek']>) {
+      return this.inner.peek(...args);
+    }
+    block(client: string, durationMs: number) {
+      return this.inner.block(client, durationMs);
+    }
+    unblock(client: string) {
+      return this.inner.unblock(client);
+    }
+  }
+
+  it.each(['fallback', 'allow'] as const)(
+    "'%s': the refund of an operation the store did not decide is not credited to the store",
+    async (mode) => {
+      const clock = new ManualClock(T0);
+      const store = new FlakyStore(new MemoryStore({ clock: clock.now }));
+      const app = await startApp(
+        { schema: 'e2e', plans: [{ ...plan, name: 'anonymous' }], onStoreFailure: mode },
+        { store, clock: clock.now },
+      );
+      try {
+        // 100 points estimated, 5 rows of 10 returned: 50 kept, 50 refunded.
+        const query = '{ rows(first: 10, skip: 1995) { id } }';
+        expect((await gql(app.url, query)).status).toBe(200);
+        expect((await store.peek('anon:anonymous', plan, 'query')).limits[0]!.consumed).toBe(50);
+        store.failDecide = true;
+        const during = await gql(app.url, query);
+        expect(during.status).toBe(200);
+        expect(store.settles).toBe(1);
+        expect((await store.peek('anon:anonymous', plan, 'query')).limits[0]!.consumed).toBe(50);
+      } finally {
+        await app.stop();
+      }
+    },
+  );
+});
+
+describe('a server instance killed while holding concurrency slots', () => {
+  let redis: TestRedis;
+  let io: Redis;
+  const prefix = uniquePrefix('e2e-leases');
+  beforeAll(async () => {
+    redis = await startRedis();
+    io = ioredisClient(redis.url);
+  });
+  afterAll(async () => {
+    await deleteKeys(io, prefix);
+    io.disconnect();
+    await redis.stop();
+  });
+
+  it('gets its slots back when their leases expire, on the other instance', async () => {
+    const plans: Plan[] = [
+      { name: 'slots', limits: [{ name: 'inflight', kind: 'concurrency', max: 3, leaseMs: 30_000 }] },
+      {
+        name: 'anonymous',
+        limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
+      },
+    ];
+    const config = {
+      schema: 'e2e' as const,
+      store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix },
+      plans,
+      clockStartMs: T0,
+    };
+    const [doomed, survivor] = await Promise.all([startServerProcess(config), startServerProcess(config)]);
+    const held = [0, 1, 2].map(() =>
+      gql(doomed.url, '{ hold }', { bearer: 'acme' }).then(
+        (r) => `answered ${r.status}`,
+        (e: unknown) => (e as Error).message,
+      ),
+    );
+    await doomed.arrived(3);
+    await doomed.kill();
+    // The killed instance never answered and never settled: its three leases still count.
+    expect(await Promise.all(held)).toEqual(['fetch failed', 'fetch failed', 'fetch failed']);
+    const refused = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
+    expect([refused.status, errorCodes(refused), refused.headers['retry-after']]).toEqual([
+      429,
+      ['QUOTA_EXCEEDED'],
+      '30',
+    ]);
+    await survivor.advanceClock(29_999);
+    expect((await gql(survivor.url, '{ ping }', { bearer: 'acme' })).headers['retry-after']).toBe('1');
+    await survivor.advanceClock(1);
+    const back = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
+    expect([back.status, back.headers['ratelimit']]).toEqual([200, '"inflight";r=2']);
+    await survivor.stop();
+  });
+});
+
+describe('two server processes whose clocks disagree by minutes', () => {
+  let redis: TestRedis;
+  let io: Redis;
+  const prefix = uniquePrefix('e2e-skew');
+  beforeAll(async () => {
+    redis = await startRedis();
+    io = ioredisClient(redis.url);
+  });
+  afterAll(async () => {
+    await deleteKeys(io, prefix);
+    io.disconnect();
+    await redis.stop();
+  });
+
+  it('make the same decisions, because the Redis store takes its time from Redis', async () => {
+    const plans: Plan[] = [
+      {
+        name: 'skew',
+        limits: [
+          { name: 'hourly', kind: 'fixed-window', limit: 1_000, windowMs: 3_600_000, align: 'first-request' },
+          { name: 'rate', kind: 'token-bucket', rate: 1, periodMs: 60_000, burst: 5 },
+        ],
+      },
+      {
+        name: 'anonymous',
+        limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
+      },
+    ];
+    const config = {
+      schema: 'e2e' as const,
+      store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix },
+      plans,
+    };
+    const SKEW_MS = 7 * 60_000;
+    const [right, wrong] = await Promise.all([
+      startServerProcess(config),
+      startServerProcess({ ...config, skewMs: SKEW_MS }),
+    ]);
+    const [rightNow, wrongNow] = await Promise.all([right.stats(), wrong.stats()]);
+    expect(wrongNow.nowMs - rightNow.nowMs).toBeGreaterThanOrEqual(SKEW_MS - 1_000);
+
+    const responses = [];
+    for (let i = 0; i < 8; i++) {
+      const server = i % 2 === 0 ? right : wrong;
+      responses.push(await gql(server.url, '{ rows(first: 1) { id } }', { bearer: 'acme' }));
+    }
+    // One sequence of decisions across both: a burst of 5 from either, then refusals from either.
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    expect(responses.map((r) => r.headers['x-rate-limit-consumed'])).toEqual([
+      '10',
+      '20',
+      '30',
+      '40',
+      '50',
+      '50',
+      '50',
+      '50',
+    ]);
+    expect(responses.map((r) => r.headers['ratelimit']?.replace(/"hourly";r=\d+;t=\d+, /, ''))).toEqual([
+      '"rate";r=4;t=60',
+      '"rate";r=3;t=120',
+      '"rate";r=2;t=180',
+      '"rate";r=1;t=240',
+      '"rate";r=0;t=300',
+      '"rate";r=0;t=60',
+      '"rate";r=0;t=60',
+      '"rate";r=0;t=60',
+    ]);
+    // Both report the same window end, taken from Redis's clock, not from either server's.
+    expect(new Set(responses.map((r) => r.headers['x-rate-limit-reset'])).size).toBe(1);
+    const resetS = Number(responses[0]!.headers['x-rate-limit-reset']);
+    expect(Math.abs(resetS * 1000 - (rightNow.nowMs + 3_600_000))).toBeLessThan(10_000);
+    await Promise.all([right.stop(), wrong.stop()]);
+  });
+});
