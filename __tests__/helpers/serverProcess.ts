@@ -53,6 +53,9 @@ export async function startServerProcess(
   const child = fork(WORKER, [JSON.stringify(config)], {
     execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Express (under Apollo's standalone server) prints the stack of every malformed body it refuses unless
+    // NODE_ENV is 'test'; the hostile-input proof sends thousands.
+    env: { ...process.env, NODE_ENV: process.env['NODE_ENV'] ?? 'test' },
   });
   live.add(child);
   child.once('exit', () => live.delete(child));

@@ -41,6 +41,10 @@ export interface Shot {
   readonly remaining: string | null;
   /** The failure, when `status` is 0. */
   readonly failure: string | null;
+  /** Whether the body was JSON (Apollo's HTTP layer answers some malformed requests in plain text). */
+  readonly json: boolean;
+  /** The first 200 characters of a body that was not JSON. */
+  readonly text: string | null;
 }
 
 export interface DriveOptions {
@@ -86,13 +90,12 @@ async function fire(url: string, request: ShotRequest, timeoutMs: number) {
     signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
-  let parsed: unknown = null;
   try {
-    parsed = JSON.parse(text);
+    return { response, parsed: JSON.parse(text) as unknown, json: true, text: null };
   } catch {
     // Not JSON: no codes, no cost.
+    return { response, parsed: null, json: false, text: text.slice(0, 200) };
   }
-  return { response, parsed };
 }
 
 function read(parsed: unknown) {
@@ -140,7 +143,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
         const sentAtEpochMs = Date.now();
         let shot: Shot;
         try {
-          const { response, parsed } = await fire(url, request, timeoutMs);
+          const { response, parsed, json, text } = await fire(url, request, timeoutMs);
           const { codes, requested, actual } = read(parsed);
           shot = {
             lane,
@@ -157,6 +160,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
             retryAfter: response.headers.get('retry-after'),
             remaining: response.headers.get('x-rate-limit-remaining'),
             failure: null,
+            json,
+            text,
           };
         } catch (error) {
           shot = {
@@ -174,6 +179,8 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
             retryAfter: null,
             remaining: null,
             failure: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            json: false,
+            text: null,
           };
         }
         if (keep) shots.push(shot);

@@ -104,7 +104,14 @@ interface OperationState {
 
 /** Per response head, shared by every operation of a batched request. */
 interface HeadState {
-  readonly decisions: Decision[];
+  /**
+   * The decisions of the head's operations folded into one as they arrive (`mergeDecisions` is associative),
+   * so a batch of n operations costs O(n), not O(n²): re-merging every decision at each of them let one
+   * request of 3,000 trivial operations hold a server for 20 s.
+   */
+  merged: Decision | null;
+  /** The header fields of `merged`, until the next decision arrives. */
+  fields: HeaderField[] | null;
   readonly partitionKey: Uint8Array | null;
 }
 
@@ -231,20 +238,25 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     }
   }
 
-  function headerFields(http: HTTPGraphQLHead): HeaderField[] {
+  function headerFields(http: HTTPGraphQLHead): readonly HeaderField[] {
     const head = heads.get(http);
-    const merged = head === undefined ? null : mergeDecisions(head.decisions);
-    if (head === undefined || merged === null) return [];
-    return quotaHeaders(merged, { ...headerOptions, partitionKey: head.partitionKey });
+    if (head === undefined || head.merged === null) return [];
+    head.fields ??= quotaHeaders(head.merged, { ...headerOptions, partitionKey: head.partitionKey });
+    return head.fields;
   }
 
   function record(http: HTTPGraphQLHead, decision: Decision, client: ResolvedClient): void {
     let head = heads.get(http);
     if (head === undefined) {
-      head = { decisions: [], partitionKey: secret === null ? null : partitionKey(client.key, secret) };
+      head = {
+        merged: null,
+        fields: null,
+        partitionKey: secret === null ? null : partitionKey(client.key, secret),
+      };
       heads.set(http, head);
     }
-    head.decisions.push(decision);
+    head.merged = head.merged === null ? decision : mergeDecisions([head.merged, decision]);
+    head.fields = null;
   }
 
   function misconfigured(message: string): GraphQLError {
