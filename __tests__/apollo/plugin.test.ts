@@ -271,6 +271,49 @@ describe('quotaPlugin: store failures', () => {
   });
 });
 
+describe('quotaPlugin: headers readable by browser code (CORS)', () => {
+  const quotaNames =
+    'x-rate-limit-remaining, x-rate-limit-reset, x-rate-limit-consumed, x-rate-limit-first-in-duration, ' +
+    'ratelimit-policy, ratelimit';
+
+  it('lists the quota headers in Access-Control-Expose-Headers, with Retry-After on a refusal', async () => {
+    const { server } = await startHarness();
+    try {
+      const admitted = await post(server, products(60), alice);
+      expect(admitted.headers['access-control-expose-headers']).toBe(quotaNames);
+      const refused = await post(server, products(60), alice);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['access-control-expose-headers']).toBe(`${quotaNames}, retry-after`);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('merges with a value another plugin set, and can be turned off', async () => {
+    const requestIdPlugin = {
+      requestDidStart({ response }: { response: { http: { headers: Map<string, string> } } }) {
+        response.http.headers.set('access-control-expose-headers', 'X-Request-Id');
+        return Promise.resolve({});
+      },
+    };
+    const merged = await startHarness({}, { plugins: [requestIdPlugin] });
+    try {
+      const response = await post(merged.server, products(1), alice);
+      expect(response.headers['access-control-expose-headers']).toBe(`X-Request-Id, ${quotaNames}`);
+    } finally {
+      await merged.server.stop();
+    }
+    const off = await startHarness({ exposeHeaders: false });
+    try {
+      const response = await post(off.server, products(1), alice);
+      expect(response.headers['x-rate-limit-remaining']).toBe('99');
+      expect(response.headers['access-control-expose-headers']).toBeUndefined();
+    } finally {
+      await off.server.stop();
+    }
+  });
+});
+
 describe('quotaPlugin: dry-run', () => {
   it('refuses nothing, charges only what would have been admitted, and still sends every header', async () => {
     const rejections: unknown[] = [];

@@ -27,6 +27,8 @@ export const DEFAULT_ANONYMOUS_KEY = 'anonymous';
 export const DEFAULT_EXPOSE_COST: ExposeCost = 'on-request';
 /** Default {@link QuotaPluginOptions.costRequestHeader}: send `x-quota-cost: 1` to get `extensions.cost`. */
 export const DEFAULT_COST_REQUEST_HEADER = 'x-quota-cost';
+/** Whether the quota headers are listed in `Access-Control-Expose-Headers` by default. */
+export const DEFAULT_EXPOSE_QUOTA_HEADERS = true;
 /** Default {@link QuotaPluginOptions.usageThresholds}: one alert at 80 % of a limit. */
 export const DEFAULT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 
@@ -158,8 +160,9 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
   //#region Enforcement
   /**
    * `'enforce'` refuses; `'dry-run'` measures, charges admitted operations, logs and sends every header,
-   * but lets every operation through, including the over-quota, the over-`maxCost` and the blocked.
-   * Default {@link DEFAULT_MODE} (`'enforce'`).
+   * but lets every operation through, including the over-quota and the over-`maxCost`. The kill switch
+   * still holds in a dry run: a block is an operator's explicit order. Default {@link DEFAULT_MODE}
+   * (`'enforce'`).
    */
   readonly mode?: QuotaMode;
   //#endregion
@@ -170,6 +173,14 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
    * `headerLimit` (the limit `X-Rate-Limit-*` describes), `costQuotaUnit`. See `quotaHeaders`.
    */
   readonly headers?: Omit<QuotaHeaderOptions, 'partitionKey'>;
+  /**
+   * List the quota headers sent in `Access-Control-Expose-Headers` (merged with a value already on the
+   * response), so that browser code on another origin can read them: CORS hides them otherwise. If your CORS
+   * middleware sets `Access-Control-Expose-Headers` itself, the value set here replaces it on Node servers:
+   * list these names there too, or merge them in your own plugin. Default
+   * {@link DEFAULT_EXPOSE_QUOTA_HEADERS} (`true`).
+   */
+  readonly exposeHeaders?: boolean;
   /**
    * The HMAC key of the IETF `pk` parameter (a hash of the client key, so no client id leaks). Use the same
    * secret on every instance so a client sees one partition key. `false` sends no `pk`. Default: a random

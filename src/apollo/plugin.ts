@@ -9,6 +9,7 @@ import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { CostAnalyzer, CostError, type CostOptions, type CostReport } from '../cost/index.js';
 import {
+  exposeHeadersValue,
   mergeDecisions,
   partitionKey,
   quotaHeaders,
@@ -42,6 +43,7 @@ import {
   DEFAULT_ANONYMOUS_PLAN,
   DEFAULT_COST_REQUEST_HEADER,
   DEFAULT_EXPOSE_COST,
+  DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
   DEFAULT_USAGE_THRESHOLDS,
   type IdentifyFunction,
@@ -175,6 +177,9 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   if (!['never', 'on-request', 'always'].includes(exposeCost)) {
     invalidOption(`exposeCost must be 'never', 'on-request' or 'always', got ${String(exposeCost)}`);
   }
+  const exposeHeaders = options.exposeHeaders ?? DEFAULT_EXPOSE_QUOTA_HEADERS;
+  if (typeof exposeHeaders !== 'boolean')
+    invalidOption(`exposeHeaders must be a boolean, got ${String(exposeHeaders)}`);
   const costRequestHeader = (options.costRequestHeader ?? DEFAULT_COST_REQUEST_HEADER).toLowerCase();
   if (options.maxCost !== undefined && !(Number.isFinite(options.maxCost) && options.maxCost >= 0)) {
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
@@ -566,8 +571,13 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
             await settle(context, state, 'unknown');
           }
 
-          for (const [name, value] of headerFields(context.response.http))
-            context.response.http.headers.set(name, value);
+          const fields = headerFields(context.response.http);
+          const headers = context.response.http.headers;
+          for (const [name, value] of fields) headers.set(name, value);
+          if (exposeHeaders) {
+            const exposed = exposeHeadersValue(fields, headers.get('access-control-expose-headers'));
+            if (exposed !== null) headers.set('access-control-expose-headers', exposed);
+          }
 
           if (body.kind === 'single' && state.cost !== null && wantsCost(context)) {
             body.singleResult.extensions = {

@@ -5,3 +5,4 @@ export * from './mergeDecisions.js';
 export * from './ietfRateLimit.js';
 export * from './xRateLimit.js';
 export * from './quotaHeaders.js';
+export * from './exposeHeaders.js';
