@@ -37,6 +37,7 @@ beforeAll(async () => {
     store: { kind: 'redis', url: redis.url, keyPrefix: prefix },
     plans: [POINTS, SLOTS, ANONYMOUS],
     planOf: { 'points-client': 'points', 'slots-client': 'slots' },
+    recordDecisions: true,
   };
   servers = await Promise.all([startServerProcess(config), startServerProcess(config)]);
 }, 60_000);

@@ -148,6 +148,11 @@ export interface ServerConfig {
   readonly clockStartMs?: number;
   /** Milliseconds added to this process's `Date.now()` (a server whose clock is wrong). Default 0. */
   readonly skewMs?: number;
+  /**
+   * serverWorker.ts only: record every decision (an `onDecision` hook) for `stats({ decisions: true })`.
+   * Default false: the hook and the records would weigh on benchmarks and on long runs' heap.
+   */
+  readonly recordDecisions?: boolean;
 }
 
 /** One decision the plugin took, as the proofs need it. */

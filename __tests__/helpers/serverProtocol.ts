@@ -30,7 +30,7 @@ export interface WorkerStats {
   /** `process.cpuUsage()`: microseconds of user and system CPU since the process started. */
   readonly cpu: NodeJS.CpuUsage;
   readonly memory: NodeJS.MemoryUsage;
-  /** Decisions taken (every one, even when the recorded list was trimmed). */
+  /** Decisions taken (every one, even when the recorded list was trimmed); 0 unless `recordDecisions`. */
   readonly decided: number;
   /** Decisions by `Decision.source`. */
   readonly bySource: Readonly<Record<string, number>>;

@@ -33,15 +33,13 @@ async function main(): Promise<void> {
       if (logs.lines.length < MAX_LOG_LINES) logs.lines.push(`${level}: ${message}`);
     };
   const logger: QuotaLogger = { debug: log(null), info: log(null), warn: log('warn'), error: log('error') };
-  const app = await startApp(config, {
-    logger,
-    onDecision: (record) => {
-      decided += 1;
-      bySource[record.source] = (bySource[record.source] ?? 0) + 1;
-      if (decisions.length >= MAX_DECISIONS) decisions = decisions.slice(MAX_DECISIONS / 2);
-      decisions.push(record);
-    },
-  });
+  const onDecision = (record: DecisionRecord) => {
+    decided += 1;
+    bySource[record.source] = (bySource[record.source] ?? 0) + 1;
+    if (decisions.length >= MAX_DECISIONS) decisions = decisions.slice(MAX_DECISIONS / 2);
+    decisions.push(record);
+  };
+  const app = await startApp(config, { logger, ...(config.recordDecisions === true ? { onDecision } : {}) });
 
   const stats = (withDecisions: boolean): WorkerStats => ({
     pid: process.pid,

@@ -110,6 +110,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageReport> {
     plans: [LEDGER_PLAN, ANONYMOUS],
     defaultPlan: 'ledger',
     onStoreFailure: options.mode,
+    recordDecisions: true,
     ...(options.storeTimeoutMs !== undefined ? { storeTimeoutMs: options.storeTimeoutMs } : {}),
   }).catch(async (error: unknown) => {
     await redis.stop();
