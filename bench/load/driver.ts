@@ -55,6 +55,8 @@ export interface DriveOptions {
   readonly durationMs?: number;
   /** Stop after this many requests in all. */
   readonly count?: number;
+  /** Stop sending once a response satisfies this (requests in flight still complete). */
+  readonly stopWhen?: (shot: Shot) => boolean;
   /** The request a lane sends as its `seq`-th. */
   readonly request: (lane: number, seq: number) => ShotRequest;
   /** Give up on a request after this many milliseconds (recorded as status 0). Default 30,000. */
@@ -130,12 +132,13 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
   const startedAtEpochMs = Date.now();
   const deadline = options.durationMs === undefined ? Infinity : started + options.durationMs;
   let sent = 0;
+  let stopped = false;
 
   await Promise.all(
     Array.from({ length: options.lanes }, async (_, lane) => {
       const url = options.urls[lane % options.urls.length]!;
       for (let seq = 0; ; seq++) {
-        if (performance.now() >= deadline) return;
+        if (stopped || performance.now() >= deadline) return;
         if (options.count !== undefined && sent >= options.count) return;
         sent += 1;
         const request = options.request(lane, seq);
@@ -185,6 +188,7 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
         }
         if (keep) shots.push(shot);
         options.onShot?.(shot);
+        if (options.stopWhen?.(shot) === true) stopped = true;
       }
     }),
   );

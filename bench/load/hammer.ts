@@ -104,9 +104,9 @@ export async function runHammer(options: HammerOptions): Promise<HammerReport> {
       lanes: 1,
       count: options.quota / 10,
       request: () => ({ query: MIX[2]!, bearer: CLIENT }),
+      stopWhen: (shot) => shot.status !== 200,
     });
-    const lastRefusal = mopUp.shots.findIndex((s) => s.status === 429);
-    const shots: Shot[] = [...run.shots, ...mopUp.shots.slice(0, lastRefusal + 1)];
+    const shots: Shot[] = [...run.shots, ...mopUp.shots];
 
     let admittedPoints = 0;
     let refundedPoints = 0;
