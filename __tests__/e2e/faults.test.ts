@@ -156,10 +156,11 @@ describe('regressions found by the outage proof', () => {
   );
 });
 
-describe('a server instance killed while holding concurrency slots', () => {
+/** The suite's Redis, for the two multi-process scenarios below (each under a prefix of its own). */
+describe('server processes sharing the test Redis', () => {
   let redis: TestRedis;
   let io: Redis;
-  const prefix = uniquePrefix('e2e-leases');
+  const prefix = uniquePrefix('e2e-faults');
   beforeAll(async () => {
     redis = await startRedis();
     io = ioredisClient(redis.url);
@@ -170,118 +171,113 @@ describe('a server instance killed while holding concurrency slots', () => {
     await redis.stop();
   });
 
-  it('gets its slots back when their leases expire, on the other instance', async () => {
-    const plans: Plan[] = [
-      { name: 'slots', limits: [{ name: 'inflight', kind: 'concurrency', max: 3, leaseMs: 30_000 }] },
-      {
-        name: 'anonymous',
-        limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
-      },
-    ];
-    const config = {
-      schema: 'e2e' as const,
-      store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix },
-      plans,
-      clockStartMs: T0,
-    };
-    const [doomed, survivor] = await Promise.all([startServerProcess(config), startServerProcess(config)]);
-    const held = [0, 1, 2].map(() =>
-      gql(doomed.url, '{ hold }', { bearer: 'acme' }).then(
-        (r) => `answered ${r.status}`,
-        (e: unknown) => (e as Error).message,
-      ),
-    );
-    await doomed.arrived(3);
-    await doomed.kill();
-    // The killed instance never answered and never settled: its three leases still count.
-    expect(await Promise.all(held)).toEqual(['fetch failed', 'fetch failed', 'fetch failed']);
-    const refused = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
-    expect([refused.status, errorCodes(refused), refused.headers['retry-after']]).toEqual([
-      429,
-      ['QUOTA_EXCEEDED'],
-      '30',
-    ]);
-    await survivor.advanceClock(29_999);
-    expect((await gql(survivor.url, '{ ping }', { bearer: 'acme' })).headers['retry-after']).toBe('1');
-    await survivor.advanceClock(1);
-    const back = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
-    expect([back.status, back.headers['ratelimit']]).toEqual([200, '"inflight";r=2']);
-    await survivor.stop();
-  });
-});
-
-describe('two server processes whose clocks disagree by minutes', () => {
-  let redis: TestRedis;
-  let io: Redis;
-  const prefix = uniquePrefix('e2e-skew');
-  beforeAll(async () => {
-    redis = await startRedis();
-    io = ioredisClient(redis.url);
-  });
-  afterAll(async () => {
-    await deleteKeys(io, prefix);
-    io.disconnect();
-    await redis.stop();
+  describe('a server instance killed while holding concurrency slots', () => {
+    it('gets its slots back when their leases expire, on the other instance', async () => {
+      const plans: Plan[] = [
+        { name: 'slots', limits: [{ name: 'inflight', kind: 'concurrency', max: 3, leaseMs: 30_000 }] },
+        {
+          name: 'anonymous',
+          limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
+        },
+      ];
+      const config = {
+        schema: 'e2e' as const,
+        store: { kind: 'redis' as const, url: redis.url, keyPrefix: `${prefix}leases:` },
+        plans,
+        clockStartMs: T0,
+      };
+      const [doomed, survivor] = await Promise.all([startServerProcess(config), startServerProcess(config)]);
+      const held = [0, 1, 2].map(() =>
+        gql(doomed.url, '{ hold }', { bearer: 'acme' }).then(
+          (r) => `answered ${r.status}`,
+          (e: unknown) => (e as Error).message,
+        ),
+      );
+      await doomed.arrived(3);
+      await doomed.kill();
+      // The killed instance never answered and never settled: its three leases still count.
+      expect(await Promise.all(held)).toEqual(['fetch failed', 'fetch failed', 'fetch failed']);
+      const refused = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
+      expect([refused.status, errorCodes(refused), refused.headers['retry-after']]).toEqual([
+        429,
+        ['QUOTA_EXCEEDED'],
+        '30',
+      ]);
+      await survivor.advanceClock(29_999);
+      expect((await gql(survivor.url, '{ ping }', { bearer: 'acme' })).headers['retry-after']).toBe('1');
+      await survivor.advanceClock(1);
+      const back = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
+      expect([back.status, back.headers['ratelimit']]).toEqual([200, '"inflight";r=2']);
+      await survivor.stop();
+    });
   });
 
-  it('make the same decisions, because the Redis store takes its time from Redis', async () => {
-    const plans: Plan[] = [
-      {
-        name: 'skew',
-        limits: [
-          { name: 'hourly', kind: 'fixed-window', limit: 1_000, windowMs: 3_600_000, align: 'first-request' },
-          { name: 'rate', kind: 'token-bucket', rate: 1, periodMs: 60_000, burst: 5 },
-        ],
-      },
-      {
-        name: 'anonymous',
-        limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
-      },
-    ];
-    const config = {
-      schema: 'e2e' as const,
-      store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix },
-      plans,
-    };
-    const SKEW_MS = 7 * 60_000;
-    const [right, wrong] = await Promise.all([
-      startServerProcess(config),
-      startServerProcess({ ...config, skewMs: SKEW_MS }),
-    ]);
-    const [rightNow, wrongNow] = await Promise.all([right.stats(), wrong.stats()]);
-    expect(wrongNow.nowMs - rightNow.nowMs).toBeGreaterThanOrEqual(SKEW_MS - 1_000);
+  describe('two server processes whose clocks disagree by minutes', () => {
+    it('make the same decisions, because the Redis store takes its time from Redis', async () => {
+      const plans: Plan[] = [
+        {
+          name: 'skew',
+          limits: [
+            {
+              name: 'hourly',
+              kind: 'fixed-window',
+              limit: 1_000,
+              windowMs: 3_600_000,
+              align: 'first-request',
+            },
+            { name: 'rate', kind: 'token-bucket', rate: 1, periodMs: 60_000, burst: 5 },
+          ],
+        },
+        {
+          name: 'anonymous',
+          limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 3_600_000 }],
+        },
+      ];
+      const config = {
+        schema: 'e2e' as const,
+        store: { kind: 'redis' as const, url: redis.url, keyPrefix: `${prefix}skew:` },
+        plans,
+      };
+      const SKEW_MS = 7 * 60_000;
+      const [right, wrong] = await Promise.all([
+        startServerProcess(config),
+        startServerProcess({ ...config, skewMs: SKEW_MS }),
+      ]);
+      const [rightNow, wrongNow] = await Promise.all([right.stats(), wrong.stats()]);
+      expect(wrongNow.nowMs - rightNow.nowMs).toBeGreaterThanOrEqual(SKEW_MS - 1_000);
 
-    const responses = [];
-    for (let i = 0; i < 8; i++) {
-      const server = i % 2 === 0 ? right : wrong;
-      responses.push(await gql(server.url, '{ rows(first: 1) { id } }', { bearer: 'acme' }));
-    }
-    // One sequence of decisions across both: a burst of 5 from either, then refusals from either.
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-    expect(responses.map((r) => r.headers['x-rate-limit-consumed'])).toEqual([
-      '10',
-      '20',
-      '30',
-      '40',
-      '50',
-      '50',
-      '50',
-      '50',
-    ]);
-    expect(responses.map((r) => r.headers['ratelimit']?.replace(/"hourly";r=\d+;t=\d+, /, ''))).toEqual([
-      '"rate";r=4;t=60',
-      '"rate";r=3;t=120',
-      '"rate";r=2;t=180',
-      '"rate";r=1;t=240',
-      '"rate";r=0;t=300',
-      '"rate";r=0;t=60',
-      '"rate";r=0;t=60',
-      '"rate";r=0;t=60',
-    ]);
-    // Both report the same window end, taken from Redis's clock, not from either server's.
-    expect(new Set(responses.map((r) => r.headers['x-rate-limit-reset'])).size).toBe(1);
-    const resetS = Number(responses[0]!.headers['x-rate-limit-reset']);
-    expect(Math.abs(resetS * 1000 - (rightNow.nowMs + 3_600_000))).toBeLessThan(10_000);
-    await Promise.all([right.stop(), wrong.stop()]);
+      const responses = [];
+      for (let i = 0; i < 8; i++) {
+        const server = i % 2 === 0 ? right : wrong;
+        responses.push(await gql(server.url, '{ rows(first: 1) { id } }', { bearer: 'acme' }));
+      }
+      // One sequence of decisions across both: a burst of 5 from either, then refusals from either.
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      expect(responses.map((r) => r.headers['x-rate-limit-consumed'])).toEqual([
+        '10',
+        '20',
+        '30',
+        '40',
+        '50',
+        '50',
+        '50',
+        '50',
+      ]);
+      expect(responses.map((r) => r.headers['ratelimit']?.replace(/"hourly";r=\d+;t=\d+, /, ''))).toEqual([
+        '"rate";r=4;t=60',
+        '"rate";r=3;t=120',
+        '"rate";r=2;t=180',
+        '"rate";r=1;t=240',
+        '"rate";r=0;t=300',
+        '"rate";r=0;t=60',
+        '"rate";r=0;t=60',
+        '"rate";r=0;t=60',
+      ]);
+      // Both report the same window end, taken from Redis's clock, not from either server's.
+      expect(new Set(responses.map((r) => r.headers['x-rate-limit-reset'])).size).toBe(1);
+      const resetS = Number(responses[0]!.headers['x-rate-limit-reset']);
+      expect(Math.abs(resetS * 1000 - (rightNow.nowMs + 3_600_000))).toBeLessThan(10_000);
+      await Promise.all([right.stop(), wrong.stop()]);
+    });
   });
 });

@@ -4,7 +4,8 @@
  * run against it at the same time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from './redis.js';
 
 export interface PrivateRedis {
   readonly port: number;
@@ -32,19 +33,6 @@ export interface PrivateRedis {
 
 const HOW_TO_GET_REDIS_SERVER =
   'The fault tests start a redis-server of their own: install it on the PATH (e.g. `apt-get install redis-server`).';
-
-/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends one RESP command over a fresh connection; resolves with the first reply line, rejects on failure. */
 function send(port: number, args: readonly string[], timeoutMs = 1_000): Promise<string> {

@@ -144,22 +144,15 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
         const request = options.request(lane, seq);
         const atMs = performance.now() - started;
         const sentAtEpochMs = Date.now();
+        const base = { lane, seq, url, operationName: request.operationName ?? null, atMs, sentAtEpochMs };
         let shot: Shot;
         try {
           const { response, parsed, json, text } = await fire(url, request, timeoutMs);
-          const { codes, requested, actual } = read(parsed);
           shot = {
-            lane,
-            seq,
-            url,
-            operationName: request.operationName ?? null,
-            atMs,
-            sentAtEpochMs,
+            ...base,
+            ...read(parsed),
             ms: performance.now() - started - atMs,
             status: response.status,
-            codes,
-            requested,
-            actual,
             retryAfter: response.headers.get('retry-after'),
             remaining: response.headers.get('x-rate-limit-remaining'),
             failure: null,
@@ -168,17 +161,12 @@ export async function drive(options: DriveOptions): Promise<DriveResult> {
           };
         } catch (error) {
           shot = {
-            lane,
-            seq,
-            url,
-            operationName: request.operationName ?? null,
-            atMs,
-            sentAtEpochMs,
-            ms: performance.now() - started - atMs,
-            status: 0,
+            ...base,
             codes: [],
             requested: null,
             actual: null,
+            ms: performance.now() - started - atMs,
+            status: 0,
             retryAfter: null,
             remaining: null,
             failure: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
