@@ -3,8 +3,13 @@ import { OPERATION_BITS, compilePlan } from '../quota/compilePlan.js';
 import type { CompiledPlan } from '../quota/compilePlan.js';
 import { ALL_CLIENTS, DEFAULT_REDIS_KEY_PREFIX } from '../quota/defaults.js';
 import { QuotaValidationError } from '../quota/errors.js';
-import { buildDecision, newOutcomes } from '../quota/outcome.js';
-import type { Refusal } from '../quota/outcome.js';
+import {
+  REFUSAL_CAPACITY,
+  REFUSAL_LIMIT,
+  REFUSAL_NONE,
+  buildDecision,
+  newOutcomes,
+} from '../quota/outcome.js';
 import type { Decision, DecideInput, OperationType, Plan, QuotaStore, SettleInput } from '../quota/types.js';
 import {
   assertClient,
@@ -47,8 +52,8 @@ export interface RedisStoreOptions {
 }
 
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
-/** Numbers per limit in the script's reply. */
-const PER_LIMIT = 7;
+/** Numbers per limit in the script's reply: consumed, resetAtMs, retryMs. */
+const PER_LIMIT = 3;
 /** Script arguments per limit, after the header and the hash fields. */
 const LIMIT_ARGS = 5;
 
@@ -57,6 +62,11 @@ interface ScriptLayout {
   readonly args: readonly string[];
   /** Index in `args` of the first limit's amount. */
   readonly firstAmount: number;
+  /**
+   * A settle's arguments when it refunds nothing: only the concurrency limits, without hash fields, since
+   * releasing a lease reads nothing else (fewer arguments, less server time).
+   */
+  readonly releaseArgs: readonly string[];
   /** Key suffixes of the concurrency limits' sorted sets, in plan order. */
   readonly setSuffixes: readonly string[];
 }
@@ -69,6 +79,7 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
   if (cached !== undefined) return cached;
   const fields: string[] = [];
   const params: string[] = [];
+  const releaseParams: string[] = [];
   const setSuffixes: string[] = [];
   for (const limit of plan.limits) {
     const field = fieldOf(limit.name, limit.signature);
@@ -81,17 +92,21 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
         fields.push(field);
         params.push('t', '', String(limit.limit), String(limit.increment), String(limit.scale));
         break;
-      case 'concurrency':
+      case 'concurrency': {
         setSuffixes.push(`:c:${limit.name}`);
         // KEYS[1] is the client hash, KEYS[2] the global block; the sets follow, 1-based in Lua.
-        params.push('c', '', String(limit.limit), String(limit.leaseMs), String(2 + setSuffixes.length));
+        const own = [String(limit.limit), String(limit.leaseMs), String(2 + setSuffixes.length)];
+        params.push('c', '', ...own);
+        releaseParams.push('c', '0', ...own);
         break;
+      }
     }
   }
   const header = ['', '', '', '', '', '', '', String(plan.limits.length), String(fields.length)];
   const layout = {
     args: [...header, ...fields, ...params],
     firstAmount: header.length + fields.length + 1,
+    releaseArgs: [...header.slice(0, 7), String(setSuffixes.length), '0', ...releaseParams],
     setSuffixes,
   };
   scriptLayouts.set(plan, layout);
@@ -162,16 +177,18 @@ export class RedisStore implements QuotaStore {
     const bit = OPERATION_BITS[input.operation];
     const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
     const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
+    const amounts = plan.limits.map((limit) =>
+      (limit.operations & bit) === 0
+        ? -1
+        : limit.kind !== 'concurrency' && limit.counts === 'cost'
+          ? input.cost
+          : 1,
+    );
     const reply = await this.#run(
       'd',
       input.client,
       plan,
-      (limit) =>
-        (limit.operations & bit) === 0
-          ? -1
-          : limit.kind !== 'concurrency' && limit.counts === 'cost'
-            ? input.cost
-            : 1,
+      amounts,
       leaseId ?? '',
       '',
       input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs),
@@ -182,18 +199,21 @@ export class RedisStore implements QuotaStore {
         `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
       );
     }
-    return this.#decision(plan, reply, leaseId);
+    return this.#decision(plan, reply, amounts, true, leaseId);
   }
 
   async settle(input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const plan = compilePlan(input.plan);
     const bit = OPERATION_BITS[input.operation];
+    const refunds = plan.limits.map((limit) =>
+      limit.counts === 'cost' && (limit.operations & bit) !== 0 ? input.refund : 0,
+    );
     await this.#run(
       's',
       input.client,
       plan,
-      (limit) => (limit.counts === 'cost' && (limit.operations & bit) !== 0 ? input.refund : 0),
+      refunds,
       input.leaseId ?? '',
       input.decidedAtMs === undefined ? '' : String(input.decidedAtMs),
     );
@@ -204,15 +224,9 @@ export class RedisStore implements QuotaStore {
     assertOperation(operation, 'peek');
     const compiled = compilePlan(plan);
     const bit = OPERATION_BITS[operation];
-    const reply = await this.#run(
-      'p',
-      client,
-      compiled,
-      (limit) => ((limit.operations & bit) === 0 ? -1 : 1),
-      '',
-      '',
-    );
-    return this.#decision(compiled, reply, null);
+    const amounts = compiled.limits.map((limit) => ((limit.operations & bit) === 0 ? -1 : 1));
+    const reply = await this.#run('p', client, compiled, amounts, '', '');
+    return this.#decision(compiled, reply, amounts, false, null);
   }
 
   async block(client: string, durationMs: number): Promise<void> {
@@ -246,7 +260,8 @@ export class RedisStore implements QuotaStore {
     op: 'd' | 'p' | 's',
     client: string,
     plan: CompiledPlan,
-    amount: (limit: CompiledPlan['limits'][number]) => number,
+    /** Per limit: decide and peek, the amount to charge (-1: the limit does not apply); settle, the refund. */
+    amounts: readonly number[],
     lease: string,
     decidedAtMs: string,
     deadline = '',
@@ -255,7 +270,8 @@ export class RedisStore implements QuotaStore {
     const layout = layoutOf(plan);
     const keys = [key, this.#cluster ? key : this.#globalKey];
     for (const suffix of layout.setSuffixes) keys.push(key + suffix);
-    const args = layout.args.slice();
+    const release = op === 's' && amounts.every((a) => a === 0);
+    const args = (release ? layout.releaseArgs : layout.args).slice();
     args[0] = op;
     args[1] = this.#nowArg();
     args[3] = lease;
@@ -263,28 +279,50 @@ export class RedisStore implements QuotaStore {
     args[5] = deadline;
     // In cluster mode the global key is in another slot and may not be named here (see the cluster option).
     if (this.#cluster) args[6] = String(await this.#cachedGlobalUntil());
-    for (let i = 0; i < plan.limits.length; i++) {
-      args[layout.firstAmount + i * LIMIT_ARGS] = String(amount(plan.limits[i]!));
+    if (!release) {
+      for (let i = 0; i < amounts.length; i++) args[layout.firstAmount + i * LIMIT_ARGS] = String(amounts[i]);
     }
     return this.#eval(keys, args);
   }
 
-  #decision(plan: CompiledPlan, reply: unknown, leaseId: string | null): Decision {
+  /**
+   * The decision from the script's reply, which carries only what the caller cannot derive (see
+   * quotaScript.ts): `amounts` as sent, `commits` true for decide (a peek never commits).
+   */
+  #decision(
+    plan: CompiledPlan,
+    reply: unknown,
+    amounts: readonly number[],
+    commits: boolean,
+    leaseId: string | null,
+  ): Decision {
     const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
-    if (this.#clock === undefined) this.#offsetMs = values[0]! - Date.now();
+    const nowMs = values[0]!;
+    const blockedUntilMs = values[1]!;
+    if (this.#clock === undefined) this.#offsetMs = nowMs - Date.now();
     const outcomes = newOutcomes(plan.limits.length);
+    let admitted = blockedUntilMs <= nowMs;
     for (let i = 0; i < outcomes.length; i++) {
       const at = 3 + i * PER_LIMIT;
+      const limit = plan.limits[i]!;
       const o = outcomes[i]!;
-      o.applies = values[at] === 1;
-      o.remaining = values[at + 1]!;
-      o.consumed = values[at + 2]!;
-      o.resetAtMs = values[at + 3]!;
-      o.firstInWindow = values[at + 4] === 1;
-      o.refusal = values[at + 5] as Refusal;
-      o.retryMs = values[at + 6]!;
+      const amount = Math.max(0, amounts[i]!);
+      o.applies = amounts[i]! >= 0;
+      o.consumed = values[at]!;
+      o.remaining = limit.limit - o.consumed;
+      o.resetAtMs = values[at + 1]!;
+      o.retryMs = values[at + 2]!;
+      o.refusal = amount > limit.limit ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
+      if (o.refusal !== REFUSAL_NONE) admitted = false;
     }
-    return buildDecision(plan, values[0]!, values[1]!, outcomes, values[2] === 1 ? leaseId : null, 'store');
+    if (commits && admitted) {
+      // Committed: the first in its window (full bucket, empty set) exactly when nothing was there before.
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        o.firstInWindow = amounts[i]! > 0 && o.consumed === amounts[i];
+      }
+    }
+    return buildDecision(plan, nowMs, blockedUntilMs, outcomes, values[2] === 1 ? leaseId : null, 'store');
   }
 
   /**

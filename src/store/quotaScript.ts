@@ -1,6 +1,6 @@
 /**
  * The Redis store's one Lua script: decide, peek, settle, block and unblock, each one atomic step. It mirrors
- * src/quota/evaluate.ts line for line (the contract tests hold both to the same numbers).
+ * src/quota/evaluate.ts (the contract tests hold both to the same numbers).
  *
  * KEYS[1] the client's hash (or, for the global block ops 'B'/'U', the global block key); KEYS[2] the global
  * block key (unless ARGV[7] carries a cached value); KEYS[3..] the concurrency limits' sorted sets.
@@ -13,37 +13,104 @@
  * one, its theoretical arrival time in 1/scale ms), so HMGET takes them straight from ARGV; then 5 per limit:
  * kind ('f', 't', 'c'), amount (-1: the limit does not apply; settle: the refund), p1, p2, p3 where
  * 'f' = limit, windowMs, align (0 clock, 1 first request); 't' = burst, increment, scale; 'c' = max, leaseMs,
- * index of its key. Field 'b' holds the client's block. Every stored value is an integer.
- * The hash's TTL is set to when its latest state stops mattering, over the plan's limits and the block (state
- * of limits of another plan sharing the hash may expire with it).
- * Reply (decide/peek): now, blockedUntil, leaseTaken, then 7 per limit: applies, remaining, consumed,
- * resetAtMs, first, refusal, retryMs.
+ * index of its key. Field 'b' holds the client's block. Every stored value is an integer. A settle that
+ * refunds nothing may list only its concurrency limits, with no hash fields (m = 0).
+ *
+ * Reply (decide/peek): now, blockedUntil (0 unless blocked), leaseTaken, then 3 per limit: consumed, resetAtMs,
+ * retryMs (above 0 exactly when the limit refuses for want of room now). The caller derives the rest from
+ * each limit's size and the amount it sent: remaining = limit - consumed (bucket: consumed = burst -
+ * remaining); an amount above the limit is refused as exceeding capacity (retryMs 0); a committed decision is
+ * the first in its window (full bucket, empty set) exactly when consumed = amount. Settle replies an empty
+ * array, block and unblock {now}.
+ *
+ * TTLs: a key's TTL always covers the moment its state stops mattering, plus a second. A limit's state
+ * matters until its window ends (if anything is counted in it) or its bucket is full again, a block until it
+ * ends, a lease until it expires. Only a write that makes the hash's state matter longer than its stored state
+ * already did may need a PEXPIRE, and then only if PTTL falls short: the TTL is never shortened (state of
+ * another plan may share the hash), and a bucket's is extended by one refill from empty to full more, so that
+ * a steady client needs it about once per refill; that slack is all a TTL may exceed its state's lifetime by.
+ *
+ * Server time is what this script is tuned for (it runs once per operation). In Redis's Lua the dear steps are
+ * redis.call(), tonumber() and every Lua number passed to redis.call() (it is formatted to a string), so
+ * arguments are parsed once and with x + 0 (Lua 5.1's tonumber() converts twice; the arguments are integers
+ * RedisStore wrote), stored values with tonumber() (anything else reads as absent), unchanged fields are not
+ * rewritten, a lease release reads neither the clock nor the hash, and the reply carries only what the caller
+ * cannot derive.
  */
 export const QUOTA_SCRIPT = `
-local tonumber, call, floor, ceil, max = tonumber, redis.call, math.floor, math.ceil, math.max
+local call, floor, ceil, max = redis.call, math.floor, math.ceil, math.max
 local argv = ARGV
 local op = argv[1]
-local now
-if argv[2] ~= '' then
-  now = tonumber(argv[2])
-else
-  local t = call('TIME')
-  now = tonumber(t[1]) * 1000 + floor(tonumber(t[2]) / 1000)
-end
-if op == 'd' and argv[6] ~= '' and now > tonumber(argv[6]) then return {now, 0, -1} end
 local key = KEYS[1]
 -- TTLs outlive the state by a second: harmless, and a test clock (ARGV[2]) may lag Redis's own a little.
 local grace = 1000
+local n, base
+
+if op == 's' then
+  n, base = argv[8] + 0, 9 + argv[9]
+  local lease, refunds = argv[4], false
+  for a = base + 1, base + n * 5, 5 do
+    if argv[a] == 'c' then
+      if lease ~= '' then call('ZREM', KEYS[argv[a + 4] + 0], lease) end
+    elseif argv[a + 1] + 0 > 0 then
+      refunds = true
+    end
+  end
+  -- Releasing a lease needs neither the time nor the hash.
+  if not refunds then return {} end
+end
+
+local now
+if argv[2] ~= '' then
+  now = argv[2] + 0
+else
+  local t = call('TIME')
+  now = t[1] * 1000 + floor(t[2] / 1000)
+end
+
+if op == 's' then
+  local decidedAt = tonumber(argv[5])
+  local vals = call('HMGET', key, unpack(argv, 10, base))
+  local writes = {}
+  local vi = 1
+  for a = base + 1, base + n * 5, 5 do
+    local kind = argv[a]
+    if kind == 'f' then
+      local refund, start, used = argv[a + 1] + 0, tonumber(vals[vi]), tonumber(vals[vi + 1])
+      if refund > 0 and decidedAt and start and used then
+        local windowMs = argv[a + 3] + 0
+        local current = start
+        if argv[a + 4] == '0' then current = now - (now % windowMs) end
+        if start == current and now < start + windowMs and decidedAt >= start and decidedAt < start + windowMs then
+          writes[#writes + 1] = argv[10 + vi]
+          writes[#writes + 1] = max(0, used - refund)
+        end
+      end
+      vi = vi + 2
+    elseif kind == 't' then
+      local refund, tat = argv[a + 1] + 0, tonumber(vals[vi])
+      if refund > 0 and tat then
+        writes[#writes + 1] = argv[9 + vi]
+        writes[#writes + 1] = max(now * argv[a + 4], tat - refund * argv[a + 3])
+      end
+      vi = vi + 1
+    end
+  end
+  if #writes > 0 then call('HSET', key, unpack(writes)) end
+  return {}
+end
+
+if op == 'd' and argv[6] ~= '' and now > argv[6] + 0 then return {now, 0, -1} end
 
 if op == 'B' then
-  local d = tonumber(argv[3])
+  local d = argv[3] + 0
   call('SET', key, now + d, 'PX', d)
   return {now}
 elseif op == 'U' then
   call('DEL', key)
   return {now}
 elseif op == 'b' then
-  local d = tonumber(argv[3])
+  local d = argv[3] + 0
   call('HSET', key, 'b', now + d)
   if call('PTTL', key) < d + grace then call('PEXPIRE', key, d + grace) end
   return {now}
@@ -52,153 +119,130 @@ elseif op == 'u' then
   return {now}
 end
 
-local n, m = tonumber(argv[8]), tonumber(argv[9])
-local base = 9 + m
+n, base = argv[8] + 0, 9 + argv[9]
 local vals = call('HMGET', key, 'b', unpack(argv, 10, base))
-
-if op == 's' then
-  local decidedAt = tonumber(argv[5])
-  local lease = argv[4]
-  local vi = 2
-  local writes = {}
-  for i = 1, n do
-    local a = base + (i - 1) * 5
-    local kind, refund = argv[a + 1], tonumber(argv[a + 2])
-    local p1, p2, p3 = tonumber(argv[a + 3]), tonumber(argv[a + 4]), tonumber(argv[a + 5])
-    if kind == 'f' then
-      local start, used = tonumber(vals[vi]), tonumber(vals[vi + 1])
-      vi = vi + 2
-      if refund > 0 and decidedAt and start and used then
-        local current = start
-        if p3 == 0 then current = now - (now % p2) end
-        if start == current and now < start + p2 and decidedAt >= start and decidedAt < start + p2 then
-          writes[#writes + 1] = argv[7 + vi]
-          writes[#writes + 1] = max(0, used - refund)
-        end
-      end
-    elseif kind == 't' then
-      local tat = tonumber(vals[vi])
-      vi = vi + 1
-      if refund > 0 and tat then
-        writes[#writes + 1] = argv[7 + vi]
-        writes[#writes + 1] = max(now * p3, tat - refund * p2)
-      end
-    elseif lease ~= '' then
-      call('ZREM', KEYS[p3], lease)
-    end
-  end
-  if #writes > 0 then call('HSET', key, unpack(writes)) end
-  return {now}
-end
-
 local blocked = tonumber(vals[1]) or 0
 local globalUntil
-if argv[7] ~= '' then globalUntil = tonumber(argv[7]) else globalUntil = tonumber(call('GET', KEYS[2])) or 0 end
+if argv[7] ~= '' then globalUntil = argv[7] + 0 else globalUntil = tonumber(call('GET', KEYS[2])) or 0 end
 if globalUntil > blocked then blocked = globalUntil end
 if blocked <= now then blocked = 0 end
 
 local out = {now, blocked, 0}
-local keep = {}
 local admitted = true
--- When the hash may expire: the latest time any of its state still matters.
-local expires = blocked
-local vi = 2
-for i = 1, n do
-  local a = base + (i - 1) * 5
-  local kind, amount = argv[a + 1], tonumber(argv[a + 2])
-  local p1, p2, p3 = tonumber(argv[a + 3]), tonumber(argv[a + 4]), tonumber(argv[a + 5])
-  local applies = 1
-  if amount < 0 then applies = 0; amount = 0 end
-  local refusal, retry, remaining, consumed, reset = 0, 0, 0, 0, 0
+-- Until when the hash's TTL runs at least: the latest moment its stored state (of this plan) matters.
+local covered = 0
+-- Whether a concurrency set holds expired leases (never released), to be removed on commit.
+local stale = false
+local vi, o = 2, 3
+for a = base + 1, base + n * 5, 5 do
+  local kind, amount, p1, p2 = argv[a], argv[a + 1] + 0, argv[a + 2] + 0, argv[a + 3] + 0
+  if amount < 0 then amount = 0 end
+  local retry, consumed, reset = 0, 0, 0
   if kind == 'f' then
     local start, used = tonumber(vals[vi]) or 0, tonumber(vals[vi + 1]) or 0
     vi = vi + 2
-    if p3 == 0 then
+    if used > 0 and start + p2 > covered then covered = start + p2 end
+    if argv[a + 4] == '0' then
       local current = now - (now % p2)
       if start ~= current then start = current; used = 0 end
     elseif now >= start + p2 then
       start = now; used = 0
     end
-    if amount > p1 then refusal = 2
-    elseif used + amount > p1 then refusal = 1; retry = start + p2 - now end
-    remaining = p1 - used; consumed = used; reset = start + p2
-    if used > 0 and reset > expires then expires = reset end
-    keep[i] = start
+    if amount > p1 then admitted = false
+    elseif used + amount > p1 then admitted = false; retry = start + p2 - now end
+    consumed = used; reset = start + p2
   elseif kind == 't' then
+    local p3 = argv[a + 4] + 0
     local nowu = now * p3
     local tat = tonumber(vals[vi]) or 0
     vi = vi + 1
-    if tat < nowu then tat = nowu end
+    reset = ceil(tat / p3)
+    if reset > covered then covered = reset end
+    if tat < nowu then tat = nowu; reset = now end
     local capacity = p1 * p2
     local nxt = tat + amount * p2
-    if amount > p1 then refusal = 2
-    elseif nxt - nowu > capacity then refusal = 1; retry = ceil((nxt - capacity - nowu) / p3) end
-    remaining = floor((nowu + capacity - tat) / p2); consumed = p1 - remaining; reset = ceil(tat / p3)
-    if reset > expires then expires = reset end
-    keep[i] = tat
+    if amount > p1 then admitted = false
+    elseif nxt - nowu > capacity then admitted = false; retry = ceil((nxt - capacity - nowu) / p3) end
+    consumed = p1 - floor((nowu + capacity - tat) / p2)
   else
-    local zkey = KEYS[p3]
-    local live = call('ZCOUNT', zkey, '(' .. now, '+inf')
+    local zkey = KEYS[argv[a + 4] + 0]
+    local live = call('ZCARD', zkey)
     local earliest = now
     if live > 0 then
-      earliest = tonumber(call('ZRANGEBYSCORE', zkey, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2])
+      earliest = call('ZRANGE', zkey, 0, 0, 'WITHSCORES')[2] + 0
+      if earliest <= now then
+        stale = true
+        live = call('ZCOUNT', zkey, '(' .. now, '+inf')
+        earliest = now
+        if live > 0 then
+          earliest = call('ZRANGEBYSCORE', zkey, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)[2] + 0
+        end
+      end
     end
-    if live + amount > p1 then refusal = 1; retry = earliest - now end
-    remaining = p1 - live; consumed = live; reset = earliest
+    if live + amount > p1 then admitted = false; retry = earliest - now end
+    consumed = live; reset = earliest
   end
-  if refusal ~= 0 then admitted = false end
-  local o = 3 + (i - 1) * 7
-  out[o + 1] = applies; out[o + 2] = remaining; out[o + 3] = consumed; out[o + 4] = reset
-  out[o + 5] = 0; out[o + 6] = refusal; out[o + 7] = retry
+  out[o + 1] = consumed; out[o + 2] = reset; out[o + 3] = retry
+  o = o + 3
 end
 if op ~= 'd' or blocked > 0 or not admitted then return out end
 
-local writes = {}
+-- The commit reads each limit again from ARGV and the reply so far, cheaper than keeping it in a table.
+local writes, w = {}, 0
 local lease = argv[4]
-local fi = 10
-for i = 1, n do
-  local a = base + (i - 1) * 5
-  local kind, amount = argv[a + 1], tonumber(argv[a + 2])
-  local o = 3 + (i - 1) * 7
-  local field = fi
-  if kind == 'f' then fi = fi + 2 elseif kind == 't' then fi = fi + 1 end
-  if amount > 0 then
-    local p1, p2, p3 = tonumber(argv[a + 3]), tonumber(argv[a + 4]), tonumber(argv[a + 5])
-    if kind == 'f' then
-      if out[o + 3] == 0 then out[o + 5] = 1 end
-      out[o + 3] = out[o + 3] + amount
-      out[o + 2] = out[o + 2] - amount
-      writes[#writes + 1] = argv[field]
-      writes[#writes + 1] = keep[i]
-      writes[#writes + 1] = argv[field + 1]
-      writes[#writes + 1] = out[o + 3]
-      if out[o + 4] > expires then expires = out[o + 4] end
-    elseif kind == 't' then
-      local nowu = now * p3
-      local nxt = keep[i] + amount * p2
-      if keep[i] == nowu then out[o + 5] = 1 end
-      out[o + 2] = floor((nowu + p1 * p2 - nxt) / p2)
-      out[o + 3] = p1 - out[o + 2]
-      out[o + 4] = ceil(nxt / p3)
-      writes[#writes + 1] = argv[field]
-      writes[#writes + 1] = nxt
-      if out[o + 4] > expires then expires = out[o + 4] end
-    else
-      local zkey = KEYS[p3]
-      call('ZREMRANGEBYSCORE', zkey, '-inf', now)
-      call('ZADD', zkey, now + p2, lease)
-      call('PEXPIRE', zkey, p2 + grace)
-      if out[o + 3] == 0 then out[o + 5] = 1; out[o + 4] = now + p2 end
-      out[o + 3] = out[o + 3] + 1
-      out[o + 2] = out[o + 2] - 1
-      out[3] = 1
+-- The latest moment the state written here matters, and until when to extend the TTL if it must grow.
+local expires, extend = 0, 0
+vi, o = 2, 3
+for a = base + 1, base + n * 5, 5 do
+  local kind, amount = argv[a], argv[a + 1] + 0
+  if kind == 'f' then
+    if amount > 0 then
+      local used, reset = out[o + 1] + amount, out[o + 2]
+      local start = reset - argv[a + 3]
+      out[o + 1] = used
+      -- The start is written only when the window moved on.
+      if tonumber(vals[vi]) ~= start then
+        writes[w + 1] = argv[8 + vi]; writes[w + 2] = start; w = w + 2
+      end
+      writes[w + 1] = argv[9 + vi]; writes[w + 2] = used; w = w + 2
+      if reset > expires then expires = reset end
     end
+    vi = vi + 2
+  elseif kind == 't' then
+    if amount > 0 then
+      local p1, p2, p3 = argv[a + 2] + 0, argv[a + 3] + 0, argv[a + 4] + 0
+      local nowu = now * p3
+      local tat = tonumber(vals[vi]) or 0
+      if tat < nowu then tat = nowu end
+      local nxt = tat + amount * p2
+      local reset = ceil(nxt / p3)
+      out[o + 1] = p1 - floor((nowu + p1 * p2 - nxt) / p2); out[o + 2] = reset
+      writes[w + 1] = argv[8 + vi]; writes[w + 2] = nxt; w = w + 2
+      if reset > expires then expires = reset end
+      -- Every request makes a bucket's state matter a little longer: see TTLs above.
+      local later = reset + ceil(p1 * p2 / p3)
+      if later > extend then extend = later end
+    end
+    vi = vi + 1
+  elseif amount > 0 then
+    local p2 = argv[a + 3] + 0
+    local zkey = KEYS[argv[a + 4] + 0]
+    if stale then call('ZREMRANGEBYSCORE', zkey, '-inf', now) end
+    call('ZADD', zkey, now + p2, lease)
+    call('PEXPIRE', zkey, p2 + grace)
+    if out[o + 1] == 0 then out[o + 2] = now + p2 end
+    out[o + 1] = out[o + 1] + 1
+    out[3] = 1
   end
+  o = o + 3
 end
-if #writes > 0 then
+if w > 0 then
   call('HSET', key, unpack(writes))
-  -- Every limit of the plan was read above, so this is the latest moment any of them still matters.
-  if expires > now then call('PEXPIRE', key, expires - now + grace) end
+  -- The TTL only ever grows (state of another plan may share the hash), and only when it must.
+  if expires > covered then
+    if expires > extend then extend = expires end
+    if call('PTTL', key) < expires - now + grace then call('PEXPIRE', key, extend - now + grace) end
+  end
 end
 return out
 `;
