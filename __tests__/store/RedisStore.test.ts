@@ -114,6 +114,28 @@ describe('RedisStore', () => {
     }
   });
 
+  it('never shortens a lease set kept by a longer lease of a same-named limit in another plan', async () => {
+    // Regression: the set's TTL was reset to the current plan's leaseMs at every admission, so a 1 s lease
+    // taken after a 60 s one let the set (and the 60 s lease in it) expire after 1 s: a slot freed early.
+    const p = `${prefix}leases:`;
+    const store = new RedisStore({ client: io, keyPrefix: p });
+    const long: Plan = {
+      name: 'long',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 60_000 }],
+    };
+    const short: Plan = {
+      name: 'short',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 1_000 }],
+    };
+    expect((await store.decide({ client: 'c', plan: long, cost: 1, operation: 'query' })).allowed).toBe(true);
+    expect((await store.decide({ client: 'c', plan: short, cost: 1, operation: 'query' })).allowed).toBe(
+      true,
+    );
+    const ttl = await io.pttl(`${p}{c}:c:slots`);
+    expect(ttl).toBeGreaterThan(59_000);
+    expect(ttl).toBeLessThanOrEqual(61_000);
+  });
+
   it('shows a kill switch to every instance, whichever client library it uses', async () => {
     const p = `${prefix}kill:`;
     const a = new RedisStore({ client: io, keyPrefix: p });

@@ -229,7 +229,8 @@ for a = base + 1, base + n * 5, 5 do
     local zkey = KEYS[argv[a + 4] + 0]
     if stale then call('ZREMRANGEBYSCORE', zkey, '-inf', now) end
     call('ZADD', zkey, now + p2, lease)
-    call('PEXPIRE', zkey, p2 + grace)
+    -- Plans sharing a limit name share the set: a longer lease already in it must keep its TTL.
+    if call('PTTL', zkey) < p2 + grace then call('PEXPIRE', zkey, p2 + grace) end
     if out[o + 1] == 0 then out[o + 2] = now + p2 end
     out[o + 1] = out[o + 1] + 1
     out[3] = 1
