@@ -16,8 +16,13 @@ import { startServerProcess, stopServerProcesses } from '../helpers/serverProces
 
 /** The plugin's default store timeout, ms. */
 const STORE_TIMEOUT_MS = 200;
-/** What a request may take beyond the store timeout on this shared 2-core machine: Apollo's own work. */
+/** What a request may spend in the server beyond the store timeout: Apollo's own work, ms. */
 const MARGIN_MS = 150;
+/**
+ * What the client may see beyond that: HTTP and its own event loop, which on this shared 2-core machine also
+ * runs the other test files (a hang would show as 30 s), ms.
+ */
+const CLIENT_MARGIN_MS = 1_000;
 const T0 = Date.UTC(2030, 0, 1, 0, 15);
 
 afterAll(async () => {
@@ -53,7 +58,8 @@ describe('Redis killed, restarted, then stalled, under sustained load', () => {
       expect(report.codes).toEqual(mode === 'deny' ? { QUOTA_STORE_UNAVAILABLE: report.statuses[503] } : {});
       expect(report.duringFault).toBeGreaterThan(0);
       expect(report.bySource[faultSource]).toBeGreaterThan(0);
-      expect(report.maxMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS);
+      expect(report.maxServerMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS);
+      expect(report.maxMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS + CLIENT_MARGIN_MS);
       expect(report.warnings).toBeGreaterThan(0);
       expect(report.firstWarning).toContain(`failure mode '${mode}'`);
       expect(report.backAfterRestartMs).not.toBeNull();

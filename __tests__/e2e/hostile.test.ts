@@ -10,8 +10,12 @@ import { startApp, type App } from '../helpers/serverApp.js';
 import { gql, quotaHeaders } from '../helpers/serverClient.js';
 import { stopServerProcesses } from '../helpers/serverProcess.js';
 
-/** Every hostile document is answered within this, on this shared 2-core machine, ms. */
-const BOUND_MS = 3_000;
+/**
+ * Every hostile document is answered within this, ms. `npm run proof` holds them to 3 s; here the other test
+ * files share the two cores (the slowest case, a batch of 3,000 operations, takes 0.9 s alone and took 20 s
+ * before the plugin's batch handling was made linear).
+ */
+const BOUND_MS = 5_000;
 
 afterAll(async () => {
   await stopServerProcesses();

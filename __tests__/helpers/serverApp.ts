@@ -149,7 +149,8 @@ export interface ServerConfig {
   /** Milliseconds added to this process's `Date.now()` (a server whose clock is wrong). Default 0. */
   readonly skewMs?: number;
   /**
-   * serverWorker.ts only: record every decision (an `onDecision` hook) for `stats({ decisions: true })`.
+   * serverWorker.ts only: record every decision (an `onDecision` hook) and every request's server time for
+   * `stats({ decisions: true })`.
    * Default false: the hook and the records would weigh on benchmarks and on long runs' heap.
    */
   readonly recordDecisions?: boolean;
@@ -176,6 +177,12 @@ export interface AppRuntime {
   /** Where the plugin logs. Default: nowhere. */
   readonly logger?: QuotaLogger;
   readonly holds?: Holds;
+  /**
+   * Called once per request with the time the server spent on it, ms: from Apollo's `requestDidStart` to
+   * the end of the last `willSendResponse` (the quota plugin's settle included), so without the client's
+   * side or the connection's queue.
+   */
+  readonly onServed?: (operationName: string | null, ms: number) => void;
 }
 
 export interface App {
@@ -326,6 +333,21 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
         : {}),
     });
     plugins.push(quota);
+  }
+  const served = runtime.onServed;
+  if (served !== undefined) {
+    // After the quota plugin, so that its willSendResponse (and settle) is inside the measured time.
+    plugins.push({
+      requestDidStart: () => {
+        const started = performance.now();
+        return Promise.resolve({
+          willSendResponse: ({ operationName }) => {
+            served(operationName ?? null, performance.now() - started);
+            return Promise.resolve();
+          },
+        });
+      },
+    });
   }
 
   const server = new ApolloServer<AppContext>({

@@ -41,4 +41,6 @@ export interface WorkerStats {
   /** Operations waiting in the `hold` resolver. */
   readonly holding: number;
   readonly decisions: readonly DecisionRecord[] | null;
+  /** With `decisions`: the server time of each request, ms (see `AppRuntime.onServed`). */
+  readonly served: readonly { readonly operationName: string | null; readonly ms: number }[] | null;
 }

@@ -39,7 +39,15 @@ async function main(): Promise<void> {
     if (decisions.length >= MAX_DECISIONS) decisions = decisions.slice(MAX_DECISIONS / 2);
     decisions.push(record);
   };
-  const app = await startApp(config, { logger, ...(config.recordDecisions === true ? { onDecision } : {}) });
+  let served: { operationName: string | null; ms: number }[] = [];
+  const onServed = (operationName: string | null, ms: number) => {
+    if (served.length >= MAX_DECISIONS) served = served.slice(MAX_DECISIONS / 2);
+    served.push({ operationName, ms });
+  };
+  const app = await startApp(config, {
+    logger,
+    ...(config.recordDecisions === true ? { onDecision, onServed } : {}),
+  });
 
   const stats = (withDecisions: boolean): WorkerStats => ({
     pid: process.pid,
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     storeSize: app.store instanceof MemoryStore ? app.store.size : null,
     holding: app.holds.waiting,
     decisions: withDecisions ? decisions : null,
+    served: withDecisions ? served : null,
   });
 
   const answer = async (request: WorkerRequest): Promise<unknown> => {

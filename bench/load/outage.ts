@@ -4,7 +4,8 @@
  * same port, and pauses (`CLIENT PAUSE ... ALL`: every command is held, then run late). Every response and
  * every decision is recorded, so the proof can check each guarantee per request:
  * - no 500, no failed request; during the fault only what the failure mode answers (200, or 503 for deny);
- * - no request waits longer than the store timeout plus a margin;
+ * - no request waits longer than the store timeout plus a margin: its time in the server (Apollo's request
+ *   pipeline, the plugin's decide and settle) is measured there, and the client's too;
  * - the failure mode is logged;
  * - decisions are back on Redis shortly after it is;
  * - nothing is charged twice: what Redis holds at the end is exactly what the requests it decided were
@@ -72,8 +73,11 @@ export interface OutageReport {
   readonly codes: Record<string, number>;
   /** Requests that failed without an HTTP status (connection errors, no answer within 30 s). */
   readonly failures: readonly string[];
+  /** Client-observed: request sent to whole body read, ms. */
   readonly maxMs: number;
   readonly p99Ms: number;
+  /** Server-side: Apollo's `requestDidStart` to the end of `willSendResponse`, ms. */
+  readonly maxServerMs: number;
   /** Requests answered during the fault windows (dead or paused). */
   readonly duringFault: number;
   readonly bySource: Readonly<Record<string, number>>;
@@ -195,6 +199,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageReport> {
       codes,
       failures: run.shots.filter((s) => s.status === 0).map((s) => s.failure ?? ''),
       maxMs: Math.max(...run.shots.map((s) => s.ms)),
+      maxServerMs: Math.max(...(stats.served ?? []).map((s) => s.ms)),
       p99Ms: percentile(
         run.shots.map((s) => s.ms),
         99,
