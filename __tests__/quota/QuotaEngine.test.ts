@@ -170,6 +170,72 @@ describe('QuotaEngine', () => {
     });
   });
 
+  describe('deadlines', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    /** A store whose decide answers when the test says so. */
+    function controlledStore(): QuotaStore & { answer(): void } {
+      const memory = new MemoryStore({ clock: () => T0 });
+      const waiting: (() => void)[] = [];
+      return {
+        decide: (i) => new Promise<Decision>((resolve) => waiting.push(() => resolve(memory.decideNow(i)))),
+        settle: (i) => memory.settle(i),
+        peek: (c, p, o) => memory.peek(c, p, o),
+        block: (c, d) => memory.block(c, d),
+        unblock: (c) => memory.unblock(c),
+        answer: () => waiting.shift()!(),
+      };
+    }
+
+    it('sets no timer around a synchronous store (MemoryStore)', async () => {
+      const store = new MemoryStore({ clock: () => T0 });
+      expect(store.synchronous).toBe(true);
+      const engine = new QuotaEngine({ store, timeoutMs: 50 });
+      const pending = engine.decide(input);
+      expect(jest.getTimerCount()).toBe(0);
+      expect(await pending).toMatchObject({ allowed: true, source: 'store' });
+    });
+
+    it('watches every pending call of an async store with one timer, each expiring timeoutMs after its start', async () => {
+      const logger = recordingLogger();
+      const engine = new QuotaEngine({ store: silentStore(), timeoutMs: 50, onStoreFailure: 'deny', logger });
+      const done: string[] = [];
+      const first = engine.decide(input).then((d) => done.push(`first ${d.source}`));
+      await jest.advanceTimersByTimeAsync(20);
+      const second = engine.decide(input).then((d) => done.push(`second ${d.source}`));
+      expect(jest.getTimerCount()).toBe(1);
+      await jest.advanceTimersByTimeAsync(29);
+      expect(done).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
+      await first;
+      expect(done).toEqual(['first failure-mode']);
+      await jest.advanceTimersByTimeAsync(19);
+      expect(done).toEqual(['first failure-mode']);
+      await jest.advanceTimersByTimeAsync(1);
+      await second;
+      expect(done).toEqual(['first failure-mode', 'second failure-mode']);
+      expect(logger.warnings).toHaveLength(2);
+      expect(jest.getTimerCount()).toBe(0);
+    });
+
+    it('drops its timer once every call has its answer, and answers in time win', async () => {
+      const store = controlledStore();
+      const logger = recordingLogger();
+      const engine = new QuotaEngine({ store, timeoutMs: 50, onStoreFailure: 'deny', logger });
+      const a = engine.decide(input);
+      const b = engine.decide(input);
+      await jest.advanceTimersByTimeAsync(49);
+      store.answer();
+      store.answer();
+      expect(await a).toMatchObject({ allowed: true, source: 'store' });
+      expect(await b).toMatchObject({ allowed: true, source: 'store' });
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(100);
+      expect(logger.warnings).toEqual([]);
+    });
+  });
+
   it('block reaches the fallback store too, so the kill switch holds while the store is down', async () => {
     const engine = new QuotaEngine({ store: failingStore(), logger: recordingLogger(), clock: () => T0 });
     expect(await engine.block('*', 60_000)).toBe(false);

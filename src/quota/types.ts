@@ -155,6 +155,12 @@ export interface SettleInput {
 
 /** Where quota state lives. Every method is one atomic step; `decide` is one round trip. */
 export interface QuotaStore {
+  /**
+   * True when every method has done its work by the time it returns (its promise is already settled), as
+   * MemoryStore's has. The engine then sets no timeout around its calls: such a store cannot be late.
+   * Default: absent (false), each call is bounded by the engine's `timeoutMs`.
+   */
+  readonly synchronous?: boolean;
   /** Checks every limit of the plan and, only if all admit, commits them all. */
   decide(input: DecideInput): Promise<Decision>;
   /** After execution: refunds unspent points (never above full) and releases the lease. */

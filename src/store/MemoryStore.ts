@@ -35,6 +35,8 @@ export interface MemoryStoreOptions {
  * instances use {@link RedisStore}.
  */
 export class MemoryStore implements QuotaStore {
+  /** Each method has done its work when it returns, so the engine needs no timer around it. */
+  readonly synchronous = true;
   readonly #clients: LRUCache<string, number[]>;
   readonly #blocks = new Map<string, number>();
   readonly #clock: () => number;
