@@ -545,11 +545,28 @@ describe('quotaPlugin: settling', () => {
 
   it('settles once per operation of a successful request, never for a refused one', async () => {
     const store = new CountingStore(new MemoryStore({ clock: () => T0 }));
+    const { server, data } = await startHarness({ store });
+    try {
+      data.productCount = 50; // 61 points estimated, 51 used: 10 to refund
+      await post(server, products(60), alice);
+      await post(server, products(60), alice); // refused: 49 left
+      expect(store.calls).toEqual({ decide: 2, settle: 1 });
+      expect(store.settled.map((s) => [s.refund, s.leaseId])).toEqual([[10, null]]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not ask the store to settle when there is nothing to refund and no slot to release', async () => {
+    const store = new CountingStore(new MemoryStore({ clock: () => T0 }));
     const { server } = await startHarness({ store });
     try {
-      await post(server, products(60), alice);
-      await post(server, products(60), alice); // refused
-      expect(store.calls).toEqual({ decide: 2, settle: 1 });
+      const exact = await post(server, products(5), alice); // 5 points estimated, 5 used
+      expect(exact.status).toBe(200);
+      expect(store.calls).toEqual({ decide: 1, settle: 0 });
+      const next = await post(server, products(5), alice);
+      expect(next.headers['x-rate-limit-remaining']).toBe('90');
+      expect(store.calls).toEqual({ decide: 2, settle: 0 });
     } finally {
       await server.stop();
     }

@@ -11,7 +11,6 @@ import { CostAnalyzer, CostError, type CostOptions, type CostReport } from '../c
 import {
   exposeHeadersValue,
   mergeDecisions,
-  partitionKey,
   quotaHeaders,
   randomPartitionKeySecret,
   type HeaderField,
@@ -37,6 +36,7 @@ import {
   type QuotaErrorDetails,
   type QuotaPluginErrorCode,
 } from './errors.js';
+import { HeaderCache, policyFor, type ClientHeaderState } from './headerCache.js';
 import { identifyFromContext } from './identify.js';
 import {
   DEFAULT_ANONYMOUS_KEY,
@@ -114,7 +114,7 @@ interface HeadState {
   merged: Decision | null;
   /** The header fields of `merged`, until the next decision arrives. */
   fields: HeaderField[] | null;
-  readonly partitionKey: Uint8Array | null;
+  readonly client: ClientHeaderState;
 }
 
 /** Limits of the `onThreshold` once-per-window memory. */
@@ -192,6 +192,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   const secret =
     options.partitionKeySecret === false ? null : (options.partitionKeySecret ?? randomPartitionKeySecret());
 
+  const headerCache = new HeaderCache(headerOptions, secret);
+
   const identify: IdentifyFunction<TContext> = options.identify ?? identifyFromContext;
   const planFor = options.planFor ?? (() => defaultPlanName);
   const anonymousKey = options.anonymousKey ?? (() => DEFAULT_ANONYMOUS_KEY);
@@ -246,18 +248,18 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   function headerFields(http: HTTPGraphQLHead): readonly HeaderField[] {
     const head = heads.get(http);
     if (head === undefined || head.merged === null) return [];
-    head.fields ??= quotaHeaders(head.merged, { ...headerOptions, partitionKey: head.partitionKey });
+    head.fields ??= quotaHeaders(
+      head.merged,
+      head.client.options,
+      policyFor(head.client, head.merged.limits),
+    );
     return head.fields;
   }
 
   function record(http: HTTPGraphQLHead, decision: Decision, client: ResolvedClient): void {
     let head = heads.get(http);
     if (head === undefined) {
-      head = {
-        merged: null,
-        fields: null,
-        partitionKey: secret === null ? null : partitionKey(client.key, secret),
-      };
+      head = { merged: null, fields: null, client: headerCache.client(client.key) };
       heads.set(http, head);
     }
     head.merged = head.merged === null ? decision : mergeDecisions([head.merged, decision]);
@@ -389,6 +391,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
         plan: client.planDefinition,
         cost,
         operation: operationType,
+        // The engine's own bound, given here so that it need not copy the input to add it.
+        timeoutMs: engine.timeoutMs,
       });
     } catch (error) {
       if (error instanceof QuotaValidationError)
@@ -398,14 +402,16 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     state.decision = decision;
     record(requestContext.response.http, decision, client);
 
-    emit('onDecision', options.onDecision, {
-      client: publicClient(client),
-      operationName: requestContext.operationName,
-      operationType,
-      cost,
-      decision,
-      mode,
-    });
+    if (options.onDecision !== undefined) {
+      emit('onDecision', options.onDecision, {
+        client: publicClient(client),
+        operationName: requestContext.operationName,
+        operationType,
+        cost,
+        decision,
+        mode,
+      });
+    }
 
     if (decision.allowed) {
       state.admitted = true;
@@ -503,6 +509,9 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
         );
       }
     }
+    // Nothing to give back and no slot to free: the store has nothing to do, so it is not asked (with Redis,
+    // a round trip saved for plans without a concurrency limit whenever the estimate was exact).
+    if (refund === 0 && decision.leaseId === null) return;
     try {
       await engine.settle({
         client: client.key,

@@ -42,15 +42,23 @@ export function retryAfterValue(decision: Decision): string | null {
  * Every quota header for a decision (merge the decisions of a batch first with `mergeDecisions`), in a
  * stable order: `x-rate-limit-*`, `ratelimit-policy`, `ratelimit`, `retry-after`. Names are lower-case
  * (as HTTP/2 requires and Apollo's `HeaderMap` stores them).
+ *
+ * @param policy The `RateLimit-Policy` value of `decision.limits` with these options, when the caller
+ *   already has it (it depends on nothing else, so a server can serialise it once per plan and client);
+ *   computed when absent.
  */
-export function quotaHeaders(decision: Decision, options: QuotaHeaderOptions = {}): HeaderField[] {
+export function quotaHeaders(
+  decision: Decision,
+  options: QuotaHeaderOptions = {},
+  policy?: string | null,
+): HeaderField[] {
   const fields: HeaderField[] = [];
   if (options.xRateLimit ?? DEFAULT_X_RATE_LIMIT_HEADERS) {
-    fields.push(...xRateLimitHeaders(decision, options.headerLimit));
+    for (const field of xRateLimitHeaders(decision, options.headerLimit)) fields.push(field);
   }
   if (options.ietf ?? DEFAULT_IETF_RATE_LIMIT_HEADERS) {
-    const policy = rateLimitPolicyValue(decision.limits, options);
-    if (policy !== null) fields.push(['ratelimit-policy', policy]);
+    const policyValue = policy === undefined ? rateLimitPolicyValue(decision.limits, options) : policy;
+    if (policyValue !== null) fields.push(['ratelimit-policy', policyValue]);
     const current = rateLimitValue(decision, options);
     if (current !== null) fields.push(['ratelimit', current]);
   }
