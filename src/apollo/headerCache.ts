@@ -1,5 +1,11 @@
 import { LRUCache } from 'lru-cache';
-import { partitionKey, rateLimitPolicyValue, type QuotaHeaderOptions } from '../http/index.js';
+import {
+  exposeHeadersValue,
+  partitionKey,
+  rateLimitPolicyValue,
+  type HeaderField,
+  type QuotaHeaderOptions,
+} from '../http/index.js';
 import type { LimitStatus } from '../quota/index.js';
 
 /** Clients whose `pk` and `RateLimit-Policy` value are remembered (least recently used dropped first). */
@@ -12,6 +18,9 @@ export interface ClientHeaderState {
   /** The limits `policy` was serialised from; only their static fields (name, kind, unit, size) count. */
   policyLimits: readonly LimitStatus[] | null;
   policy: string | null;
+  /** The header names `exposed` was built from, when no `Access-Control-Expose-Headers` was set before. */
+  exposedNames: readonly string[] | null;
+  exposed: string | null;
 }
 
 /**
@@ -50,7 +59,7 @@ export class HeaderCache {
 }
 
 function newState(options: QuotaHeaderOptions): ClientHeaderState {
-  return { options, policyLimits: null, policy: null };
+  return { options, policyLimits: null, policy: null, exposedNames: null, exposed: null };
 }
 
 /**
@@ -81,4 +90,19 @@ function sameStaticLimits(a: readonly LimitStatus[], b: readonly LimitStatus[]):
       return false;
   }
   return true;
+}
+
+/**
+ * `Access-Control-Expose-Headers` for `fields` on a response that had none: the names are the same from one
+ * response to the next (they change only with a refusal's `retry-after`), so the value is rebuilt only then.
+ */
+export function exposedFor(state: ClientHeaderState, fields: readonly HeaderField[]): string | null {
+  const names = state.exposedNames;
+  let same = names !== null && names.length === fields.length;
+  for (let i = 0; same && i < fields.length; i++) same = names![i] === fields[i]![0];
+  if (!same) {
+    state.exposed = exposeHeadersValue(fields);
+    state.exposedNames = fields.map(([name]) => name);
+  }
+  return state.exposed;
 }

@@ -36,7 +36,7 @@ import {
   type QuotaErrorDetails,
   type QuotaPluginErrorCode,
 } from './errors.js';
-import { HeaderCache, policyFor, type ClientHeaderState } from './headerCache.js';
+import { HeaderCache, exposedFor, policyFor, type ClientHeaderState } from './headerCache.js';
 import { identifyFromContext } from './identify.js';
 import {
   DEFAULT_ANONYMOUS_KEY,
@@ -580,11 +580,16 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
             await settle(context, state, 'unknown');
           }
 
-          const fields = headerFields(context.response.http);
-          const headers = context.response.http.headers;
+          const http = context.response.http;
+          const fields = headerFields(http);
+          const headers = http.headers;
           for (const [name, value] of fields) headers.set(name, value);
-          if (exposeHeaders) {
-            const exposed = exposeHeadersValue(fields, headers.get('access-control-expose-headers'));
+          if (exposeHeaders && fields.length > 0) {
+            const existing = headers.get('access-control-expose-headers');
+            const exposed =
+              existing === undefined
+                ? exposedFor(heads.get(http)!.client, fields)
+                : exposeHeadersValue(fields, existing);
             if (exposed !== null) headers.set('access-control-expose-headers', exposed);
           }
 

@@ -9,7 +9,7 @@
  */
 import type { Decision, LimitStatus } from '../quota/types.js';
 import { ceilSeconds, headerCount } from './numbers.js';
-import { serializeSfList, type SfBareItem, type SfStringItem } from './structuredFields.js';
+import { serializeSfByteSequence, serializeSfInteger, serializeSfString } from './structuredFields.js';
 
 /** The quota unit advertised for cost-counting limits (`qu`). */
 export const DEFAULT_COST_QUOTA_UNIT = 'graphql-cost';
@@ -38,6 +38,25 @@ function quotaUnit(limit: LimitStatus, costUnit: string | null): string | null {
   return limit.counts === 'cost' ? costUnit : null;
 }
 
+/** Limit names seen, serialised: a response names the same few limits every time. Bounded, then cleared. */
+const NAME_MEMORY = 1_000;
+const serializedNames = new Map<string, string>();
+
+function sfName(name: string): string {
+  let out = serializedNames.get(name);
+  if (out === undefined) {
+    out = serializeSfString(name);
+    if (serializedNames.size >= NAME_MEMORY) serializedNames.clear();
+    serializedNames.set(name, out);
+  }
+  return out;
+}
+
+/** The `;pk=:...:` parameter, serialised once per field rather than once per item. */
+function pkParam(options: IetfRateLimitOptions): string {
+  return options.partitionKey ? `;pk=${serializeSfByteSequence(options.partitionKey)}` : '';
+}
+
 /**
  * The `RateLimit-Policy` value for a plan's limits: `q` is the window limit, the bucket's burst or the
  * concurrency maximum; `w` the window in whole seconds (a bucket's time to refill its burst; absent for
@@ -49,16 +68,19 @@ export function rateLimitPolicyValue(
 ): string | null {
   if (limits.length === 0) return null;
   const costUnit = options.costQuotaUnit === undefined ? DEFAULT_COST_QUOTA_UNIT : options.costQuotaUnit;
-  const items = limits.map((limit): SfStringItem => {
-    const params: (readonly [string, SfBareItem])[] = [['q', headerCount(limit.limit)]];
+  const pk = pkParam(options);
+  let out = '';
+  for (const limit of limits) {
+    if (out !== '') out += ', ';
+    out += `${sfName(limit.name)};q=${serializeSfInteger(headerCount(limit.limit))}`;
     const unit = quotaUnit(limit, costUnit);
-    if (unit !== null) params.push(['qu', unit]);
+    if (unit !== null) out += `;qu=${serializeSfString(unit)}`;
     // `w` must be a positive integer: a sub-second window is advertised as one second.
-    if (limit.kind !== 'concurrency') params.push(['w', Math.max(1, ceilSeconds(limit.windowMs))]);
-    if (options.partitionKey) params.push(['pk', options.partitionKey]);
-    return { value: limit.name, params };
-  });
-  return serializeSfList(items);
+    if (limit.kind !== 'concurrency')
+      out += `;w=${serializeSfInteger(Math.max(1, ceilSeconds(limit.windowMs)))}`;
+    out += pk;
+  }
+  return out;
 }
 
 /**
@@ -69,17 +91,19 @@ export function rateLimitPolicyValue(
  * are listed. Returns null when none does.
  */
 export function rateLimitValue(decision: Decision, options: IetfRateLimitOptions = {}): string | null {
-  const items = decision.limits
-    .filter((limit) => limit.applies)
-    .map((limit): SfStringItem => {
-      const params: (readonly [string, SfBareItem])[] = [['r', headerCount(limit.remaining)]];
-      if (limit.kind !== 'concurrency') {
-        const refusedHere = decision.reason === 'limit' && decision.refusedBy === limit.name;
-        const t = refusedHere ? decision.retryAfterSeconds : ceilSeconds(limit.resetAtMs - decision.nowMs);
-        params.push(['t', headerCount(t)]);
-      }
-      if (options.partitionKey) params.push(['pk', options.partitionKey]);
-      return { value: limit.name, params };
-    });
-  return items.length === 0 ? null : serializeSfList(items);
+  let pk: string | null = null;
+  let out = '';
+  for (const limit of decision.limits) {
+    if (!limit.applies) continue;
+    pk ??= pkParam(options);
+    if (out !== '') out += ', ';
+    out += `${sfName(limit.name)};r=${serializeSfInteger(headerCount(limit.remaining))}`;
+    if (limit.kind !== 'concurrency') {
+      const refusedHere = decision.reason === 'limit' && decision.refusedBy === limit.name;
+      const t = refusedHere ? decision.retryAfterSeconds : ceilSeconds(limit.resetAtMs - decision.nowMs);
+      out += `;t=${serializeSfInteger(headerCount(t))}`;
+    }
+    out += pk;
+  }
+  return out === '' ? null : out;
 }
