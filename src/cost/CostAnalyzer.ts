@@ -34,11 +34,12 @@ const MAX_PLANS_PER_OPERATION = 8;
 
 interface OperationState {
   readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
-  readonly plans: Plan[];
+  /** Replaced rather than grown, so that no spare capacity stays live with the document. */
+  plans: readonly Plan[];
   /** The definitions of every variable some cached plan reads, coerced in one call per request. */
-  hot: VariableDefinitionNode[];
-  /** Reports of plans that do not depend on variables, built once. */
-  readonly reports: Map<Plan, CostReport>;
+  hot: readonly VariableDefinitionNode[];
+  /** Reports of plans that do not depend on variables, built once; created on first use. */
+  reports: Map<Plan, CostReport> | null;
 }
 
 interface DocumentState {
@@ -47,6 +48,8 @@ interface DocumentState {
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_PLANS: readonly Plan[] = Object.freeze([]);
+const NO_DEFINITIONS: readonly VariableDefinitionNode[] = Object.freeze([]);
 
 function hasOwn(values: Readonly<Record<string, unknown>>, name: string): boolean {
   return Object.prototype.hasOwnProperty.call(values, name);
@@ -94,10 +97,10 @@ export class CostAnalyzer {
    */
   analyze(document: DocumentNode, request: CostRequest = {}): CostReport {
     const { plan, slotValues, state } = this.prepare(document, request);
-    let report = plan.dynamic ? undefined : state.reports.get(plan);
+    let report = plan.dynamic ? undefined : state.reports?.get(plan);
     if (!report) {
       report = new PlanReport(plan, planTotal(plan, slotValues), slotValues, this.options.maxBreakdownFields);
-      if (!plan.dynamic) state.reports.set(plan, report);
+      if (!plan.dynamic) (state.reports ??= new Map()).set(plan, report);
     }
     if (report.total > this.options.maxCost) throw this.costExceeded(report);
     return report;
@@ -149,7 +152,7 @@ export class CostAnalyzer {
         for (const definition of operation.variableDefinitions ?? []) {
           definitions.set(definition.variable.name.value, definition);
         }
-        state = { definitions, plans: [], hot: [], reports: new Map() };
+        state = { definitions, plans: NO_PLANS, hot: NO_DEFINITIONS, reports: null };
         documentState.operations.set(operation, state);
       }
       const inputs = request.variables ?? NO_INPUTS;
@@ -169,15 +172,8 @@ export class CostAnalyzer {
       const reader = new VariableReader(this.table, state.definitions, inputs);
       const plan = new Compiler(this.table, documentState.index, this.leafPlans, reader).compile(operation);
       if (state.plans.length < MAX_PLANS_PER_OPERATION) {
-        state.plans.push(plan);
-        const hot = new Set(state.hot.map((definition) => definition.variable.name.value));
-        for (const name of plan.variables) {
-          const definition = state.definitions.get(name);
-          if (definition && !hot.has(name)) {
-            hot.add(name);
-            state.hot = [...state.hot, definition];
-          }
-        }
+        state.plans = state.plans.length === 0 ? [plan] : [...state.plans, plan];
+        if (plan.variables.length > 0) state.hot = hotDefinitions(state, plan);
       }
       return { plan, slotValues: evaluateSlots(plan, this.table, reader.values), state };
     } catch (error) {
@@ -227,6 +223,20 @@ export class CostAnalyzer {
     for (const operation of operations) if (operation.name?.value === name) return operation;
     throw new CostError(CostErrorCode.INVALID_OPERATION, `Unknown operation named "${name}".`);
   }
+}
+
+/** The definitions of the variables the cached plans read, once `plan` joins them, in first-read order. */
+function hotDefinitions(state: OperationState, plan: Plan): readonly VariableDefinitionNode[] {
+  const hot = [...state.hot];
+  const seen = new Set(hot);
+  for (const name of plan.variables) {
+    const definition = state.definitions.get(name);
+    if (definition !== undefined && !seen.has(definition)) {
+      seen.add(definition);
+      hot.push(definition);
+    }
+  }
+  return hot.length === state.hot.length ? state.hot : hot.slice();
 }
 
 /** Everything thrown while pricing becomes a CostError: never a crash for a hostile document. */

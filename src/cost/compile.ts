@@ -30,6 +30,8 @@ import {
   getArgumentValues,
   getDirectiveValues,
   getVariableValues,
+  isNonNullType,
+  valueFromAST,
 } from 'graphql';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostTable, FieldCostInfo } from './CostTable.js';
@@ -42,6 +44,8 @@ import { sizeOf } from './sizes.js';
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
 const NO_FIELDS: readonly PlanField[] = Object.freeze([]);
 const NO_SLOTS: readonly number[] = Object.freeze([]);
+const NO_PLAN_SLOTS: readonly Slot[] = Object.freeze([]);
+const NO_CONDITIONS: readonly Condition[] = Object.freeze([]);
 const NOTHING: Readonly<Record<string, unknown>> = Object.freeze(
   Object.create(null) as Record<string, unknown>,
 );
@@ -126,6 +130,39 @@ export function argumentValues(
   }
 }
 
+/**
+ * {@link argumentValues} for arguments that use no variable (`first: 10`, `kind: IMAGE`, none at all),
+ * without the name index `getArgumentValues` builds on every call: each argument is coerced by
+ * `valueFromAST`, as there, into the same null-prototype record. Whatever does not coerce is handed to
+ * `getArgumentValues` itself, so that errors stay graphql-js's own.
+ */
+function constantArgumentValues(
+  def: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+): Readonly<Record<string, unknown>> {
+  const defs = def.args;
+  if (defs.length === 0) return NOTHING;
+  const nodes = node.arguments;
+  const values = Object.create(null) as Record<string, unknown>;
+  for (let i = 0; i < defs.length; i++) {
+    const arg = defs[i]!;
+    // The last node of a name wins, as in graphql-js's keyMap.
+    let argNode: ArgumentNode | undefined;
+    if (nodes !== undefined) {
+      for (let k = 0; k < nodes.length; k++) if (nodes[k]!.name.value === arg.name) argNode = nodes[k];
+    }
+    if (argNode === undefined) {
+      if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
+      else if (isNonNullType(arg.type)) return argumentValues(def, node, NOTHING);
+      continue;
+    }
+    const value: unknown = valueFromAST(argNode.value, arg.type);
+    if (value === undefined) return argumentValues(def, node, NOTHING);
+    values[arg.name] = value;
+  }
+  return values;
+}
+
 export function depthExceeded(maxDepth: number): CostError {
   return new CostError(
     CostErrorCode.DEPTH_LIMIT_EXCEEDED,
@@ -150,19 +187,37 @@ interface MemoEntry {
 }
 
 export class Compiler {
-  private readonly slots: Slot[] = [];
+  // Everything below is created on first use: a typical operation needs few of them, and a cold analysis
+  // pays for every allocation twice (once to make it, once when the collector copies what is still live).
+  private slots: Slot[] | null = null;
   private slotCount = 0;
-  private readonly conditions: Condition[] = [];
-  private readonly variables = new Set<string>();
-  private readonly memo = new Map<SelectionSetNode, MemoEntry>();
-  private readonly memoByKey = new Map<string, SelectionPlan>();
+  private conditions: Condition[] | null = null;
+  private variables: Set<string> | null = null;
+  private memo: Map<SelectionSetNode, MemoEntry> | null = null;
+  private memoByKey: Map<string, SelectionPlan> | null = null;
+  /**
+   * How many selections with several alternatives enclose the current one. Without fragments, a selection
+   * set is compiled more than once only below such a selection (once per alternative), so only there is
+   * it worth memoising.
+   */
+  private branching = 0;
   private readonly maxDepth: number;
   // Buffers reused to keep allocation (and so garbage collection) low: `collect` finishes before the
-  // walk recurses, and each depth only ever uses its own keys/groups buffers.
+  // walk recurses, and each depth only ever uses its own keys/groups buffers. Their lengths are never reset
+  // (V8 frees the backing store of an array whose length is set to 0): each depth counts its own entries.
   private readonly stack: (readonly SelectionNode[])[] = [];
   private readonly next: number[] = [];
   private readonly keyBuffers: string[][] = [];
   private readonly groupBuffers: (FieldNode | FieldNode[])[][] = [];
+  /**
+   * Stacks the fields (and alternatives) of the selections being compiled, so that each one's final array
+   * is one exact-size copy rather than an array grown by `push` (whose spare capacity would stay live).
+   * Nested compilations use the region above their parent's and hand it back on return.
+   */
+  private readonly fieldStack: PlanField[] = [];
+  private fieldTop = 0;
+  private readonly alternativeStack: Alternative[] = [];
+  private alternativeTop = 0;
   /** Past a few keys, a Map from response key to position keeps wide selections (2,000 aliases) linear. */
   private index: Map<string, number> | null = null;
 
@@ -190,17 +245,18 @@ export class Compiler {
         : type === 'query'
           ? options.queryCost
           : options.subscriptionCost;
+    const variables = this.variables;
     return {
       operationType: type,
       operationName: operation.name?.value ?? null,
       root,
       depth: root.height,
       base: typeCost + options.depthCost * root.height,
-      slots: this.slots,
+      slots: this.slots ?? NO_PLAN_SLOTS,
       slotCount: this.slotCount,
-      conditions: this.conditions,
-      variables: [...this.variables],
-      dynamic: this.slots.length > 0,
+      conditions: this.conditions ?? NO_CONDITIONS,
+      variables: variables === null ? NO_VARIABLES : [...variables],
+      dynamic: this.slots !== null,
     };
   }
 
@@ -213,32 +269,48 @@ export class Compiler {
     sizing: Sizing | null,
   ): SelectionPlan {
     // A sized parent hands its size to some children, so such a selection is not shared.
+    const memoize = sizing === null && (this.branching > 0 || this.document.fragments.size > 0);
     let key: string | null = null;
-    if (sizing === null) {
-      const entry = single === null ? undefined : this.memo.get(single);
+    if (memoize) {
+      const entry = single === null || this.memo === null ? undefined : this.memo.get(single);
       if (entry !== undefined && entry.type === type) return entry.plan;
       if (single === null || entry !== undefined) {
         key = this.mergedKey(single, sets, type);
-        const known = this.memoByKey.get(key);
+        const known = this.memoByKey?.get(key);
         if (known) return known;
       }
     }
     const objects = this.table.possibleTypes(type);
-    const alternatives: Alternative[] = [];
+    let alternatives: Alternative[];
     let height = 0;
     let dynamic = false;
     let typenameKey: string | null = null;
-    for (let i = 0; i < objects.length; i++) {
-      const alternative = this.alternative(single, sets, objects[i]!, depth, sizing, false);
-      alternatives.push(alternative);
-      if (alternative.height > height) height = alternative.height;
-      if (alternative.dynFields.length > 0) dynamic = true;
-      typenameKey ??= alternative.typenameKey;
+    if (objects.length === 1) {
+      const alternative = this.alternative(single, sets, objects[0]!, depth, sizing, false);
+      alternatives = [alternative];
+      height = alternative.height;
+      dynamic = alternative.dynFields.length > 0;
+      typenameKey = alternative.typenameKey;
+    } else {
+      const stack = this.alternativeStack;
+      const start = this.alternativeTop;
+      this.branching++;
+      for (let i = 0; i < objects.length; i++) {
+        const alternative = this.alternative(single, sets, objects[i]!, depth, sizing, false);
+        stack[start + i] = alternative;
+        this.alternativeTop = start + i + 1;
+        if (alternative.height > height) height = alternative.height;
+        if (alternative.dynFields.length > 0) dynamic = true;
+        typenameKey ??= alternative.typenameKey;
+      }
+      alternatives = stack.slice(start, start + objects.length);
+      this.alternativeTop = start;
+      this.branching--;
     }
     const plan: SelectionPlan = { leaf: false, alternatives, height, dynamic, typenameKey };
-    if (sizing === null) {
-      if (key !== null) this.memoByKey.set(key, plan);
-      else this.memo.set(single!, { type, plan });
+    if (memoize) {
+      if (key !== null) (this.memoByKey ??= new Map()).set(key, plan);
+      else (this.memo ??= new Map()).set(single!, { type, plan });
     }
     return plan;
   }
@@ -248,7 +320,7 @@ export class Compiler {
     sets: readonly SelectionSetNode[] | null,
     type: GraphQLCompositeType,
   ): string {
-    const ids = this.document.setIds;
+    const ids = (this.document.setIds ??= new Map<SelectionSetNode, number>());
     let key = type.name;
     for (const set of single === null ? sets! : [single]) {
       let id = ids.get(set);
@@ -268,19 +340,20 @@ export class Compiler {
   ): Alternative {
     const keys = (this.keyBuffers[depth] ??= []);
     const groups = (this.groupBuffers[depth] ??= []);
-    keys.length = 0;
-    groups.length = 0;
-    if (single !== null) this.collect(single, object, keys, groups);
-    else for (const set of sets!) this.collect(set, object, keys, groups);
+    let count = 0;
+    if (single !== null) count = this.collect(single, object, keys, groups, 0);
+    else for (const set of sets!) count = this.collect(set, object, keys, groups, count);
     this.visited = null;
     this.index = null;
     const infos = this.table.fieldsOf(object);
-    const fields: PlanField[] = [];
-    let dynFields: PlanField[] | null = null;
+    const stack = this.fieldStack;
+    const start = this.fieldTop;
+    let top = start;
+    let dynCount = 0;
     let constSum = 0;
     let height = 0;
     let typenameKey: string | null = null;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < count; i++) {
       const key = keys[i]!;
       const group = groups[i]!;
       const first = Array.isArray(group) ? group[0]! : group;
@@ -306,16 +379,27 @@ export class Compiler {
         const fieldHeight = 1 + field.selection.height;
         if (fieldHeight > height) height = fieldHeight;
       }
-      fields.push(field);
-      if (field.dynamic) (dynFields ??= []).push(field);
+      stack[top++] = field;
+      this.fieldTop = top;
+      if (field.dynamic) dynCount++;
       else constSum += field.constTotal;
     }
+    const fields = top === start ? NO_FIELDS : stack.slice(start, top);
+    let dynFields = NO_FIELDS;
+    if (dynCount === fields.length) dynFields = fields;
+    else if (dynCount > 0) {
+      // The region is still this alternative's own: refill it with the dynamic fields only.
+      let end = start;
+      for (const field of fields) if (field.dynamic) stack[end++] = field;
+      dynFields = stack.slice(start, end);
+    }
+    this.fieldTop = start;
     return {
       typeName: object.name,
       typeCost: this.table.typeCost(object),
       fields,
       constSum: saturate(constSum),
-      dynFields: dynFields ?? NO_FIELDS,
+      dynFields,
       height,
       typenameKey,
     };
@@ -349,15 +433,16 @@ export class Compiler {
     const options = this.table.options;
     let own = info.weight;
     let argSlot = -1;
-    let args: Record<string, unknown> | null = null;
+    let args: Readonly<Record<string, unknown>> | null = null;
     const sized = info.listSize !== null || info.multipliers !== null;
     if (info.costlyArgs || sized) {
       const variables = variablesIn(first.arguments);
       if (variables.length > 0) {
         this.reader.read(variables);
-        for (const name of variables) this.variables.add(name);
+        const seen = (this.variables ??= new Set());
+        for (const name of variables) seen.add(name);
       } else {
-        args = argumentValues(info.def, first, NOTHING);
+        args = constantArgumentValues(info.def, first);
       }
     }
     // The size @listSize or @complexity computes, for the field itself or for its sized fields.
@@ -473,7 +558,7 @@ export class Compiler {
       // Coerces the literals once; the bare variables in it are overwritten per request.
       scratch: { ...argumentValues(info.def, node, this.reader.values) },
     };
-    this.slots.push(slot);
+    (this.slots ??= []).push(slot);
     return slot;
   }
 
@@ -482,15 +567,18 @@ export class Compiler {
 
   /**
    * Execution's `collectFields` for one object type, appending to parallel arrays of response keys and
-   * field groups (a linear scan beats a Map for the few keys of a selection set; a group is one node until
-   * a second one merges into it). Uses an explicit stack because fragment chains are not bounded.
+   * field groups from position `count` on, and returning the new count (a linear scan beats a Map for the
+   * few keys of a selection set; a group is one node until a second one merges into it). Uses an explicit
+   * stack because fragment chains are not bounded.
    */
   private collect(
     set: SelectionSetNode,
     object: GraphQLObjectType,
     keys: string[],
     groups: (FieldNode | FieldNode[])[],
-  ): void {
+    count: number,
+  ): number {
+    let n = count;
     const stack = this.stack;
     const next = this.next;
     const base = stack.length;
@@ -520,7 +608,7 @@ export class Compiler {
         const index = this.index;
         if (index !== null) at = index.get(key) ?? -1;
         else {
-          for (let k = keys.length - 1; k >= 0; k--) {
+          for (let k = n - 1; k >= 0; k--) {
             if (keys[k] === key) {
               at = k;
               break;
@@ -528,12 +616,13 @@ export class Compiler {
           }
         }
         if (at < 0) {
-          index?.set(key, keys.length);
-          keys.push(key);
-          groups.push(selection);
-          if (index === null && keys.length > 32) {
+          index?.set(key, n);
+          keys[n] = key;
+          groups[n] = selection;
+          n++;
+          if (index === null && n > 32) {
             const built = new Map<string, number>();
-            for (let k = 0; k < keys.length; k++) built.set(keys[k]!, k);
+            for (let k = 0; k < n; k++) built.set(keys[k]!, k);
             this.index = built;
           }
         } else {
@@ -556,6 +645,7 @@ export class Compiler {
         next.push(0);
       }
     }
+    return n;
   }
 
   private applies(condition: NamedTypeNode | undefined, object: GraphQLObjectType): boolean {
@@ -582,9 +672,10 @@ export class Compiler {
       if (variables.length === 0) continue;
       this.reader.read(variables);
       for (const variable of variables) {
-        this.variables.add(variable);
-        if (!this.conditions.some((condition) => condition.name === variable)) {
-          this.conditions.push({ name: variable, value: this.reader.values[variable] });
+        (this.variables ??= new Set()).add(variable);
+        const conditions = (this.conditions ??= []);
+        if (!conditions.some((condition) => condition.name === variable)) {
+          conditions.push({ name: variable, value: this.reader.values[variable] });
         }
       }
     }

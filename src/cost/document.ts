@@ -12,8 +12,8 @@ import { CostError, CostErrorCode } from './CostError.js';
 export interface DocumentIndex {
   readonly operations: readonly OperationDefinitionNode[];
   readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>;
-  /** Small integer ids of selection sets, for memo keys of merged fields. */
-  readonly setIds: Map<SelectionSetNode, number>;
+  /** Small integer ids of selection sets, for memo keys of merged fields; created on first use. */
+  setIds: Map<SelectionSetNode, number> | null;
 }
 
 /** The names of the fragments spread anywhere inside a selection set (iterative: depth is not bounded). */
@@ -30,6 +30,8 @@ function spreadsIn(root: SelectionSetNode): string[] {
   return names;
 }
 
+const NO_FRAGMENTS: ReadonlyMap<string, FragmentDefinitionNode> = new Map();
+
 export function unknownFragment(name: string): CostError {
   return new CostError(CostErrorCode.INVALID_OPERATION, `Unknown fragment "${name}".`);
 }
@@ -40,13 +42,16 @@ export function unknownFragment(name: string): CostError {
  */
 export function indexDocument(document: DocumentNode): DocumentIndex {
   const operations: OperationDefinitionNode[] = [];
-  const fragments = new Map<string, FragmentDefinitionNode>();
+  let fragments: Map<string, FragmentDefinitionNode> | null = null;
   for (const definition of document.definitions) {
     if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
-    else if (definition.kind === Kind.FRAGMENT_DEFINITION && !fragments.has(definition.name.value)) {
-      fragments.set(definition.name.value, definition);
+    else if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments ??= new Map();
+      if (!fragments.has(definition.name.value)) fragments.set(definition.name.value, definition);
     }
   }
+  // Most documents have no fragments: nothing to index or check for cycles.
+  if (fragments === null) return { operations, fragments: NO_FRAGMENTS, setIds: null };
   const edges = new Map<string, string[]>();
   for (const [name, fragment] of fragments) {
     const spreads = spreadsIn(fragment.selectionSet);
@@ -85,5 +90,5 @@ export function indexDocument(document: DocumentNode): DocumentIndex {
       }
     }
   }
-  return { operations, fragments, setIds: new Map() };
+  return { operations, fragments, setIds: null };
 }
