@@ -38,7 +38,8 @@ describe('Redis killed, restarted, then stalled, under sustained load', () => {
       downMs: 1_200,
       recoverMs: 800,
       pauseMs: 1_200,
-      tailMs: 800,
+      // Long enough for a decision after the pause even when the other test files load the machine.
+      tailMs: 1_500,
       lanes: 6,
     });
     reports.set(mode, report);
@@ -58,7 +59,8 @@ describe('Redis killed, restarted, then stalled, under sustained load', () => {
       expect(report.codes).toEqual(mode === 'deny' ? { QUOTA_STORE_UNAVAILABLE: report.statuses[503] } : {});
       expect(report.duringFault).toBeGreaterThan(0);
       expect(report.bySource[faultSource]).toBeGreaterThan(0);
-      expect(report.maxServerMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS);
+      // Beyond the time the machine did not run the server at all (the other test files share its two cores).
+      expect(report.maxServerMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS + report.maxLoopDelayMs);
       expect(report.maxMs).toBeLessThanOrEqual(STORE_TIMEOUT_MS + MARGIN_MS + CLIENT_MARGIN_MS);
       expect(report.warnings).toBeGreaterThan(0);
       expect(report.firstWarning).toContain(`failure mode '${mode}'`);

@@ -13,9 +13,10 @@ afterAll(async () => {
   await stopServerProcesses();
 });
 
-describe('three server processes on one Redis, 24 clients hammering one API key', () => {
+// CI keeps the load moderate: the other test files, some timing their answers, share the two cores.
+describe('three server processes on one Redis, 12 clients hammering one API key', () => {
   it('admit exactly the quota: zero overspend, zero lost refunds, no failed request', async () => {
-    const report = await runHammer({ servers: 3, lanes: 24, durationMs: 3_000, quota: 30_000 });
+    const report = await runHammer({ servers: 3, lanes: 12, durationMs: 2_000, quota: 30_000 });
     expect(report.failures).toEqual([]);
     // 503 only if Redis could not answer within the store timeout (1 s) on this shared machine: refused, not lost.
     expect(Object.keys(report.statuses).filter((s) => s !== '503')).toEqual(['200', '429']);
@@ -34,7 +35,7 @@ describe('12,000 distinct API keys on the in-memory store bounded at 2,000 clien
       clients: 12_000,
       maxClients: 2_000,
       durationMs: 6_000,
-      lanes: 16,
+      lanes: 8,
       sampleMs: 1_000,
     });
     expect(report.errors).toEqual([]);

@@ -40,6 +40,8 @@ export interface WorkerStats {
   readonly storeSize: number | null;
   /** Operations waiting in the `hold` resolver. */
   readonly holding: number;
+  /** The longest the worker's event loop ran late since it started, ms (`monitorEventLoopDelay`). */
+  readonly loopDelayMaxMs: number;
   readonly decisions: readonly DecisionRecord[] | null;
   /** With `decisions`: the server time of each request, ms (see `AppRuntime.onServed`). */
   readonly served: readonly { readonly operationName: string | null; readonly ms: number }[] | null;

@@ -3,6 +3,7 @@
  * process to kill. Started by serverProcess.ts (`node --import tsx serverWorker.ts '<ServerConfig JSON>'`);
  * answers its requests over IPC and exits when its parent goes away, so no server outlives a test run.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MemoryStore } from '../../src/store/index.js';
 import type { QuotaLogger } from '../../src/quota/index.js';
 import { startApp, type DecisionRecord, type ServerConfig } from './serverApp.js';
@@ -49,6 +50,11 @@ async function main(): Promise<void> {
     ...(config.recordDecisions === true ? { onDecision, onServed } : {}),
   });
 
+  // How late this process's event loop ran: time a shared machine did not give it, which every request in
+  // flight meanwhile waited too, whatever the server did.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+
   const stats = (withDecisions: boolean): WorkerStats => ({
     pid: process.pid,
     nowMs: Date.now(),
@@ -59,6 +65,7 @@ async function main(): Promise<void> {
     logs: { warn: logs.warn, error: logs.error, lines: [...logs.lines] },
     storeSize: app.store instanceof MemoryStore ? app.store.size : null,
     holding: app.holds.waiting,
+    loopDelayMaxMs: loopDelay.max / 1e6,
     decisions: withDecisions ? decisions : null,
     served: withDecisions ? served : null,
   });

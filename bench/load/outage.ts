@@ -78,6 +78,8 @@ export interface OutageReport {
   readonly p99Ms: number;
   /** Server-side: Apollo's `requestDidStart` to the end of `willSendResponse`, ms. */
   readonly maxServerMs: number;
+  /** The longest the server's event loop ran late (the machine did not run it), ms. */
+  readonly maxLoopDelayMs: number;
   /** Requests answered during the fault windows (dead or paused). */
   readonly duringFault: number;
   readonly bySource: Readonly<Record<string, number>>;
@@ -200,6 +202,7 @@ export async function runOutage(options: OutageOptions): Promise<OutageReport> {
       failures: run.shots.filter((s) => s.status === 0).map((s) => s.failure ?? ''),
       maxMs: Math.max(...run.shots.map((s) => s.ms)),
       maxServerMs: Math.max(...(stats.served ?? []).map((s) => s.ms)),
+      maxLoopDelayMs: stats.loopDelayMaxMs,
       p99Ms: percentile(
         run.shots.map((s) => s.ms),
         99,
