@@ -1,9 +1,10 @@
 /**
- * Arguments written as literals are coerced without graphql-js's `getArgumentValues` on the cold path, and
- * selections are memoised only where a selection set can be reached twice: both must give exactly what
- * graphql-js (and execution) would, errors included.
+ * Arguments written as literals, and plain `Int` variables, are coerced without graphql-js's
+ * `getArgumentValues`/`getVariableValues` on the cold path, and selections are memoised only where a
+ * selection set can be reached twice: all must give exactly what graphql-js (and execution) would, errors
+ * included.
  */
-import { getArgumentValues, parse } from 'graphql';
+import { getArgumentValues, getVariableValues, parse } from 'graphql';
 import type { FieldNode, OperationDefinitionNode } from 'graphql';
 import { costHarness, costSchema } from '../helpers/costHarness.js';
 
@@ -86,6 +87,53 @@ describe('literal arguments', () => {
     );
     expect(graphqlJsError('{ required(first: null) { id } }')).toBe(
       'Argument "first" of non-null type "Int!" must not be null.',
+    );
+  });
+});
+
+/** graphql-js's own message for the variables of `query`, or null when it accepts them. */
+function graphqlJsVariableError(query: string, variables: Record<string, unknown>): string | null {
+  const operation = parse(query).definitions[0] as OperationDefinitionNode;
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+  return result.errors?.[0]?.message ?? null;
+}
+
+describe('Int variables', () => {
+  const query = 'query ($n: Int) { items(first: $n) { id } }';
+  const required = 'query ($n: Int!) { items(first: $n) { id } }';
+  const withDefault = 'query ($n: Int = 6) { items(first: $n) { id } }';
+
+  test('a valid value, a default, null and absence size the list as graphql-js coerces them', () => {
+    expectCost(query, { n: 9 }).toBe(9);
+    expectCost(query, { n: -2 }).toBe(0);
+    // Clamped to maxListSize (default 10,000).
+    expectCost(query, { n: 2147483647 }).toBe(10000);
+    expectCost(withDefault, {}).toBe(6);
+    expectCost(withDefault, { n: 3 }).toBe(3);
+    // requireOneSlicingArgument is off for items: no slicing argument means the default list size, 10.
+    expectCost(query, { n: null }).toBe(10);
+    expectCost(query, {}).toBe(10);
+    expectCost('query ($n: Int = 6) { paged(first: $n) { id } }', { n: null }).toBe(4);
+  });
+
+  test.each([
+    ['a string', query, { n: '5' }],
+    ['a fraction', query, { n: 2.5 }],
+    ['an int beyond 32 bits', query, { n: 2147483648 }],
+    ['a boolean', query, { n: true }],
+    ['null for Int!', required, { n: null }],
+    ['no value for Int!', required, {}],
+  ])('%s is graphql-js’s own INVALID_VARIABLES error', (_, source, variables) => {
+    const error = expectCost(source, variables).toThrowCode('INVALID_VARIABLES');
+    expect(error.message).toBe(graphqlJsVariableError(source, variables));
+  });
+
+  test('the graphql-js messages pinned above are the ones users see', () => {
+    expect(graphqlJsVariableError(query, { n: '5' })).toBe(
+      'Variable "$n" got invalid value "5"; Int cannot represent non-integer value: "5"',
+    );
+    expect(graphqlJsVariableError(required, {})).toBe(
+      'Variable "$n" of required type "Int!" was not provided.',
     );
   });
 });

@@ -24,6 +24,7 @@ import {
 } from 'graphql';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { ResolvedCostOptions } from './options.js';
+import type { PlanField } from './plan.js';
 
 /** A field's `@listSize`, resolved. */
 export interface ListSizeSpec {
@@ -54,6 +55,12 @@ export interface FieldCostInfo {
   readonly instanceCost: number | null;
   /** True when some argument of the field may cost points; lets the analyzer skip argument coercion. */
   readonly costlyArgs: boolean;
+  /**
+   * The compiled field when it is a leaf selected under its own name and nothing in the operation can
+   * change its cost (no costly or slicing arguments, not sized by its parent): built on first use by the
+   * compiler and shared by every plan of this table, since plans are never modified once built.
+   */
+  plainLeaf: PlanField | null;
 }
 
 interface Annotated {
@@ -214,6 +221,7 @@ export class CostTable {
         multipliers,
         instanceCost,
         costlyArgs,
+        plainLeaf: null,
       });
     }
     return result;

@@ -18,6 +18,7 @@ import type {
   NamedTypeNode,
   OperationDefinitionNode,
   SelectionNode,
+  GraphQLSchema,
   SelectionSetNode,
   ValueNode,
   VariableDefinitionNode,
@@ -25,6 +26,8 @@ import type {
 import {
   GraphQLError,
   GraphQLIncludeDirective,
+  GraphQLInt,
+  GraphQLNonNull,
   GraphQLSkipDirective,
   Kind,
   getArgumentValues,
@@ -42,6 +45,10 @@ import { resolutionCost, saturate } from './plan.js';
 import { sizeOf } from './sizes.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
+const NON_NULL_INT = new GraphQLNonNull(GraphQLInt);
+/** GraphQL's Int is a signed 32-bit integer. */
+const MAX_INT = 2147483647;
+const MIN_INT = -2147483648;
 const NO_FIELDS: readonly PlanField[] = Object.freeze([]);
 const NO_SLOTS: readonly number[] = Object.freeze([]);
 const NO_PLAN_SLOTS: readonly Slot[] = Object.freeze([]);
@@ -77,7 +84,9 @@ export class VariableReader {
       this.done.add(name);
       const definition = this.definitions.get(name);
       // An undeclared variable is "not provided": execution would reject the document in validation.
-      if (definition) (definitions ??= []).push(definition);
+      if (definition && !readIntVariable(this.table.schema, definition, this.inputs, this.values)) {
+        (definitions ??= []).push(definition);
+      }
     }
     if (definitions === null) return;
     const result = getVariableValues(this.table.schema, definitions, this.inputs);
@@ -88,6 +97,45 @@ export class VariableReader {
       if (value !== undefined) this.values[name] = value;
     }
   }
+}
+
+/**
+ * `getVariableValues` for one `Int` or `Int!` variable whose value is plainly valid (an int within 32 bits,
+ * null where allowed, absent with or without a default): the same coerced value without building the
+ * whole coercion machinery per request. Returns false, having read nothing, for anything else, which then
+ * goes to `getVariableValues` (and so gets its errors).
+ */
+function readIntVariable(
+  schema: GraphQLSchema,
+  definition: VariableDefinitionNode,
+  inputs: Readonly<Record<string, unknown>>,
+  values: Record<string, unknown>,
+): boolean {
+  const typeNode = definition.type;
+  const nonNull = typeNode.kind === Kind.NON_NULL_TYPE;
+  const named = nonNull ? typeNode.type : typeNode;
+  if (named.kind !== Kind.NAMED_TYPE || named.name.value !== 'Int' || schema.getType('Int') !== GraphQLInt) {
+    return false;
+  }
+  const name = definition.variable.name.value;
+  if (!Object.prototype.hasOwnProperty.call(inputs, name)) {
+    if (definition.defaultValue !== undefined) {
+      const value: unknown = valueFromAST(definition.defaultValue, nonNull ? NON_NULL_INT : GraphQLInt);
+      if (value !== undefined) values[name] = value;
+      return true;
+    }
+    return !nonNull;
+  }
+  const value = inputs[name];
+  if (value === null) {
+    if (nonNull) return false;
+    values[name] = null;
+    return true;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_INT || value < MIN_INT)
+    return false;
+  values[name] = value;
+  return true;
 }
 
 export function invalidVariables(error: GraphQLError): CostError {
@@ -430,11 +478,19 @@ export class Compiler {
     sizing: Sizing | null,
   ): PlanField {
     if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
+    const sized = info.listSize !== null || info.multipliers !== null;
+    // Most fields are plain leaves (`id`, `name`): their compiled form depends on nothing but the schema.
+    const plain =
+      info.leaf &&
+      !info.costlyArgs &&
+      !sized &&
+      key === info.def.name &&
+      (sizing === null || !info.isList || !sizing.names.includes(key));
+    if (plain && info.plainLeaf !== null && !first.selectionSet) return info.plainLeaf;
     const options = this.table.options;
     let own = info.weight;
     let argSlot = -1;
     let args: Readonly<Record<string, unknown>> | null = null;
-    const sized = info.listSize !== null || info.multipliers !== null;
     if (info.costlyArgs || sized) {
       const variables = variablesIn(first.arguments);
       if (variables.length > 0) {
@@ -512,6 +568,7 @@ export class Compiler {
       constTotal: 0,
     };
     if (!dynamic) field.constTotal = resolutionCost(field, own, size, NO_SLOTS);
+    if (plain) info.plainLeaf = field;
     return field;
   }
 
