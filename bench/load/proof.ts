@@ -77,7 +77,8 @@ export async function runProof(args: readonly string[]): Promise<boolean> {
     const held =
       lost === 0 &&
       Object.keys(r.statuses).every((st) => st === '200' || (mode === 'deny' && st === '503')) &&
-      r.maxServerMs <= STORE_TIMEOUT_MS + MARGIN_MS &&
+      // As in the test: beyond the time the machine did not run the server at all (its event loop ran late).
+      r.maxServerMs <= STORE_TIMEOUT_MS + MARGIN_MS + r.maxLoopDelayMs &&
       r.warnings > 0 &&
       (r.firstWarning ?? '').includes(`failure mode '${mode}'`) &&
       r.backAfterRestartMs !== null &&
@@ -92,7 +93,7 @@ export async function runProof(args: readonly string[]): Promise<boolean> {
       held,
       figures:
         `statuses ${JSON.stringify(r.statuses)}; max ${fmt(r.maxServerMs)} ms in the server, ${fmt(r.maxMs)} ms ` +
-        `at the client (timeout ${STORE_TIMEOUT_MS}, event loop late by up to ${fmt(r.maxLoopDelayMs)}); ` +
+        `at the client (timeout ${STORE_TIMEOUT_MS}, server's event loop late by up to ${fmt(r.maxLoopDelayMs)} ms); ` +
         `back on Redis ${fmt(r.backAfterRestartMs ?? NaN)} / ${fmt(r.backAfterPauseMs ?? NaN)} ms after restart / pause; ` +
         `Redis holds ${fmt(r.inRedis.points)} pts in ${fmt(r.inRedis.calls)} calls = charged ${fmt(r.charged.points)} in ${fmt(r.charged.calls)}`,
       lost,
