@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import type { Plan, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { runOutage, type OutageReport } from '../../bench/load/outage.js';
-import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { startPrivateRedis } from '../helpers/redis-private.js';
 import { ManualClock, startApp } from '../helpers/serverApp.js';
 import { errorCodes, gql } from '../helpers/serverClient.js';
@@ -166,18 +166,7 @@ describe('regressions found by the outage proof', () => {
 
 /** The suite's Redis, for the two multi-process scenarios below (each under a prefix of its own). */
 describe('server processes sharing the test Redis', () => {
-  let redis: TestRedis;
-  let io: Redis;
-  const prefix = uniquePrefix('e2e-faults');
-  beforeAll(async () => {
-    redis = await startRedis();
-    io = ioredisClient(redis.url);
-  });
-  afterAll(async () => {
-    await deleteKeys(io, prefix);
-    io.disconnect();
-    await redis.stop();
-  });
+  const shared = useTestRedis('e2e-faults');
 
   describe('a server instance killed while holding concurrency slots', () => {
     it('gets its slots back when their leases expire, on the other instance', async () => {
@@ -190,7 +179,7 @@ describe('server processes sharing the test Redis', () => {
       ];
       const config = {
         schema: 'e2e' as const,
-        store: { kind: 'redis' as const, url: redis.url, keyPrefix: `${prefix}leases:` },
+        store: { kind: 'redis' as const, url: shared.server.url, keyPrefix: `${shared.prefix}leases:` },
         plans,
         clockStartMs: T0,
       };
@@ -243,7 +232,7 @@ describe('server processes sharing the test Redis', () => {
       ];
       const config = {
         schema: 'e2e' as const,
-        store: { kind: 'redis' as const, url: redis.url, keyPrefix: `${prefix}skew:` },
+        store: { kind: 'redis' as const, url: shared.server.url, keyPrefix: `${shared.prefix}skew:` },
         plans,
       };
       const SKEW_MS = 7 * 60_000;

@@ -4,10 +4,9 @@
  * with its clock injected), asserting the exact status, headers and error of every step. Time only moves
  * when the test moves it.
  */
-import type { Redis } from 'ioredis';
 import type { Plan, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
-import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { ManualClock, startApp, type App } from '../helpers/serverApp.js';
 import { errorCodes, gql, quotaHeaders, type GqlResponse } from '../helpers/serverClient.js';
 
@@ -91,19 +90,7 @@ const PING = '{ ping }';
 const HOLD = '{ hold }';
 const SAVE = 'mutation { save }';
 
-let redis: TestRedis;
-let io: Redis;
-const prefix = uniquePrefix('e2e-policies');
-
-beforeAll(async () => {
-  redis = await startRedis();
-  io = ioredisClient(redis.url);
-});
-afterAll(async () => {
-  await deleteKeys(io, prefix);
-  io.disconnect();
-  await redis.stop();
-});
+const redis = useTestRedis('e2e-policies');
 
 describe.each([
   ['MemoryStore', (clock: ManualClock): QuotaStore => new MemoryStore({ clock: clock.now })],
@@ -111,8 +98,8 @@ describe.each([
     'RedisStore',
     (clock: ManualClock): QuotaStore =>
       new RedisStore({
-        client: io,
-        keyPrefix: `${prefix}${Math.random().toString(36).slice(2)}:`,
+        client: redis.io,
+        keyPrefix: `${redis.prefix}${Math.random().toString(36).slice(2)}:`,
         clock: clock.now,
       }),
   ],

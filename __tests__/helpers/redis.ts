@@ -120,3 +120,45 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   } while (cursor !== '0');
   return deleted;
 }
+
+/** The test Redis as seen by one test file or `describe` block; read its fields inside tests and hooks. */
+export interface SharedTestRedis {
+  readonly server: TestRedis;
+  readonly io: Redis;
+  /** A key prefix of this block's own; every key under it is deleted after the block. */
+  readonly prefix: string;
+}
+
+/**
+ * Registers the usual `beforeAll`/`afterAll` pair: start (or reach) the test Redis and connect ioredis
+ * before the block; delete the block's keys, disconnect and stop after it.
+ */
+export function useTestRedis(name: string): SharedTestRedis {
+  const prefix = uniquePrefix(name);
+  let server: TestRedis | undefined;
+  let io: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    io = ioredisClient(server.url);
+  });
+  afterAll(async () => {
+    if (io !== undefined) {
+      await deleteKeys(io, prefix);
+      io.disconnect();
+    }
+    await server?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useTestRedis: read the test Redis inside a test or hook');
+    return value;
+  };
+  return {
+    prefix,
+    get server() {
+      return ready(server);
+    },
+    get io() {
+      return ready(io);
+    },
+  };
+}

@@ -3,12 +3,10 @@
  * tallies) in exact integer arithmetic. Any sequence of costs and time steps must give the same admissions.
  */
 import fc from 'fast-check';
-import type { Redis } from 'ioredis';
 import type { Plan, QuotaStore } from '../../src/quota/types.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
-import { deleteKeys, ioredisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { T0 } from './storeContract.js';
 
 interface Step {
@@ -166,17 +164,10 @@ function properties(title: string, makeStore: MakeStore, numRuns: number): void 
 properties('MemoryStore', (clock) => new MemoryStore({ clock }), 100);
 
 describe('RedisStore', () => {
-  let server: TestRedis;
-  let io: Redis;
-  const prefix = uniquePrefix('properties');
-  beforeAll(async () => {
-    server = await startRedis();
-    io = ioredisClient(server.url);
-  });
-  afterAll(async () => {
-    await deleteKeys(io, prefix);
-    io.disconnect();
-    await server.stop();
-  });
-  properties('RedisStore', (clock) => new RedisStore({ client: io, keyPrefix: prefix, clock }), 25);
+  const redis = useTestRedis('properties');
+  properties(
+    'RedisStore',
+    (clock) => new RedisStore({ client: redis.io, keyPrefix: redis.prefix, clock }),
+    25,
+  );
 });

@@ -1,29 +1,15 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { deleteKeys, ioredisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
-import type { TestRedis } from '../helpers/redis.js';
+import { useTestRedis } from '../helpers/redis.js';
 import { T0 } from './storeContract.js';
 
-let server: TestRedis;
-let io: Redis;
-const prefix = uniquePrefix('processes');
-
-beforeAll(async () => {
-  server = await startRedis();
-  io = ioredisClient(server.url);
-});
-afterAll(async () => {
-  await deleteKeys(io, prefix);
-  io.disconnect();
-  await server.stop();
-});
+const redis = useTestRedis('processes');
 
 function worker(scenario: string, count: number, keyPrefix: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = fork(
       join(__dirname, '../helpers/redisWorker.ts'),
-      [server.url, keyPrefix, scenario, String(count), String(T0)],
+      [redis.server.url, keyPrefix, scenario, String(count), String(T0)],
       {
         execArgv: ['--import', 'tsx'],
       },
@@ -46,7 +32,7 @@ describe('RedisStore under 4 processes × 150 parallel decisions at one client',
   ])(
     '%s: %s admits exactly %i',
     async (scenario, _, expected) => {
-      const keyPrefix = `${prefix}${scenario}:`;
+      const keyPrefix = `${redis.prefix}${scenario}:`;
       const admitted = await Promise.all([1, 2, 3, 4].map(() => worker(scenario, 150, keyPrefix)));
       expect(admitted.reduce((a, b) => a + b, 0)).toBe(expected);
     },
