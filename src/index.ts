@@ -7,3 +7,4 @@ export * from './quota/index.js';
 export * from './store/index.js';
 export * from './http/index.js';
 export * from './apollo/index.js';
+export * from './observability/index.js';

@@ -1,4 +1,9 @@
-import { DataPointType, MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
+import {
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type HistogramMetricData,
+} from '@opentelemetry/sdk-metrics';
 import { Registry } from 'prom-client';
 import { QuotaMetrics, QUOTA_METRICS, OTHER_LABEL_VALUE } from '../../src/observability/index.js';
 import { registerOpenTelemetryMetrics } from '../../src/observability/opentelemetry.js';
