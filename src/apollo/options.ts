@@ -8,8 +8,8 @@ import type {
   Plan,
   QuotaLogger,
   QuotaStore,
-  StoreFailureMode,
 } from '../quota/index.js';
+import type { StoreFailureMode } from '../engine/index.js';
 
 /** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */
 export type QuotaMode = 'enforce' | 'dry-run';

@@ -1,4 +1,4 @@
-import { QuotaEngine } from '../../src/quota/QuotaEngine.js';
+import { QuotaEngine } from '../../src/engine/QuotaEngine.js';
 import { QuotaValidationError } from '../../src/quota/errors.js';
 import type { Decision, Plan, QuotaLogger, QuotaStore } from '../../src/quota/types.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
