@@ -137,7 +137,7 @@ export class QuotaEngine {
       compilePlan(input.plan);
     }
     const timed = this.#withDeadline(input);
-    const result = await this.#call('decide', input.client, () => this.store.decide(timed));
+    const result = await this.#call('decide', fieldOf(input, 'client'), () => this.store.decide(timed));
     if (result.ok) return result.value;
     if (this.#fallback !== null) {
       const decision = await this.#fromFallback(this.#fallback.decide(input));
@@ -156,7 +156,7 @@ export class QuotaEngine {
       assertSettleInput(input);
       compilePlan(input.plan);
     }
-    const leaseId = typeof input === 'object' && input !== null ? input.leaseId : null;
+    const leaseId = fieldOf(input, 'leaseId');
     if (this.#fallback !== null && typeof leaseId === 'string' && this.#fallbackLeases.has(leaseId)) {
       // The main store, which would have validated the input, is not asked: validate before forgetting the lease.
       if (!this.#validates) {
@@ -167,7 +167,7 @@ export class QuotaEngine {
       await this.#fallback.settle(input);
       return;
     }
-    await this.#call('settle', input.client, () => this.store.settle(input));
+    await this.#call('settle', fieldOf(input, 'client'), () => this.store.settle(input));
   }
 
   /** The client's usage without consuming anything. See {@link QuotaStore.peek}. */
@@ -217,7 +217,7 @@ export class QuotaEngine {
 
   #call<T>(
     method: string,
-    client: string,
+    client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (this.#synchronous) return this.#callSynchronous(method, client, run);
@@ -264,7 +264,7 @@ export class QuotaEngine {
   /** A store that has answered by the time its call returns cannot be late: no deadline to watch. */
   async #callSynchronous<T>(
     method: string,
-    client: string,
+    client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     try {
@@ -276,7 +276,7 @@ export class QuotaEngine {
     }
   }
 
-  #warn(method: string, client: string, why: string): void {
+  #warn(method: string, client: unknown, why: string): void {
     this.#logger.warn(
       `graphql-quota: store ${method} failed for client ${JSON.stringify(client)} (${why}); ` +
         `failure mode '${this.onStoreFailure}'`,
@@ -311,6 +311,11 @@ export class QuotaEngine {
           source: 'failure-mode',
         };
   }
+}
+
+/** A field of an input the engine may have left unchecked (its store validates it): undefined unless an object. */
+function fieldOf<T extends object, K extends keyof T>(input: T, key: K): T[K] | undefined {
+  return typeof input === 'object' && input !== null ? input[key] : undefined;
 }
 
 function isStore(store: unknown): store is QuotaStore {
