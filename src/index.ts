@@ -42,5 +42,6 @@ export {
 export * from './store/index.js';
 export * from './engine/index.js';
 export * from './http/index.js';
+export * from './lifecycle/index.js';
 export * from './apollo/index.js';
 export * from './observability/index.js';

@@ -2,13 +2,8 @@
  * A scripted sequence of operations, decided by a real QuotaEngine over a MemoryStore, turned into the
  * observability events the lifecycle emits. The metrics, log and alert tests all read the same sequence.
  */
-import {
-  QuotaEngine,
-  type Decision,
-  type OperationType,
-  type Plan,
-  type QuotaStore,
-} from '../../src/quota/index.js';
+import { QuotaEngine } from '../../src/engine/index.js';
+import type { Decision, OperationType, Plan, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import type { QuotaObserver, QuotaOperationEvent } from '../../src/observability/index.js';
 

@@ -7,7 +7,8 @@ import {
   readQuota,
   type QuotaCaller,
 } from '../../src/observability/index.js';
-import { QuotaEngine, type Plan } from '../../src/quota/index.js';
+import { QuotaEngine } from '../../src/engine/index.js';
+import type { Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { DownStore, T0 } from './events.js';
 

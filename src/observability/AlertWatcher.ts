@@ -1,5 +1,5 @@
 import type { QuotaObserver, QuotaOperationEvent, StoreCallEvent } from './events.js';
-import { invalidOption } from './invalidOption.js';
+import { invalidOption } from '../quota/index.js';
 
 /** What an alert watches. */
 export type AlertKind =

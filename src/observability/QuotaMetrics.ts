@@ -12,7 +12,7 @@ import type {
   StoreCallEvent,
   ThresholdEvent,
 } from './events.js';
-import { invalidOption } from './invalidOption.js';
+import { invalidOption } from '../quota/index.js';
 
 /** Default {@link QuotaMetricsOptions.maxPlans}. */
 export const DEFAULT_MAX_PLAN_LABELS = 100;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Kind, parse, print, visit } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { DecisionResult, DecisionSource, QuotaObserver, QuotaOperationEvent } from './events.js';
-import { invalidOption } from './invalidOption.js';
+import { invalidOption } from '../quota/index.js';
 
 /**
  * The one method the decision log calls: pino's `logger.info(mergingObject, message)` (also bunyan's, and

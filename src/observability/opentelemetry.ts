@@ -7,7 +7,7 @@
 import { metrics as globalMetrics, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import { QUOTA_METRIC_LABELS } from './catalogue.js';
 import type { MetricDescriptor, QuotaMetricLabel, QuotaMetricName } from './catalogue.js';
-import { invalidOption } from './invalidOption.js';
+import { invalidOption } from '../quota/index.js';
 import type { QuotaMetrics, SeriesPoint } from './QuotaMetrics.js';
 
 /** The instrumentation scope name the default meter is obtained with. */

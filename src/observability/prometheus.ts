@@ -14,7 +14,7 @@ import {
 } from 'prom-client';
 import { QUOTA_METRIC_LABELS } from './catalogue.js';
 import type { MetricDescriptor, QuotaMetricName } from './catalogue.js';
-import { invalidOption } from './invalidOption.js';
+import { invalidOption } from '../quota/index.js';
 import type { HistogramPoint, MetricSnapshot, QuotaMetrics, SeriesPoint } from './QuotaMetrics.js';
 
 /** Options of {@link registerPrometheusMetrics}. */
