@@ -29,6 +29,8 @@ export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
       | 'unblockAnonymous'
       | 'blockEveryone'
       | 'unblockEveryone'
+      | 'callerOf'
+      | 'readQuota'
     > {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
@@ -70,9 +72,11 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   };
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
+  const { callerOf, readQuota } = lifecycle;
 
   return {
     ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
+    ...{ callerOf, readQuota },
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);
@@ -87,7 +91,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
       const state: RequestState = { operation: null, executing: false };
       requests.set(requestContext, state);
       return Promise.resolve({
-        async didResolveOperation({ schema, document, request, contextValue, response }) {
+        async didResolveOperation({ schema, document, source, queryHash, request, contextValue, response }) {
           state.operation = lifecycle.startOperation(
             {
               schema,
@@ -95,6 +99,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
               operationName: request.operationName,
               variables: request.variables,
               request: { headers: request.http?.headers ?? NO_HEADERS, context: contextValue },
+              query: source,
+              documentHash: queryHash,
             },
             responseOf(response.http),
           );
@@ -106,7 +112,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           return Promise.resolve();
         },
         async willSendResponse(context) {
-          await state.operation?.settle(outcomeOf(context));
+          await state.operation?.settle(outcomeOf(context), context.response.http.status ?? 200);
           const { http, body } = context.response;
           responses.get(http)?.writeHeaders(http.headers);
           const cost = state.operation?.costExtension() ?? null;
@@ -118,7 +124,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
 
     async unexpectedErrorProcessingRequest({ requestContext }) {
       const state = requests.get(requestContext);
-      await state?.operation?.settle(state.executing ? 'unknown' : 'not-executed');
+      await state?.operation?.settle(state.executing ? 'unknown' : 'not-executed', 500);
     },
   };
 }

@@ -4,6 +4,9 @@
  * decision log and the alert watcher read one vocabulary whatever the server.
  */
 import type { Decision, OperationType } from '../quota/index.js';
+import type { StoreCallEvent } from '../engine/index.js';
+
+export type { StoreCallEvent, StoreCallOutcome, StoreMethod } from '../engine/index.js';
 
 /** How a decision ended: admitted, refused, or (in a dry run) admitted although the policy would refuse it. */
 export type DecisionResult = 'allowed' | 'refused' | 'dry-run-refused';
@@ -57,25 +60,6 @@ export interface QuotaOperationEvent {
   actualCost: number | null;
   /** Milliseconds from the decision to the end of the response, once settled; null before. */
   durationMs: number | null;
-}
-
-/** A store method the engine calls. */
-export type StoreMethod = 'decide' | 'settle' | 'peek' | 'block' | 'unblock';
-
-/** How a store call ended: answered, failed (threw or rejected), or not answered within the engine's timeout. */
-export type StoreCallOutcome = 'ok' | 'error' | 'timeout';
-
-/** What the engine does when the store fails (`QuotaEngine`'s `onStoreFailure`). */
-export type ObservedFailureMode = 'allow' | 'deny' | 'fallback';
-
-/** One call from the engine to its store. */
-export interface StoreCallEvent {
-  readonly method: StoreMethod;
-  readonly outcome: StoreCallOutcome;
-  /** Milliseconds from the call to its outcome (for a timeout: the engine's timeout). */
-  readonly durationMs: number;
-  /** The engine's failure mode, applied when `outcome` is not `'ok'`. */
-  readonly failureMode: ObservedFailureMode;
 }
 
 /** An operation took a limit's usage across a usage threshold (the lifecycle's `onThreshold`). */

@@ -11,7 +11,6 @@ export type {
   KillSwitchEvent,
   KillSwitchScope,
   ObservedClient,
-  ObservedFailureMode,
   QuotaObserver,
   QuotaOperationEvent,
   StoreCallEvent,
