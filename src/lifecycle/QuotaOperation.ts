@@ -342,9 +342,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
     // fallback decision without a lease was charged in the fallback store: refunding either to the store
     // would credit points it never took (and wait on a store that just failed). Fallback leases are routed
     // to the fallback store by the engine.
-    if (decision.source !== 'store' && decision.leaseId === null) return;
-    const cost = this.#cost!;
+    // The actual cost is still worked out for observers (cost.actual, the decision log).
+    const storeless = decision.source !== 'store' && decision.leaseId === null;
     const lifecycle = this.#lifecycle;
+    if (storeless && lifecycle.observer === null) return;
+    const cost = this.#cost!;
     let refund = 0;
     if (outcome === 'not-executed') {
       // Something stopped the operation after admission: nothing ran, nothing is owed.
@@ -368,7 +370,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
     // Nothing to give back and no slot to free: the store has nothing to do, so it is not asked (with Redis,
     // a round trip saved for plans without a concurrency limit whenever the estimate was exact).
-    if (refund === 0 && decision.leaseId === null) return;
+    if (storeless || (refund === 0 && decision.leaseId === null)) return;
     const client = this.#client!;
     try {
       await lifecycle.engine.settle({
