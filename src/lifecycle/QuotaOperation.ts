@@ -120,22 +120,23 @@ export class OperationQuota<TContext> implements QuotaOperation {
   }
 
   admit(): Promise<QuotaAdmission | QuotaRefusal> {
-    this.#admission ??=
-      this.#lifecycle.observer === null
-        ? this.#admit()
-        : this.#admit().then((admission) => {
-            this.#observeDecision(admission);
-            return admission;
-          });
+    this.#admission ??= this.#admit();
     return this.#admission;
   }
 
   settle(outcome: ExecutionOutcome, status?: number): Promise<void> {
+    // `#settle` never rejects: the observers are told after it, whatever happened.
     this.#settlement ??=
       this.#lifecycle.observer === null
         ? this.#settle(outcome)
         : this.#settle(outcome).then(() => this.#observeSettlement(status));
     return this.#settlement;
+  }
+
+  /** An admission's end: the observers are told of it here, not in a `then` (a promise per operation). */
+  #decided(admission: QuotaAdmission | QuotaRefusal): QuotaAdmission | QuotaRefusal {
+    if (this.#lifecycle.observer !== null) this.#observeDecision(admission);
+    return admission;
   }
 
   /** Tells the observers of the decision (or of a refusal before one). */
@@ -204,7 +205,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     } catch (error) {
       if (!(error instanceof Misconfiguration)) throw error;
       // A dry run refuses nothing, not even when the configuration is broken (the error is logged).
-      return this.#misconfigured(error.message, !dryRun);
+      return this.#decided(this.#misconfigured(error.message, !dryRun));
     }
     this.#client = client;
     lifecycle.remember(input.request.context, client);
@@ -213,11 +214,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
     const free = lifecycle.config.freeQuotaField;
     if (free !== null && isFreeQuotaOperation(input.document, operation, free)) {
       this.#cost = 0;
-      return UNCHARGED;
+      return this.#decided(UNCHARGED);
     }
 
     const cost = this.#price(client);
-    if (typeof cost !== 'number') return cost ?? UNCHARGED;
+    if (typeof cost !== 'number') return this.#decided(cost ?? UNCHARGED);
 
     let decision: Decision;
     try {
@@ -231,7 +232,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
       });
     } catch (error) {
       if (error instanceof QuotaValidationError)
-        return this.#misconfigured(`the quota engine refused its input: ${error.message}`);
+        return this.#decided(this.#misconfigured(`the quota engine refused its input: ${error.message}`));
       throw error;
     }
     this.#decision = decision;
@@ -240,9 +241,9 @@ export class OperationQuota<TContext> implements QuotaOperation {
 
     if (decision.allowed) {
       this.#admitted = true;
-      return { allowed: true, cost, decision };
+      return this.#decided({ allowed: true, cost, decision });
     }
-    return this.#refuse(client, cost, decision);
+    return this.#decided(this.#refuse(client, cost, decision));
   }
 
   /**

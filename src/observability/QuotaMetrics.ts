@@ -88,10 +88,29 @@ interface Series {
 }
 
 interface HistogramSeries {
+  readonly metric: QuotaMetricName;
   readonly labels: readonly string[];
+  readonly bounds: readonly number[];
   readonly counts: number[];
   sum: number;
   count: number;
+}
+
+/** Operation types as indexes of {@link PlanSeries}' arrays. */
+const OPERATION_INDEX = { query: 0, mutation: 1, subscription: 2 } as const;
+
+/**
+ * The series an ordinary operation of one plan touches, found by one lookup of the plan's name: building a
+ * label key per metric per operation (an array, a join, a map lookup) was most of the cost of counting.
+ * Indexed by {@link OPERATION_INDEX}; filled on first use.
+ */
+interface PlanSeries {
+  readonly plan: string;
+  readonly allowed: (Series | undefined)[];
+  readonly estimated: (HistogramSeries | undefined)[];
+  readonly actual: (HistogramSeries | undefined)[];
+  readonly delta: (HistogramSeries | undefined)[];
+  slots: Series | undefined;
 }
 
 /** A label whose distinct values are capped: the first `max` keep their name, the rest are "_other". */
@@ -124,6 +143,9 @@ export class QuotaMetrics implements QuotaObserver {
   readonly #clients: BoundedLabel | null;
   readonly #clock: () => number;
   readonly #listeners: HistogramListener[] = [];
+  readonly #byPlan = new Map<string | null, PlanSeries>();
+  /** Store duration series by method, then outcome. */
+  readonly #storeSeries: Record<string, Record<string, HistogramSeries>> = {};
   #fallbackActive = 0;
   #everyoneBlockedUntilMs = 0;
 
@@ -164,58 +186,80 @@ export class QuotaMetrics implements QuotaObserver {
   }
 
   readonly decided = (event: QuotaOperationEvent): void => {
-    const plan = event.client === null ? NO_PLAN_LABEL_VALUE : this.#plans.value(event.client.plan);
-    const client = this.#clientValue(event);
-    const code = event.code ?? NO_CODE_LABEL_VALUE;
-    this.#add('decisions', 1, withClient([event.result, code, event.operationType, plan], client));
-    if (event.result !== 'allowed')
-      this.#add('refusals', 1, withClient([String(event.status), code, plan], client));
+    const p = this.#planSeries(event);
+    const op = OPERATION_INDEX[event.operationType];
+    if (event.result === 'allowed' && this.#clients === null) {
+      (p.allowed[op] ??= this.#counter('decisions', [
+        'allowed',
+        NO_CODE_LABEL_VALUE,
+        event.operationType,
+        p.plan,
+      ])).value++;
+    } else {
+      const client = this.#clientValue(event);
+      const code = event.code ?? NO_CODE_LABEL_VALUE;
+      this.#counter('decisions', withClient([event.result, code, event.operationType, p.plan], client))
+        .value++;
+      if (event.result !== 'allowed')
+        this.#counter('refusals', withClient([String(event.status), code, p.plan], client)).value++;
+    }
     if (event.estimatedCost !== null)
-      this.#record('costEstimated', event.estimatedCost, [event.operationType, plan]);
-    if (event.source === 'fallback') this.#add('fallbackDecisions', 1, [plan]);
+      this.#observe(
+        (p.estimated[op] ??= this.#histogram('costEstimated', [event.operationType, p.plan])),
+        event.estimatedCost,
+      );
+    if (event.source === 'fallback') this.#counter('fallbackDecisions', [p.plan]).value++;
     const decision = event.decision;
     if (decision !== null && decision.allowed && decision.leaseId !== null)
-      this.#add('slotsInFlight', 1, [plan]);
+      (p.slots ??= this.#counter('slotsInFlight', [p.plan])).value++;
   };
 
   readonly settled = (event: QuotaOperationEvent): void => {
-    const plan = event.client === null ? NO_PLAN_LABEL_VALUE : this.#plans.value(event.client.plan);
+    const p = this.#planSeries(event);
+    const op = OPERATION_INDEX[event.operationType];
     if (event.actualCost !== null) {
-      this.#record('costActual', event.actualCost, [event.operationType, plan]);
+      this.#observe(
+        (p.actual[op] ??= this.#histogram('costActual', [event.operationType, p.plan])),
+        event.actualCost,
+      );
       if (event.estimatedCost !== null)
-        this.#record('costDelta', Math.max(0, event.estimatedCost - event.actualCost), [
-          event.operationType,
-          plan,
-        ]);
+        this.#observe(
+          (p.delta[op] ??= this.#histogram('costDelta', [event.operationType, p.plan])),
+          Math.max(0, event.estimatedCost - event.actualCost),
+        );
     }
     const decision = event.decision;
     if (decision !== null && decision.allowed && decision.leaseId !== null)
-      this.#add('slotsInFlight', -1, [plan]);
+      (p.slots ??= this.#counter('slotsInFlight', [p.plan])).value--;
   };
 
   readonly storeCall = (event: StoreCallEvent): void => {
-    this.#record('storeDuration', event.durationMs / 1000, [event.method, event.outcome]);
+    const byOutcome = (this.#storeSeries[event.method] ??= {});
+    const series = (byOutcome[event.outcome] ??= this.#histogram('storeDuration', [
+      event.method,
+      event.outcome,
+    ]));
+    this.#observe(series, event.durationMs / 1000);
     if (event.outcome !== 'ok')
-      this.#add('storeFailures', 1, [event.method, event.outcome, event.failureMode]);
+      this.#counter('storeFailures', [event.method, event.outcome, event.failureMode]).value++;
     if (event.method === 'decide')
       this.#fallbackActive = event.outcome !== 'ok' && event.failureMode === 'fallback' ? 1 : 0;
   };
 
   readonly thresholdCrossed = (event: ThresholdEvent): void => {
     const client = this.#clients === null ? null : this.#clients.value(event.client.id);
-    this.#add(
+    this.#counter(
       'thresholdCrossings',
-      1,
       withClient(
         [this.#plans.value(event.client.plan), this.#limits.value(event.limit), String(event.threshold)],
         client,
       ),
-    );
+    ).value++;
   };
 
   readonly killSwitch = (event: KillSwitchEvent): void => {
     if (!event.recorded) return;
-    this.#add('killSwitchChanges', 1, [event.action, event.scope]);
+    this.#counter('killSwitchChanges', [event.action, event.scope]).value++;
     if (event.scope === 'everyone')
       this.#everyoneBlockedUntilMs = event.action === 'block' ? event.timeMs + (event.durationMs ?? 0) : 0;
   };
@@ -264,38 +308,65 @@ export class QuotaMetrics implements QuotaObserver {
     return event.client === null ? NO_PLAN_LABEL_VALUE : this.#clients.value(event.client.id);
   }
 
-  #bounds(metric: QuotaMetricName): readonly number[] {
-    return (QUOTA_METRICS[metric] as MetricDescriptor).buckets!;
+  /** The series of the event's plan (raw plan name; null for an unresolved client). */
+  #planSeries(event: QuotaOperationEvent): PlanSeries {
+    const name = event.client === null ? null : event.client.plan;
+    let p = this.#byPlan.get(name);
+    if (p === undefined) {
+      p = {
+        plan: name === null ? NO_PLAN_LABEL_VALUE : this.#plans.value(name),
+        allowed: [],
+        estimated: [],
+        actual: [],
+        delta: [],
+        slots: undefined,
+      };
+      // Bounded like the label: past maxPlans, plans share the "_other" entry's series but not its key.
+      if (this.#byPlan.size < this.#plans.max * 2) this.#byPlan.set(name, p);
+    }
+    return p;
   }
 
-  #add(metric: QuotaMetricName, value: number, labels: string[]): void {
+  /** The counter series with these label values, created at 0 on first use. */
+  #counter(metric: QuotaMetricName, labels: string[]): Series {
     const family = this.#counters.get(metric)!;
     const key = labels.join('\u0001');
-    const series = family.get(key);
-    if (series === undefined) family.set(key, { labels, value });
-    else series.value += value;
+    let series = family.get(key);
+    if (series === undefined) {
+      series = { labels, value: 0 };
+      family.set(key, series);
+    }
+    return series;
   }
 
-  #record(metric: QuotaMetricName, value: number, labels: string[]): void {
+  /** The histogram series with these label values, created empty on first use. */
+  #histogram(metric: QuotaMetricName, labels: string[]): HistogramSeries {
     const family = this.#histograms.get(metric)!;
     const key = labels.join('\u0001');
     let series = family.get(key);
     if (series === undefined) {
+      const bounds = (QUOTA_METRICS[metric] as MetricDescriptor).buckets!;
       series = {
+        metric,
         labels,
-        counts: new Array<number>(this.#bounds(metric).length + 1).fill(0),
+        bounds,
+        counts: new Array<number>(bounds.length + 1).fill(0),
         sum: 0,
         count: 0,
       };
       family.set(key, series);
     }
-    const bounds = this.#bounds(metric);
+    return series;
+  }
+
+  #observe(series: HistogramSeries, value: number): void {
+    const bounds = series.bounds;
     let i = 0;
     while (i < bounds.length && value > bounds[i]!) i++;
     series.counts[i]!++;
     series.sum += value;
     series.count++;
-    for (const listener of this.#listeners) listener(metric, series.labels, value);
+    for (const listener of this.#listeners) listener(series.metric, series.labels, value);
   }
 }
 
