@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { buildASTSchema, isObjectType, isScalarType } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { withCostDirectives } from '../src/cost/index.js';
+import { quotaResolvers, quotaTypeDefs, type QuotaResolversOptions } from '../src/observability/index.js';
 import { createDemoData } from './data.js';
 import type { DemoData } from './records.js';
 import { createResolvers } from './resolvers.js';
@@ -22,6 +23,11 @@ export const PIM_SCHEMA_PATH = join(__dirname, '..', 'schema', 'pim.graphql');
 export interface DemoSchemaOptions {
   /** The catalogue to serve; mutations change it. Default: a fresh `createDemoData()`. */
   readonly data?: DemoData;
+  /**
+   * Adds the free `quota` field (`quotaTypeDefs()`), answered by `quotaResolvers(quota)`: the caller's own
+   * quota. Default: no such field.
+   */
+  readonly quota?: QuotaResolversOptions<unknown>;
 }
 
 const SCALARS: Readonly<Record<string, ScalarBehaviour>> = {
@@ -63,6 +69,13 @@ export function bindDemoSchema(schema: GraphQLSchema, resolvers: Resolvers): Gra
 
 /** The demo PIM schema, executable, serving `options.data` (default: the generated catalogue). */
 export function createDemoSchema(options: DemoSchemaOptions = {}): GraphQLSchema {
-  const schema = buildASTSchema(withCostDirectives(readPimSdl()));
-  return bindDemoSchema(schema, createResolvers(options.data ?? createDemoData()));
+  const sdl = options.quota === undefined ? readPimSdl() : `${readPimSdl()}\n${quotaTypeDefs()}`;
+  const schema = bindDemoSchema(
+    buildASTSchema(withCostDirectives(sdl)),
+    createResolvers(options.data ?? createDemoData()),
+  );
+  if (options.quota !== undefined) {
+    schema.getQueryType()!.getFields()['quota']!.resolve = quotaResolvers(options.quota).Query['quota']!;
+  }
+  return schema;
 }

@@ -4,9 +4,20 @@
  * Three API keys choose three plans; requests without a known key are anonymous, with a small quota per
  * client IP address. State lives in memory, or in Redis when REDIS_URL is set (e.g.
  * `REDIS_URL=redis://127.0.0.1:6379 npm start`), so several demo instances share one quota.
+ *
+ * Observability: the metrics catalogue in Prometheus text on `GET /metrics` of the metrics port
+ * (METRICS_PORT, default 9464, the OpenTelemetry Prometheus exporter's), the caller's own quota as JSON on
+ * `GET /quota` there too (send `x-api-key`), a decision log record per operation on stdout (JSON lines,
+ * pino), alerts in that log, and the free `quota` field in the schema.
  */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { pino, type DestinationStream } from 'pino';
+import { Registry } from 'prom-client';
+import { AlertWatcher, QuotaMetrics, decisionLog } from '../src/observability/index.js';
+import { registerPrometheusMetrics } from '../src/observability/prometheus.js';
 import { quotaPlugin, type QuotaPlugin } from '../src/apollo/index.js';
 import { identifyByApiKey } from '../src/lifecycle/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
@@ -15,6 +26,12 @@ import { createDemoSchema } from './schema.js';
 
 /** Default port; the PORT environment variable overrides it. */
 export const DEFAULT_DEMO_PORT = 4000;
+
+/** Default port of `/metrics` and `/quota`; the METRICS_PORT environment variable overrides it. */
+export const DEFAULT_DEMO_METRICS_PORT = 9464;
+
+/** How often the demo's alert watcher re-checks its rates without traffic, in milliseconds. */
+const ALERT_CHECK_MS = 5_000;
 
 /** The most an operation may cost on the demo, in points, whatever the plan. */
 export const DEMO_MAX_COST = 5_000;
@@ -82,10 +99,18 @@ export interface DemoServerOptions {
   readonly store?: QuotaStore;
   /** The quota clock, Unix epoch milliseconds (tests). Default `Date.now`. */
   readonly clock?: () => number;
+  /** Port of `/metrics` and `/quota`; 0 picks a free one. Default: METRICS_PORT, else {@link DEFAULT_DEMO_METRICS_PORT}. */
+  readonly metricsPort?: number;
+  /** Where the decision log and alerts go (JSON lines). Default: stdout. */
+  readonly log?: DestinationStream;
 }
 
 export interface DemoServer {
   readonly url: string;
+  /** `http://127.0.0.1:<port>/`: `GET metrics` (Prometheus text) and `GET quota` (the caller's quota, JSON). */
+  readonly metricsUrl: string;
+  /** The metrics behind `/metrics`. */
+  readonly metrics: QuotaMetrics;
   readonly server: ApolloServer<DemoContext>;
   readonly quota: QuotaPlugin<DemoContext>;
   stop(): Promise<void>;
@@ -112,8 +137,18 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     options.store === undefined
       ? await defaultStore()
       : { store: options.store, close: () => Promise.resolve() };
+  const log = pino({ base: null }, options.log ?? pino.destination(1));
+  const metrics = new QuotaMetrics();
+  const registry = new Registry();
+  registerPrometheusMetrics(metrics, { registry });
+  const alerts = new AlertWatcher({
+    thresholds: { refusals: 0.5, serverErrors: 0.05, storeFailures: 0.1, fallback: 0.1 },
+    onAlert: (alert) => log.warn({ alert }, `graphql-quota alert: ${alert.kind} ${alert.status}`),
+  });
   const quota = quotaPlugin<DemoContext>({
     store,
+    observers: [metrics, decisionLog({ logger: log }), alerts],
+    freeQuotaField: 'quota',
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
     plans: DEMO_PLANS,
     identify: identifyByApiKey(DEMO_API_KEYS),
@@ -126,7 +161,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     },
   });
   const server = new ApolloServer<DemoContext>({
-    schema: createDemoSchema(),
+    schema: createDemoSchema({ quota: { peeker: quota.engine, caller: quota.callerOf } }),
     plugins: [quota],
     includeStacktraceInErrorResponses: false,
   });
@@ -135,21 +170,65 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     listen: { port },
     context: ({ req }) => Promise.resolve(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
   });
+  const metricsServer = await listen(
+    createServer((req, res) => void serveOps(req, res, registry, quota)),
+    options.metricsPort ?? Number(process.env['METRICS_PORT'] ?? DEFAULT_DEMO_METRICS_PORT),
+  );
+  const checker = setInterval(() => alerts.check(), ALERT_CHECK_MS).unref();
   return {
     url,
+    metricsUrl: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/`,
+    metrics,
     server,
     quota,
     stop: async () => {
+      clearInterval(checker);
+      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await server.stop();
       await close();
     },
   };
 }
 
+function listen(server: Server, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/** The operations port: `GET /metrics` (Prometheus text) and `GET /quota` (GitHub's `GET /rate_limit`). */
+async function serveOps(
+  req: IncomingMessage,
+  res: ServerResponse,
+  registry: Registry,
+  quota: QuotaPlugin<DemoContext>,
+): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  try {
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics());
+    } else if (req.method === 'GET' && path === '/quota') {
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(', ') : value;
+      };
+      const context: DemoContext = req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};
+      const state = await quota.readQuota({ headers: { get: header }, context });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(state));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found: GET /metrics or GET /quota\n');
+    }
+  } catch (error) {
+    res.writeHead(500, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
+  }
+}
+
 if (require.main === module) {
   startDemoServer().then(
-    ({ url }) => {
+    ({ url, metricsUrl }) => {
       console.log(`graphql-quota demo on ${url} (${process.env['REDIS_URL'] ? 'Redis' : 'in-memory'} store)`);
+      console.log(`metrics: ${metricsUrl}metrics; your quota: ${metricsUrl}quota (x-api-key); log: stdout`);
       console.log(`API keys: ${Object.keys(DEMO_API_KEYS).join(', ')} (header x-api-key); none: anonymous`);
     },
     (error: unknown) => {

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { MemoryStore } from '../../src/store/index.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { TestClock } from './harness.js';
@@ -7,8 +8,24 @@ describe('demo server', () => {
   let demo: DemoServer;
   const clock = new TestClock(Date.UTC(2026, 0, 1, 0, 30)); // the hourly window resets in 1800 s
 
+  /** The demo's stdout log (decision records and alerts), one parsed JSON line each. */
+  const logLines: Record<string, unknown>[] = [];
+  const log = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+        logLines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+
   beforeAll(async () => {
-    demo = await startDemoServer({ port: 0, store: new MemoryStore({ clock: clock.now }), clock: clock.now });
+    demo = await startDemoServer({
+      port: 0,
+      metricsPort: 0,
+      log,
+      store: new MemoryStore({ clock: clock.now }),
+      clock: clock.now,
+    });
   });
   afterAll(async () => {
     await demo.stop();
@@ -70,5 +87,55 @@ describe('demo server', () => {
       cost: 10_201,
       maxCost: 5_000,
     });
+  });
+
+  it('serves its metrics, logs every decision, and answers the free quota field and GET /quota', async () => {
+    const before = await send('{ categoryTree { code } }', { 'x-api-key': 'demo-free' });
+    const consumed = Number(before.headers.get('x-rate-limit-consumed'));
+    // The free field: no quota header (nothing counted), and the caller's own state.
+    const mine = await send('{ quota { plan cost limits { name used } } }', { 'x-api-key': 'demo-free' });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get('x-rate-limit-consumed')).toBeNull();
+    const body = (await mine.json()) as {
+      data: { quota: { plan: string; cost: number; limits: { name: string; used: number }[] } };
+    };
+    expect(body.data.quota.plan).toBe('free');
+    expect(body.data.quota.cost).toBe(0);
+    expect(body.data.quota.limits.map((l) => l.name)).toEqual(['hourly', 'rate', 'inflight']);
+    // The next operation finds the window where the one before it left it: the read charged nothing.
+    const after = await send('{ categoryTree { code } }', { 'x-api-key': 'demo-free' });
+    expect(Number(after.headers.get('x-rate-limit-consumed'))).toBe(body.data.quota.limits[0]!.used + 10);
+    expect(body.data.quota.limits[0]!.used).toBe(consumed - 4);
+
+    // The same state over plain HTTP, for the caller of the request only.
+    const route = await fetch(`${demo.metricsUrl}quota`, { headers: { 'x-api-key': 'demo-free' } });
+    expect(route.status).toBe(200);
+    const state = (await route.json()) as { plan: string; limits: { name: string; used: number }[] };
+    expect(state.plan).toBe('free');
+    expect(state.limits[0]!.used).toBe(body.data.quota.limits[0]!.used + 6);
+
+    const metrics = await fetch(`${demo.metricsUrl}metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await metrics.text();
+    expect(text).toMatch(
+      /^graphql_quota_decisions_total\{result="allowed",code="none",operation_type="query",plan="free"\} \d+$/m,
+    );
+    expect(text).toContain('# TYPE graphql_quota_cost_estimated histogram');
+    expect(text).not.toContain('acme-free');
+    expect((await fetch(`${demo.metricsUrl}nothing`)).status).toBe(404);
+
+    // One JSON record per operation on the log, the free read included, without query text.
+    const records = logLines.filter(
+      (l) => l['msg'] === 'graphql-quota decision' && l['client'] === 'acme-free',
+    );
+    expect(
+      records.slice(-3).map((r) => [r['estimatedCost'], r['actualCost'], r['result'], r['status']]),
+    ).toEqual([
+      [10, 6, 'allowed', 200],
+      [0, null, 'allowed', 200],
+      [10, 6, 'allowed', 200],
+    ]);
+    expect(JSON.stringify(records)).not.toContain('categoryTree');
   });
 });
