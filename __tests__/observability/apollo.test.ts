@@ -65,7 +65,9 @@ function schemaWithQuotaField() {
   return { schema, data };
 }
 
-async function observedServer(options: { mode?: 'enforce' | 'dry-run'; plans?: Plan[] } = {}) {
+async function observedServer(
+  options: { mode?: 'enforce' | 'dry-run'; plans?: Plan[]; freeQuotaField?: boolean } = {},
+) {
   const { schema, data } = schemaWithQuotaField();
   const metrics = new QuotaMetrics({ clock: () => T0 });
   const registry = new Registry();
@@ -89,7 +91,7 @@ async function observedServer(options: { mode?: 'enforce' | 'dry-run'; plans?: P
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
       ...(options.plans !== undefined ? { plans: options.plans } : {}),
       observers: [metrics, decisionLog({ logger: { info: (r) => records.push(r) } }), alertWatcher],
-      freeQuotaField: 'quota',
+      ...(options.freeQuotaField === false ? {} : { freeQuotaField: 'quota' }),
     },
     { schema },
   );
@@ -409,6 +411,21 @@ describe('the quota field costs nothing', () => {
         'graphql_quota_cost_estimated_bucket{operation_type="query",plan="free",le="0"} 11',
       );
       expect(text).toContain('graphql_quota_store_duration_seconds_count{operation="decide",outcome="ok"} 3');
+    } finally {
+      await h.server.stop();
+    }
+  });
+
+  it('without freeQuotaField the same read is an ordinary operation: it counts a request', async () => {
+    const h = await observedServer({ plans, freeQuotaField: false });
+    try {
+      const read = await h.as('alice', '{ quota { limits { name used } } }');
+      // Cost 0 (its types weigh nothing), but decided: the token bucket counts the request.
+      expect(quotaHeadersOf(read)['x-rate-limit-consumed']).toBe('0');
+      expect(read.body.data.quota.limits).toEqual([
+        { name: 'hourly', used: 0 },
+        { name: 'rate', used: 1 },
+      ]);
     } finally {
       await h.server.stop();
     }
