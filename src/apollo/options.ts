@@ -1,15 +1,8 @@
 import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
 import type { CostOptions } from '../cost/index.js';
 import type { QuotaHeaderOptions } from '../http/index.js';
-import type {
-  Decision,
-  LimitStatus,
-  OperationType,
-  Plan,
-  QuotaLogger,
-  QuotaStore,
-  StoreFailureMode,
-} from '../quota/index.js';
+import type { Decision, LimitStatus, OperationType, Plan, QuotaLogger, QuotaStore } from '../quota/index.js';
+import type { StoreFailureMode } from '../engine/index.js';
 
 /** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */
 export type QuotaMode = 'enforce' | 'dry-run';

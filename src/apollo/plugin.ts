@@ -18,7 +18,6 @@ import {
 } from '../http/index.js';
 import {
   ALL_CLIENTS,
-  QuotaEngine,
   QuotaValidationError,
   definePlan,
   type Decision,
@@ -27,6 +26,7 @@ import {
   type Plan,
   type QuotaLogger,
 } from '../quota/index.js';
+import { QuotaEngine } from '../engine/index.js';
 import { costExtension } from './costExtension.js';
 import {
   COST_ERROR_STATUS,
