@@ -9,6 +9,7 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
+  type QuotaKillSwitch,
   type QuotaLifecycle,
   type QuotaOperation,
   type QuotaOptions,
@@ -16,22 +17,12 @@ import {
 } from '../lifecycle/index.js';
 import { refusalError } from './errors.js';
 
-/** The plugin, with the kill switch. Put it in `plugins`; keep the reference to call `block`. */
+/** The plugin, with the engine and the kill switch. Put it in `plugins`; keep the reference to call `block`. */
 export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
   extends
     ApolloServerPlugin<TContext>,
-    Pick<
-      QuotaLifecycle<TContext>,
-      | 'engine'
-      | 'block'
-      | 'unblock'
-      | 'blockAnonymous'
-      | 'unblockAnonymous'
-      | 'blockEveryone'
-      | 'unblockEveryone'
-      | 'callerOf'
-      | 'readQuota'
-    > {}
+    QuotaKillSwitch,
+    Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'> {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
 interface RequestState {
@@ -75,8 +66,15 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   const { callerOf, readQuota } = lifecycle;
 
   return {
-    ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
-    ...{ callerOf, readQuota },
+    engine,
+    block,
+    unblock,
+    blockAnonymous,
+    unblockAnonymous,
+    blockEveryone,
+    unblockEveryone,
+    callerOf,
+    readQuota,
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);
