@@ -178,32 +178,35 @@ describe('parseQuotaHeaders: graphql-quota (README samples: X-Rate-Limit-* and I
 });
 
 describe('parseQuotaHeaders: IETF draft-11 examples', () => {
-  it.each([
+  it.each<[string | null, string | null, Partial<QuotaLimit> & Pick<QuotaLimit, 'name'>]>([
     [
       '"default";q=100;w=10',
       '"default";r=50;t=30',
-      { limit: 100, windowSeconds: 10, remaining: 50, resetAtMs: at(30) },
+      { name: 'default', limit: 100, windowSeconds: 10, remaining: 50, resetAtMs: at(30) },
     ],
     [
       '"peruser";q=65535;qu="content-bytes";w=10;pk=:sdfjLJUOUH==:',
       null,
-      { limit: 65535, unit: 'content-bytes', windowSeconds: 10, partitionKey: 'sdfjLJUOUH==' },
+      {
+        name: 'peruser',
+        limit: 65535,
+        unit: 'content-bytes',
+        windowSeconds: 10,
+        partitionKey: 'sdfjLJUOUH==',
+      },
     ],
-    [null, '"default";r=999;pk=:dHJpYWwxMjEzMjM=:', { remaining: 999, partitionKey: 'dHJpYWwxMjEzMjM=' }],
+    [
+      null,
+      '"default";r=999;pk=:dHJpYWwxMjEzMjM=:',
+      { name: 'default', remaining: 999, partitionKey: 'dHJpYWwxMjEzMjM=' },
+    ],
   ])('Policy %s, RateLimit %s', (policy, current, expected) => {
     const h: Record<string, string> = {};
     if (policy) h['RateLimit-Policy'] = policy;
     if (current) h['RateLimit'] = current;
     const [l, ...rest] = parseQuotaHeaders(h, { nowMs: NOW }).limits;
     expect(rest).toEqual([]);
-    expect(l).toEqual(
-      limitOf({
-        name: expected.unit ? 'peruser' : 'default',
-        sources: ['ietf'],
-        unit: 'requests',
-        ...expected,
-      }),
-    );
+    expect(l).toEqual(limitOf({ sources: ['ietf'], unit: 'requests', ...expected }));
   });
 
   it('reads several policies, in a list split over several fields (Node array values)', () => {
