@@ -5,3 +5,24 @@
 export { parseQuotaHeaders, headerValue, QUOTA_ERROR_CODES } from './parseQuotaHeaders.js';
 export type { ParseQuotaOptions } from './parseQuotaHeaders.js';
 export type * from './types.js';
+export {
+  quotaFetch,
+  QuotaWaitError,
+  COST_REQUEST_HEADER,
+  DEFAULT_BASE_DELAY_MS,
+  DEFAULT_CLIENT_USAGE_THRESHOLDS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_WAIT_MS,
+} from './quotaFetch.js';
+export type {
+  FetchFunction,
+  QuotaClock,
+  QuotaFetchOptions,
+  RetryEvent,
+  ThrottleEvent,
+  ThrottleReason,
+  UsageEvent,
+} from './quotaFetch.js';
+export { operationType, readOperations } from './operations.js';
+export type { GraphQLOperation, OperationType } from './operations.js';

@@ -1,0 +1,143 @@
+/**
+ * The client's model of its quota, from the last responses: per limit what is left and when more comes, so
+ * that a request that would be refused waits instead of being sent. Pure over an injected clock.
+ */
+import type { QuotaLimit, QuotaState } from './types.js';
+
+interface Model {
+  limit: number | null;
+  remaining: number;
+  unit: string;
+  resetAtMs: number | null;
+  windowMs: number | null;
+  restorePerMs: number | null;
+  /**
+   * What is left once `resetAtMs` passes: the whole limit after a success (the window resets, the bucket is
+   * full), but only the refused operation's units after a refusal by this limit, whose effective window
+   * (`t`) is then the time a retry can succeed, not the time the bucket is full.
+   */
+  fillTo: number | null;
+  /** When `remaining` was last brought up to date. */
+  atMs: number;
+}
+
+/** What to do before sending: go now (0), wait that many ms, or wait for a response or a free slot (-1). */
+export type Gate = number;
+
+/** Units one request needs from a limit: 1 of a request count, the cost of a cost count, none of concurrency. */
+function needOf(unit: string, cost: number): number {
+  return unit === 'requests' ? 1 : unit === 'concurrent-requests' || unit === 'content-bytes' ? 0 : cost;
+}
+
+export class Pacer {
+  readonly models = new Map<string, Model>();
+  /** Nothing is sent before this time (epoch ms): the last `Retry-After`. */
+  blockedUntilMs = 0;
+  /** Requests sent and not yet answered, and their summed cost. */
+  inflight = 0;
+  inflightCost = 0;
+  /** The highest send sequence number whose response updated the models. */
+  private observedSeq = -1;
+  private seq = 0;
+  /** Own concurrency cap from a `concurrent-requests` policy. */
+  private slots = Infinity;
+  /** The model was never fed a response: one request goes first and the rest wait for its answer. */
+  known = false;
+
+  /** Brings a model forward to `now`: a bucket refills at its restore rate; a window ends at its reset. */
+  private forward(m: Model, now: number): void {
+    if (m.restorePerMs !== null) {
+      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + (now - m.atMs) * m.restorePerMs);
+    } else if (m.resetAtMs !== null && now >= m.resetAtMs) {
+      m.remaining = m.fillTo ?? m.limit ?? Infinity;
+      m.fillTo = m.limit;
+      // The next window ends a window later, when its length is known.
+      m.resetAtMs = m.windowMs === null ? null : m.resetAtMs + m.windowMs;
+    }
+    m.atMs = now;
+  }
+
+  /**
+   * How long a request of `cost` must wait at `now`: the longest wait over every limit that has not enough
+   * left, the `Retry-After` in force, or -1 to wait for a response (no state known yet while a request is
+   * in flight, or no slot free). A cost over a limit's whole capacity does not wait: no wait would help, and
+   * the server answers it with an error that says so.
+   */
+  gate(cost: number, now: number, maxConcurrency: number): { waitMs: Gate; limit: string | null } {
+    if (this.inflight >= Math.min(maxConcurrency, this.slots) || (!this.known && this.inflight > 0))
+      return { waitMs: -1, limit: null };
+    let waitMs = Math.max(0, this.blockedUntilMs - now);
+    let limit: string | null = null;
+    for (const [name, m] of this.models) {
+      this.forward(m, now);
+      const need = needOf(m.unit, cost);
+      if (need === 0 || m.remaining >= need || (m.limit !== null && need > m.limit)) continue;
+      const wait =
+        m.restorePerMs !== null
+          ? Math.ceil((need - m.remaining) / m.restorePerMs)
+          : m.resetAtMs !== null
+            ? m.resetAtMs - now
+            : this.inflight > 0
+              ? -1
+              : 0;
+      if (wait === -1 && waitMs === 0) return { waitMs: -1, limit: name };
+      if (wait > waitMs) [waitMs, limit] = [wait, name];
+    }
+    return { waitMs, limit };
+  }
+
+  /** Takes a request's units from every limit as it is sent; returns its sequence number. */
+  send(cost: number): number {
+    for (const m of this.models.values()) m.remaining -= needOf(m.unit, cost);
+    this.inflight++;
+    this.inflightCost += cost;
+    return this.seq++;
+  }
+
+  /** A request ended (answered or failed). */
+  done(cost: number): void {
+    this.inflight--;
+    this.inflightCost -= cost;
+  }
+
+  /**
+   * Feeds a response's state, read after its request left the in-flight count: what the server says is
+   * left, less what other requests in flight will take. A response to a request sent before the one that
+   * last updated the model can only lower it (it was decided earlier, so it knows less).
+   */
+  observe(state: QuotaState, seq: number, now: number, refused: (limit: string) => number | null): void {
+    const fresh = seq > this.observedSeq;
+    if (fresh) this.observedSeq = seq;
+    this.known = true;
+    if (state.retryAfterMs !== null)
+      this.blockedUntilMs = Math.max(this.blockedUntilMs, now + state.retryAfterMs);
+    for (const l of state.limits) this.update(l, fresh, now, refused(l.name));
+  }
+
+  private update(l: QuotaLimit, fresh: boolean, now: number, refusedNeed: number | null): void {
+    if (l.unit === 'concurrent-requests') {
+      if (l.limit !== null) this.slots = Math.max(1, l.limit);
+      return;
+    }
+    if (l.remaining === null) return;
+    const others = l.unit === 'requests' ? this.inflight : this.inflightCost;
+    const next: Model = {
+      limit: l.limit,
+      remaining: l.remaining - others,
+      unit: l.unit,
+      resetAtMs: l.resetAtMs,
+      windowMs: l.windowSeconds === null ? null : l.windowSeconds * 1000,
+      restorePerMs: l.restorePerSecond === null ? null : l.restorePerSecond / 1000,
+      fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
+      atMs: now,
+    };
+    const seen = this.models.get(l.name);
+    if (seen !== undefined && !fresh) {
+      this.forward(seen, now);
+      next.remaining = Math.min(next.remaining, seen.remaining);
+    }
+    // A rate learnt from `extensions.cost` stays when a later response carries headers only.
+    next.restorePerMs ??= seen?.restorePerMs ?? null;
+    this.models.set(l.name, next);
+  }
+}
