@@ -36,40 +36,23 @@ const json = (s: string | null): unknown => {
 
 /**
  * The type of the operation `operationName` selects in `query` (or of its only operation), from the
- * top-level definitions; comments, strings and argument lists are skipped so no keyword inside them counts.
+ * top-level definitions. Comments and strings are dropped first, then argument lists and selection sets are
+ * collapsed from the innermost out, so that each top-level definition ends in one `_` and no keyword inside
+ * a selection, an argument or a string counts.
  */
 export function operationType(query: string | null, operationName: string | null): OperationType | null {
   if (query === null) return null;
-  const src = query.replace(/"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|#[^\n\r]*/g, ' ');
-  const defs: [string, string | null][] = [];
-  let current: [string, string | null] | null = null;
-  let named = false;
-  let depth = 0;
-  let parens = 0;
-  for (const [tok] of src.matchAll(/[{}()]|@?[_A-Za-z]\w*/g)) {
-    if (tok === '(') parens++;
-    else if (tok === ')') parens--;
-    else if (parens > 0) continue;
-    else if (tok === '{') {
-      if (depth++ === 0) {
-        if (current === null) defs.push(['query', null]);
-        current = null;
-      }
-    } else if (tok === '}') depth--;
-    else if (depth === 0 && tok[0] !== '@') {
-      if (current !== null && !named) {
-        current[1] = tok;
-        named = true;
-      } else if (tok === 'query' || tok === 'mutation' || tok === 'subscription' || tok === 'fragment') {
-        current = [tok, null];
-        named = false;
-        if (tok !== 'fragment') defs.push(current);
-        // A fragment's name is read and dropped.
-      }
-    }
+  let src = query.replace(/"""[\s\S]*?"""|"(?:\\.|[^"\\\n])*"|#.*/g, ' ');
+  for (let before = ''; before !== src;) {
+    before = src;
+    src = src.replace(/\{[^{}]*\}|\([^()]*\)/g, (block) => (block[0] === '{' ? '_' : ' '));
   }
-  const chosen = operationName ? defs.filter((d) => d[1] === operationName) : defs;
-  return chosen.length === 1 ? (chosen[0]![0] as OperationType) : null;
+  const chosen = src
+    .split('_')
+    .slice(0, -1)
+    .map((head) => /^\s*(?:(query|mutation|subscription|fragment)\b\s*(\w*))?/.exec(head)!)
+    .filter(([, type, name]) => type !== 'fragment' && (!operationName || name === operationName));
+  return chosen.length === 1 ? ((chosen[0]![1] ?? 'query') as OperationType) : null;
 }
 
 function operation(raw: Obj, get: boolean): GraphQLOperation {

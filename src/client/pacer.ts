@@ -4,13 +4,10 @@
  */
 import type { QuotaLimit, QuotaState } from './types.js';
 
-interface Model {
-  limit: number | null;
+/** A limit as last described, brought forward in time by the client. */
+interface Model extends Omit<QuotaLimit, 'remaining' | 'resetAtMs'> {
   remaining: number;
-  unit: string;
   resetAtMs: number | null;
-  windowMs: number | null;
-  restorePerMs: number | null;
   /**
    * What is left once `resetAtMs` passes: the whole limit after a success (the window resets, the bucket is
    * full), but only the refused operation's units after a refusal by this limit, whose effective window
@@ -46,13 +43,13 @@ export class Pacer {
 
   /** Brings a model forward to `now`: a bucket refills at its restore rate; a window ends at its reset. */
   private forward(m: Model, now: number): void {
-    if (m.restorePerMs !== null) {
-      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + (now - m.atMs) * m.restorePerMs);
+    if (m.restorePerSecond !== null) {
+      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + ((now - m.atMs) * m.restorePerSecond) / 1000);
     } else if (m.resetAtMs !== null && now >= m.resetAtMs) {
       m.remaining = m.fillTo ?? m.limit ?? Infinity;
       m.fillTo = m.limit;
       // The next window ends a window later, when its length is known.
-      m.resetAtMs = m.windowMs === null ? null : m.resetAtMs + m.windowMs;
+      m.resetAtMs = m.windowSeconds === null ? null : m.resetAtMs + m.windowSeconds * 1000;
     }
     m.atMs = now;
   }
@@ -73,8 +70,8 @@ export class Pacer {
       const need = needOf(m.unit, cost);
       if (need === 0 || m.remaining >= need || (m.limit !== null && need > m.limit)) continue;
       const wait =
-        m.restorePerMs !== null
-          ? Math.ceil((need - m.remaining) / m.restorePerMs)
+        m.restorePerSecond !== null
+          ? Math.ceil(((need - m.remaining) * 1000) / m.restorePerSecond)
           : m.resetAtMs !== null
             ? m.resetAtMs - now
             : this.inflight > 0
@@ -109,8 +106,10 @@ export class Pacer {
     const fresh = seq > this.observedSeq;
     if (fresh) this.observedSeq = seq;
     this.known = true;
-    if (state.retryAfterMs !== null)
-      this.blockedUntilMs = Math.max(this.blockedUntilMs, now + state.retryAfterMs);
+    // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
+    const wait =
+      state.retryAfterMs ?? Math.max(0, ...state.refusals.map((r) => (r.retryAfterSeconds ?? 0) * 1000));
+    this.blockedUntilMs = Math.max(this.blockedUntilMs, now + wait);
     for (const l of state.limits) this.update(l, fresh, now, refused(l.name));
   }
 
@@ -121,23 +120,19 @@ export class Pacer {
     }
     if (l.remaining === null) return;
     const others = l.unit === 'requests' ? this.inflight : this.inflightCost;
+    const seen = this.models.get(l.name);
     const next: Model = {
-      limit: l.limit,
+      ...l,
       remaining: l.remaining - others,
-      unit: l.unit,
-      resetAtMs: l.resetAtMs,
-      windowMs: l.windowSeconds === null ? null : l.windowSeconds * 1000,
-      restorePerMs: l.restorePerSecond === null ? null : l.restorePerSecond / 1000,
       fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
       atMs: now,
+      // A rate learnt from `extensions.cost` stays when a later response carries headers only.
+      restorePerSecond: l.restorePerSecond ?? seen?.restorePerSecond ?? null,
     };
-    const seen = this.models.get(l.name);
     if (seen !== undefined && !fresh) {
       this.forward(seen, now);
       next.remaining = Math.min(next.remaining, seen.remaining);
     }
-    // A rate learnt from `extensions.cost` stays when a later response carries headers only.
-    next.restorePerMs ??= seen?.restorePerMs ?? null;
     this.models.set(l.name, next);
   }
 }

@@ -58,6 +58,33 @@ function retryAfter(headers: HeadersLike, nowMs: number, serverNowMs: number | n
   return Number.isNaN(at) ? null : Math.max(0, at - (serverNowMs ?? nowMs));
 }
 
+/**
+ * The quota refusals in one GraphQL result's `errors`: those whose `extensions.code` is one of
+ * {@link QUOTA_ERROR_CODES} (or whose message is Shopify's bare `Throttled`), with graphql-quota's
+ * `extensions.quota`. Never throws.
+ */
+export function resultRefusals(result: unknown): QuotaRefusal[] {
+  const out: QuotaRefusal[] = [];
+  const errors = isObj(result) ? result['errors'] : null;
+  if (!Array.isArray(errors)) return out;
+  const cost = isObj(result) && isObj(result['extensions']) ? result['extensions']['cost'] : null;
+  for (const error of errors as unknown[]) {
+    if (!isObj(error)) continue;
+    const ext = isObj(error['extensions']) ? error['extensions'] : {};
+    // Shopify's older responses carry only the message.
+    const code = str(ext['code']) ?? (error['message'] === 'Throttled' ? 'THROTTLED' : null);
+    if (code === null || !QUOTA_ERROR_CODES.includes(code)) continue;
+    const quota = isObj(ext['quota']) ? ext['quota'] : {};
+    out.push({
+      code,
+      limit: str(quota['limit']),
+      retryAfterSeconds: num(quota['retryAfterSeconds']),
+      cost: num(quota['cost']) ?? num(ext['cost']) ?? (isObj(cost) ? num(cost['requestedQueryCost']) : null),
+    });
+  }
+  return out;
+}
+
 function limit(name: string, source: QuotaSource, unit: string): Mutable<QuotaLimit> {
   return {
     name,
@@ -104,41 +131,52 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   const local = (ms: number) => (serverNow === null ? ms : now + ms - serverNow);
   const limits: Mutable<QuotaLimit>[] = [];
   const byName = (name: string) => limits.find((l) => l.name === name);
+  const add = (l: Mutable<QuotaLimit>) => (limits.push(l), l);
 
-  for (const item of ietfItems(headers, 'ratelimit-policy')) {
-    const q = int(item.params.get('q'));
-    if (q === null || byName(item.value as string)) continue;
-    const qu = item.params.get('qu');
-    const l = limit(item.value as string, 'ietf', typeof qu === 'string' ? qu : 'requests');
-    l.limit = q;
-    const w = int(item.params.get('w'));
-    if (w) l.windowSeconds = w;
-    const pk = item.params.get('pk');
-    if (isObj(pk)) l.partitionKey = pk.bytes;
-    limits.push(l);
-  }
-  for (const item of ietfItems(headers, 'ratelimit')) {
-    const r = int(item.params.get('r'));
-    if (r === null) continue;
-    const name = item.value as string;
-    let l = byName(name);
-    if (!l) limits.push((l = limit(name, 'ietf', 'requests')));
-    l.remaining = r;
-    const t = int(item.params.get('t'));
-    if (t !== null) l.resetAtMs = now + t * 1000;
-    const pk = item.params.get('pk');
-    if (isObj(pk)) l.partitionKey = pk.bytes;
+  // RateLimit-Policy first (q, qu, w), then RateLimit (r, t): the same item names describe the same policy.
+  for (const policy of [true, false]) {
+    for (const { value, params } of ietfItems(headers, policy ? 'ratelimit-policy' : 'ratelimit')) {
+      const name = value as string;
+      const main = int(params.get(policy ? 'q' : 'r'));
+      // A duplicate policy item is ignored; a RateLimit item without a valid `r` too.
+      if (main === null || (policy && byName(name))) continue;
+      const l = byName(name) ?? add(limit(name, 'ietf', 'requests'));
+      const pk = params.get('pk');
+      if (isObj(pk)) l.partitionKey = pk.bytes;
+      const time = int(params.get(policy ? 'w' : 't'));
+      if (policy) {
+        const qu = params.get('qu');
+        if (typeof qu === 'string') l.unit = qu;
+        l.limit = main;
+        if (time) l.windowSeconds = time;
+      } else {
+        l.remaining = main;
+        if (time !== null) l.resetAtMs = now + time * 1000;
+      }
+    }
   }
 
-  const x = limit('x-rate-limit', 'x-rate-limit', 'graphql-cost');
-  x.remaining = count(headers, 'x-rate-limit-remaining');
-  x.used = count(headers, 'x-rate-limit-consumed');
-  const reset = count(headers, 'x-rate-limit-reset');
-  if (reset !== null) x.resetAtMs = local(reset * 1000);
+  // X-Rate-Limit-* (graphql-quota, openPIM) and x-ratelimit-* (GitHub): counts and an epoch-seconds reset.
+  const legacy = (prefix: string, name: string, source: QuotaSource, used: string) => {
+    const l = limit(
+      name,
+      source,
+      source === 'github' ? (name === 'graphql' ? 'points' : 'requests') : 'graphql-cost',
+    );
+    const read = (suffix: string) => count(headers, prefix + suffix);
+    l.limit = read('limit');
+    l.remaining = read('remaining');
+    l.used = read(used);
+    const reset = read('reset');
+    if (reset !== null) l.resetAtMs = local(reset * 1000);
+    return l;
+  };
+  const x = legacy('x-rate-limit-', 'x-rate-limit', 'x-rate-limit', 'consumed');
   const first = headerValue(headers, 'x-rate-limit-first-in-duration')?.trim().toLowerCase();
   if (first === 'true' || first === 'false') x.firstInWindow = first === 'true';
   if (x.remaining !== null && x.used !== null) x.limit = x.remaining + x.used;
   if (x.remaining !== null || x.used !== null || x.resetAtMs !== null) {
+    // graphql-quota sends both formats: X-Rate-Limit-* describes one of the IETF policies.
     const same = limits.find(
       (l) =>
         l.remaining === x.remaining &&
@@ -150,18 +188,16 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
       same.used = x.used;
       same.firstInWindow = x.firstInWindow;
       same.resetAtMs ??= x.resetAtMs;
-    } else limits.push(x);
+    } else add(x);
   }
-
-  const gh = limit(headerValue(headers, 'x-ratelimit-resource')?.trim() || 'github', 'github', 'requests');
-  gh.limit = count(headers, 'x-ratelimit-limit');
-  gh.remaining = count(headers, 'x-ratelimit-remaining');
-  gh.used = count(headers, 'x-ratelimit-used');
-  const ghReset = count(headers, 'x-ratelimit-reset');
-  if (ghReset !== null) gh.resetAtMs = local(ghReset * 1000);
   // GitHub's GraphQL API counts points, its REST resources requests.
-  if (gh.name === 'graphql') gh.unit = 'points';
-  if (gh.limit !== null || gh.remaining !== null) limits.push(gh);
+  const gh = legacy(
+    'x-ratelimit-',
+    headerValue(headers, 'x-ratelimit-resource')?.trim() || 'github',
+    'github',
+    'used',
+  );
+  if (gh.limit !== null || gh.remaining !== null) add(gh);
 
   let requestedCost: number | null = null;
   let actualCost: number | null = null;
@@ -190,23 +226,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
           l.resetAtMs ??= now + ((max - available) / l.restorePerSecond) * 1000;
       }
     }
-    const errors = result['errors'];
-    if (!Array.isArray(errors)) continue;
-    for (const error of errors as unknown[]) {
-      if (!isObj(error)) continue;
-      const ext = isObj(error['extensions']) ? error['extensions'] : {};
-      // Shopify's older responses carry only the message.
-      const code = str(ext['code']) ?? (error['message'] === 'Throttled' ? 'THROTTLED' : null);
-      if (code === null || !QUOTA_ERROR_CODES.includes(code)) continue;
-      const quota = isObj(ext['quota']) ? ext['quota'] : {};
-      refusals.push({
-        code,
-        limit: str(quota['limit']),
-        retryAfterSeconds: num(quota['retryAfterSeconds']),
-        cost:
-          num(quota['cost']) ?? num(ext['cost']) ?? (isObj(cost) ? num(cost['requestedQueryCost']) : null),
-      });
-    }
+    refusals.push(...resultRefusals(result));
   }
 
   return {

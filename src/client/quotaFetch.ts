@@ -2,7 +2,7 @@
  * `quotaFetch(options)`: a `fetch` that reads the quota a GraphQL server reports, waits before sending a
  * request the server would refuse, retries what waiting can cure, and never re-sends what already ran.
  */
-import { parseQuotaHeaders } from './parseQuotaHeaders.js';
+import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
 import { readOperations, type GraphQLOperation } from './operations.js';
 import { Pacer } from './pacer.js';
 import type { QuotaLimit, QuotaState } from './types.js';
@@ -193,23 +193,9 @@ function positive(name: string, value: number | undefined, fallback: number, int
 type Obj = Record<string, unknown>;
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
 
-/** A result's quota refusal code that waiting cures, when the operation did not run (no `data`). */
-function retryCode(result: unknown): string | null {
-  if (!isObj(result) || (result['data'] !== undefined && result['data'] !== null)) return null;
-  const errors = result['errors'];
-  if (!Array.isArray(errors)) return null;
-  for (const e of errors as unknown[]) {
-    const ext = isObj(e) && isObj(e['extensions']) ? e['extensions'] : {};
-    const code =
-      typeof ext['code'] === 'string'
-        ? ext['code']
-        : isObj(e) && e['message'] === 'Throttled'
-          ? 'THROTTLED'
-          : null;
-    if (code !== null && RETRY_CODES.includes(code)) return code;
-  }
-  return null;
-}
+/** Whether a result was refused unrun (no `data`) for a reason that waiting cures. */
+const refusedUnrun = (result: unknown): boolean =>
+  isObj(result) && result['data'] == null && resultRefusals(result).some((r) => RETRY_CODES.includes(r.code));
 
 /**
  * Returns a `fetch`-compatible function for GraphQL requests (Apollo Client's `HttpLink({ fetch })`, urql's
@@ -458,23 +444,18 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const again: number[] = [];
       pending.forEach((i, j) => {
         results[i] = answers?.[j];
-        const refused = retryCode(answers?.[j]) !== null || (!isBatch && throttled);
+        const refused = refusedUnrun(answers?.[j]) || (!isBatch && throttled);
         if (refused && retryable(ops[i]!)) again.push(i);
       });
-      const shopify = state.limits.find((l) => l.sources.includes('cost-extension') && l.restorePerSecond);
-      const hinted =
-        state.retryAfterMs ??
-        state.refusals.reduce<number | null>(
-          (m, r) => (r.retryAfterSeconds === null ? m : Math.max(m ?? 0, r.retryAfterSeconds * 1000)),
-          null,
-        ) ??
-        (shopify && shopify.remaining !== null
-          ? Math.max(
-              0,
-              (((state.requestedCost ?? cost ?? 1) - shopify.remaining) / shopify.restorePerSecond!) * 1000,
-            )
-          : null) ??
-        (github?.resetAtMs != null && throttled ? Math.max(0, github.resetAtMs - clock.now()) : null);
+      // When a retry can succeed: the Retry-After in force (or graphql-quota's `retryAfterSeconds`), or,
+      // when pacing, what the quota model says the refused operations wait for (a Shopify bucket's refill
+      // for their cost, GitHub's reset).
+      const now = clock.now();
+      const wait = Math.max(
+        pacer.blockedUntilMs - now,
+        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity).waitMs : 0,
+      );
+      const hinted = wait > 0 ? wait : null;
       const delayMs = hinted === null ? backoff(attempt) : hinted + random() * baseDelay;
       const done =
         again.length === 0 ||
@@ -505,7 +486,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         out.delete('content-length');
         out.delete('content-encoding');
         // A batch answered in parts: one body with every result in place; its status is 200 once none is refused.
-        const anyRefused = results.some((r) => retryCode(r) !== null);
+        const anyRefused = results.some(refusedUnrun);
         return isBatch
           ? new Response(JSON.stringify(results), {
               status: anyRefused ? refusalStatus : 200,
@@ -522,7 +503,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       });
       // The response is dropped unread by the caller: release its body.
       await response.body?.cancel().catch(() => undefined);
-      if (hinted !== null) pacer.blockedUntilMs = Math.max(pacer.blockedUntilMs, clock.now() + hinted);
       await clock.sleep(delayMs, signal);
       pending = again;
       retried = true;

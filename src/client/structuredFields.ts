@@ -17,80 +17,47 @@ export interface SfItem {
   readonly params: ReadonlyMap<string, SfValue>;
 }
 
-const KEY = /^[a-z*][a-z0-9_.*-]*/;
-const NUMBER = /^-?\d{1,15}(\.\d{1,3})?/;
-const TOKEN = /^[A-Za-z*][!#$%&'*+\-.^_`|~0-9A-Za-z:/]*/;
-const BYTES = /^:([A-Za-z0-9+/=]*):/;
+/**
+ * One bare item at the head of the input: a String of printable ASCII with `\"` and `\\` escapes, an
+ * Integer (at most 15 digits) or Decimal (at most 3 decimals), a Byte Sequence, a Boolean, or a Token.
+ */
+const BARE =
+  /^(?:"((?:[ !#-[\]-~]|\\["\\])*)"|(-?\d{1,15}(?:\.\d{1,3})?)(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][!#$%&'*+\-.^_`|~\w:/]*))/;
+/** `;key` or `;key=` (RFC 9651 section 3.1.2: spaces may follow the semicolon). */
+const PARAM = /^; *([a-z*][a-z0-9_.*-]*)(=?)/;
 
 /** Parses a List field value; null when it is malformed (the caller then ignores the field). */
 export function parseSfList(input: string): SfItem[] | null {
   let s = input.trim();
   const out: SfItem[] = [];
-  // Each step takes the head of `s`; every failure returns null.
   const bare = (): SfValue | null => {
-    let m: RegExpExecArray | null;
-    if (s[0] === '"') {
-      let value = '';
-      for (let i = 1; i < s.length; i++) {
-        const c = s[i]!;
-        if (c === '\\') {
-          const next = s[++i];
-          if (next !== '"' && next !== '\\') return null;
-          value += next;
-        } else if (c === '"') {
-          s = s.slice(i + 1);
-          return value;
-        } else if (c < ' ' || c > '~') return null;
-        else value += c;
-      }
-      return null;
-    }
-    if ((m = NUMBER.exec(s))) {
-      // An Integer has at most 15 digits, a Decimal at most 12 before its point.
-      if (m[1] !== undefined && m[0].replace('-', '').length - m[1].length > 12) return null;
-      s = s.slice(m[0].length);
-      return Number(m[0]);
-    }
-    if ((m = BYTES.exec(s))) {
-      s = s.slice(m[0].length);
-      return { bytes: m[1]! };
-    }
-    if (s[0] === '?' && (s[1] === '0' || s[1] === '1')) {
-      const value = s[1] === '1';
-      s = s.slice(2);
-      return value;
-    }
-    if ((m = TOKEN.exec(s))) {
-      s = s.slice(m[0].length);
-      return m[0];
-    }
-    return null;
+    const m = BARE.exec(s);
+    if (!m) return null;
+    s = s.slice(m[0].length);
+    const [, string, number, bytes, boolean, token] = m;
+    if (string !== undefined) return string.replace(/\\(.)/g, '$1');
+    // A Decimal has at most 12 digits before its point.
+    if (number !== undefined) return /^-?\d{13}/.test(number) && number.includes('.') ? null : Number(number);
+    if (bytes !== undefined) return { bytes };
+    return boolean !== undefined ? boolean === '1' : token!;
   };
-  while (s !== '') {
+  for (;;) {
     const isString = s[0] === '"';
     const value = bare();
     if (value === null) return null;
     const params = new Map<string, SfValue>();
-    while (s[0] === ';') {
-      s = s.slice(1).replace(/^ +/, '');
-      const key = KEY.exec(s);
-      if (!key) return null;
-      s = s.slice(key[0].length);
-      let param: SfValue | null = true;
-      if (s[0] === '=') {
-        s = s.slice(1);
-        param = bare();
-        if (param === null) return null;
-      }
-      params.set(key[0], param);
+    let m: RegExpExecArray | null;
+    while ((m = PARAM.exec(s))) {
+      s = s.slice(m[0].length);
+      const param = m[2] ? bare() : true;
+      if (param === null) return null;
+      params.set(m[1]!, param);
     }
     out.push({ value, isString, params });
-    s = s.replace(/^[ \t]+/, '');
-    if (s === '') break;
-    if (s[0] !== ',') return null;
-    s = s.slice(1).replace(/^[ \t]+/, '');
-    // A trailing comma is malformed.
-    if (s === '') return null;
+    s = s.trimStart();
+    if (s === '') return out;
+    // Members are separated by a comma; a trailing one is malformed.
+    if (!(m = /^,[ \t]*(?=\S)/.exec(s))) return null;
+    s = s.slice(m[0].length);
   }
-  return out;
 }
