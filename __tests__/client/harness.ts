@@ -36,12 +36,16 @@ export class TestClock implements QuotaClock {
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
       this.sleeps.push(ms);
-      const timer: Timer = { atMs: this.nowMs + ms, resolve };
-      this.timers.push(timer);
-      signal?.addEventListener('abort', () => {
+      const abort = () => {
         this.timers = this.timers.filter((t) => t !== timer);
-        reject(signal.reason as Error);
-      });
+        reject(signal!.reason as Error);
+      };
+      const timer: Timer = {
+        atMs: this.nowMs + ms,
+        resolve: () => (signal?.removeEventListener('abort', abort), resolve()),
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', abort);
     });
 
   /** Advances to the next timer, once nothing else can run; until `promise` settles. */

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import {
   QuotaWaitError,
   quotaFetch,
@@ -220,6 +221,15 @@ describe('quotaFetch: batches', () => {
 });
 
 describe('quotaFetch: AbortSignal', () => {
+  it('leaves no abort listener on the signal once its requests are answered', async () => {
+    const clock = new TestClock();
+    const server = scripted(clock, [json(refused(1), 429, { 'retry-after': '1' }), json({ data: {} })]);
+    const f = quotaFetch({ fetch: server.fetch, clock, maxConcurrency: 1 });
+    const controller = new AbortController();
+    await clock.run(Promise.all([1, 2, 3].map(() => f(URL_, { ...post('Q'), signal: controller.signal }))));
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
+  });
+
   it('rejects at once with the abort reason while waiting for Retry-After, and sends nothing more', async () => {
     const clock = new TestClock();
     const server = scripted(clock, [json(refused(30), 429, { 'retry-after': '30' }), json({ data: {} })]);
