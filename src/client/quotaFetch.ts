@@ -4,7 +4,7 @@
  */
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
 import { readOperations, type GraphQLOperation } from './operations.js';
-import { Pacer } from './pacer.js';
+import { createPacer } from './pacer.js';
 import type { QuotaLimit, QuotaState } from './types.js';
 
 /** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
@@ -238,7 +238,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
 
-  const pacer = new Pacer();
+  const pacer = createPacer();
   const costs = new Map<string, number>();
   const usage = new Map<string, number>();
   const cache = new Map<
