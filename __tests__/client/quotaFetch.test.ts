@@ -471,6 +471,25 @@ describe('quotaFetch: hooks and options', () => {
     ]);
   });
 
+  it('adds x-quota-cost with requestCost, keeping the headers of the init or of a Request', async () => {
+    const clock = new TestClock();
+    const server = scripted(clock, [json({ data: {} })]);
+    const f = quotaFetch({ fetch: server.fetch, clock, requestCost: true });
+    await clock.run(f(URL_, post('Q')));
+    await clock.run(f(new Request(URL_, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{}' })));
+    expect(server.calls.map((c) => [...new Headers(c.init.headers)])).toEqual([
+      [
+        ['content-type', 'application/json'],
+        ['x-quota-cost', '1'],
+      ],
+      [
+        ['content-type', 'text/plain;charset=UTF-8'],
+        ['x-api-key', 'k'],
+        ['x-quota-cost', '1'],
+      ],
+    ]);
+  });
+
   it.each([
     [{ maxRetries: -1 }, 'maxRetries must be a non-negative integer'],
     [{ maxRetries: 1.5 }, 'maxRetries must be a non-negative integer'],

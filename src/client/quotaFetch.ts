@@ -375,7 +375,10 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     }
     let headers = init.headers;
     if (options.requestCost) {
-      const h = new Headers(headers);
+      // A Request's own headers are kept: headers given in init would replace them all.
+      const h = new Headers(
+        headers ?? (typeof input === 'object' && 'headers' in input ? input.headers : undefined),
+      );
       h.set(COST_REQUEST_HEADER, '1');
       headers = h;
     }
