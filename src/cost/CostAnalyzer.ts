@@ -1,16 +1,17 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
-import { GraphQLError, Kind, getVariableValues } from 'graphql';
-import { Compiler, VariableReader, invalidVariables } from './compile.js';
-import type { LeafPlans } from './compile.js';
+import { GraphQLError, Kind } from 'graphql';
+import { CostPlanCompiler } from './compileCostPlan.js';
+import type { LeafPlans } from './compileCostPlan.js';
 import { CostError, CostErrorCode } from './CostError.js';
+import type { CostPlan } from './costPlan.js';
 import { CostTable } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
-import { PlanReport, actualTotal, evaluateSlots, planTotal } from './evaluate.js';
+import { CostPlanReport, actualTotal, costPlanTotal, evaluateSlots } from './evaluateCostPlan.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
 import { resolveCostOptions } from './options.js';
-import type { Plan } from './plan.js';
 import type { CostReport } from './types.js';
+import { VariableReader, coerceVariables } from './values.js';
 
 /** The request an operation is priced for. */
 export interface CostRequest {
@@ -32,23 +33,24 @@ export interface ActualCostRequest extends CostRequest {
  */
 const MAX_PLANS_PER_OPERATION = 8;
 
-interface OperationState {
+/** One operation of a document and its compiled cost plans, kept on the document. */
+interface CompiledOperation {
   readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
   /** Replaced rather than grown, so that no spare capacity stays live with the document. */
-  plans: readonly Plan[];
+  plans: readonly CostPlan[];
   /** The definitions of every variable some cached plan reads, coerced in one call per request. */
   hot: readonly VariableDefinitionNode[];
   /** Reports of plans that do not depend on variables, built once; created on first use. */
-  reports: Map<Plan, CostReport> | null;
+  reports: Map<CostPlan, CostReport> | null;
 }
 
 interface DocumentState {
   readonly index: DocumentIndex;
-  readonly operations: Map<OperationDefinitionNode, OperationState>;
+  readonly operations: Map<OperationDefinitionNode, CompiledOperation>;
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
-const NO_PLANS: readonly Plan[] = Object.freeze([]);
+const NO_PLANS: readonly CostPlan[] = Object.freeze([]);
 const NO_DEFINITIONS: readonly VariableDefinitionNode[] = Object.freeze([]);
 
 function hasOwn(values: Readonly<Record<string, unknown>>, name: string): boolean {
@@ -99,7 +101,12 @@ export class CostAnalyzer {
     const { plan, slotValues, state } = this.prepare(document, request);
     let report = plan.dynamic ? undefined : state.reports?.get(plan);
     if (!report) {
-      report = new PlanReport(plan, planTotal(plan, slotValues), slotValues, this.options.maxBreakdownFields);
+      report = new CostPlanReport(
+        plan,
+        costPlanTotal(plan, slotValues),
+        slotValues,
+        this.options.maxBreakdownFields,
+      );
       if (!plan.dynamic) (state.reports ??= new Map()).set(plan, report);
     }
     if (report.total > this.options.maxCost) throw this.costExceeded(report);
@@ -137,7 +144,7 @@ export class CostAnalyzer {
   private prepare(
     document: DocumentNode,
     request: CostRequest,
-  ): { plan: Plan; slotValues: ArrayLike<number>; state: OperationState } {
+  ): { plan: CostPlan; slotValues: ArrayLike<number>; state: CompiledOperation } {
     if (typeof document !== 'object' || document === null || document.kind !== Kind.DOCUMENT) {
       throw new TypeError(
         'CostAnalyzer expects a parsed DocumentNode (use analyzeCost() to price a string).',
@@ -159,9 +166,9 @@ export class CostAnalyzer {
       if (state.plans.length > 0) {
         let values: Readonly<Record<string, unknown>> = NO_INPUTS;
         if (state.hot.length > 0) {
-          const coerced = getVariableValues(this.schema, state.hot, inputs);
-          if (coerced.errors) throw invalidVariables(coerced.errors[0]!);
-          values = coerced.coerced;
+          const coerced = Object.create(null) as Record<string, unknown>;
+          coerceVariables(this.schema, state.hot, inputs, coerced);
+          values = coerced;
         }
         for (const plan of state.plans) {
           if (this.matches(plan, values)) {
@@ -169,8 +176,10 @@ export class CostAnalyzer {
           }
         }
       }
-      const reader = new VariableReader(this.table, state.definitions, inputs);
-      const plan = new Compiler(this.table, documentState.index, this.leafPlans, reader).compile(operation);
+      const reader = new VariableReader(this.schema, state.definitions, inputs);
+      const plan = new CostPlanCompiler(this.table, documentState.index, this.leafPlans, reader).compile(
+        operation,
+      );
       if (state.plans.length < MAX_PLANS_PER_OPERATION) {
         state.plans = state.plans.length === 0 ? [plan] : [...state.plans, plan];
         if (plan.variables.length > 0) state.hot = hotDefinitions(state, plan);
@@ -181,7 +190,7 @@ export class CostAnalyzer {
     }
   }
 
-  private matches(plan: Plan, values: Readonly<Record<string, unknown>>): boolean {
+  private matches(plan: CostPlan, values: Readonly<Record<string, unknown>>): boolean {
     for (const condition of plan.conditions) {
       const value = hasOwn(values, condition.name) ? values[condition.name] : undefined;
       if (value !== condition.value) return false;
@@ -226,7 +235,7 @@ export class CostAnalyzer {
 }
 
 /** The definitions of the variables the cached plans read, once `plan` joins them, in first-read order. */
-function hotDefinitions(state: OperationState, plan: Plan): readonly VariableDefinitionNode[] {
+function hotDefinitions(state: CompiledOperation, plan: CostPlan): readonly VariableDefinitionNode[] {
   const hot = [...state.hot];
   const seen = new Set(hot);
   for (const name of plan.variables) {

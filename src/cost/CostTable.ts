@@ -24,7 +24,7 @@ import {
 } from 'graphql';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { ResolvedCostOptions } from './options.js';
-import type { PlanField } from './plan.js';
+import type { CostPlanField } from './costPlan.js';
 
 /** A field's `@listSize`, resolved. */
 export interface ListSizeSpec {
@@ -60,7 +60,7 @@ export interface FieldCostInfo {
    * change its cost (no costly or slicing arguments, not sized by its parent): built on first use by the
    * compiler and shared by every plan of this table, since plans are never modified once built.
    */
-  plainLeaf: PlanField | null;
+  plainLeaf: CostPlanField | null;
 }
 
 interface Annotated {
