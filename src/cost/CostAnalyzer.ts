@@ -4,13 +4,14 @@ import { CostPlanCompiler } from './compileCostPlan.js';
 import type { LeafPlans } from './compileCostPlan.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostPlan } from './costPlan.js';
+import { saturate } from './costPlan.js';
 import { CostTable } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
 import { CostPlanReport, actualTotal, costPlanTotal, evaluateSlots } from './evaluateCostPlan.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
 import { resolveCostOptions } from './options.js';
-import type { CostReport } from './types.js';
+import type { CostReport, FieldCost } from './types.js';
 import { VariableReader, coerceVariables } from './values.js';
 
 /** The request an operation is priced for. */
@@ -49,6 +50,54 @@ interface DocumentState {
   readonly operations: Map<OperationDefinitionNode, CompiledOperation>;
 }
 
+/** Marks the options of the analyzer that prices IBM's type cost (not part of CostOptions). */
+const TYPE_CHANNEL = Symbol('graphql-quota.typeChannel');
+
+/**
+ * The report of the `'ibm'` model: IBM's field cost and type cost, and their sum as `total`. The
+ * breakdown adds each field's share of both.
+ */
+class IbmCostReport implements CostReport {
+  readonly total: number;
+  readonly fieldCost: number;
+  readonly typeCost: number;
+  readonly operationType: CostReport['operationType'];
+  readonly operationName: string | null;
+  readonly depth: number;
+  #fields: readonly FieldCost[] | null = null;
+  readonly #field: CostReport;
+  readonly #type: CostReport;
+
+  constructor(field: CostReport, type: CostReport) {
+    this.fieldCost = field.total;
+    this.typeCost = type.total;
+    this.total = saturate(field.total + type.total);
+    this.operationType = field.operationType;
+    this.operationName = field.operationName;
+    this.depth = field.depth;
+    this.#field = field;
+    this.#type = type;
+  }
+
+  get fields(): readonly FieldCost[] {
+    if (this.#fields === null) {
+      const byPath = new Map<string, { path: string; count: number; cost: number }>();
+      for (const entry of [...this.#field.fields, ...this.#type.fields]) {
+        const known = byPath.get(entry.path);
+        if (known) known.cost = saturate(known.cost + entry.cost);
+        else byPath.set(entry.path, { ...entry });
+      }
+      this.#fields = Object.freeze([...byPath.values()].sort((a, b) => b.cost - a.cost));
+    }
+    return this.#fields;
+  }
+
+  toJSON(): CostReport {
+    const { total, fieldCost, typeCost, operationType, operationName, depth, fields } = this;
+    return { total, fieldCost, typeCost, operationType, operationName, depth, fields };
+  }
+}
+
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
 const NO_PLANS: readonly CostPlan[] = Object.freeze([]);
 const NO_DEFINITIONS: readonly VariableDefinitionNode[] = Object.freeze([]);
@@ -69,6 +118,8 @@ export class CostAnalyzer {
   readonly schema: GraphQLSchema;
   readonly options: ResolvedCostOptions;
   private readonly table: CostTable;
+  /** The `'ibm'` model's type cost, priced by a second table; null in the other models. */
+  private readonly typeChannel: CostAnalyzer | null;
   private readonly leafPlans: LeafPlans = new Map();
   /**
    * Where a document's compiled state is kept: a non-enumerable property under this analyzer's own symbol
@@ -87,7 +138,14 @@ export class CostAnalyzer {
   constructor(schema: GraphQLSchema, options: CostOptions = {}) {
     this.schema = schema;
     this.options = resolveCostOptions(options);
-    this.table = new CostTable(schema, this.options);
+    const channel = (options as { [TYPE_CHANNEL]?: true })[TYPE_CHANNEL] === true ? 'type' : null;
+    const ibm = this.options.model === 'ibm';
+    this.table = new CostTable(schema, this.options, channel ?? (ibm ? 'field' : 'total'));
+    // IBM's type cost is a second table over the same documents, priced alongside the field cost.
+    this.typeChannel =
+      ibm && channel === null
+        ? new CostAnalyzer(schema, { ...options, maxCost: Infinity, [TYPE_CHANNEL]: true } as CostOptions)
+        : null;
   }
 
   /**
@@ -98,6 +156,18 @@ export class CostAnalyzer {
    *   report) beyond `maxCost`.
    */
   analyze(document: DocumentNode, request: CostRequest = {}): CostReport {
+    let report = this.analyzeChannel(document, request);
+    if (this.typeChannel !== null) {
+      report = new IbmCostReport(report, this.typeChannel.analyzeChannel(document, request));
+      const { maxFieldCost, maxTypeCost } = this.options;
+      if (report.fieldCost! > maxFieldCost) throw this.costExceeded(report, 'fieldCost', maxFieldCost);
+      if (report.typeCost! > maxTypeCost) throw this.costExceeded(report, 'typeCost', maxTypeCost);
+    }
+    if (report.total > this.options.maxCost) throw this.costExceeded(report, 'cost', this.options.maxCost);
+    return report;
+  }
+
+  private analyzeChannel(document: DocumentNode, request: CostRequest): CostReport {
     const { plan, slotValues, state } = this.prepare(document, request);
     let report = plan.dynamic ? undefined : state.reports?.get(plan);
     if (!report) {
@@ -109,7 +179,6 @@ export class CostAnalyzer {
       );
       if (!plan.dynamic) (state.reports ??= new Map()).set(plan, report);
     }
-    if (report.total > this.options.maxCost) throw this.costExceeded(report);
     return report;
   }
 
@@ -122,15 +191,25 @@ export class CostAnalyzer {
    */
   actualCost(document: DocumentNode, request: ActualCostRequest): number {
     const { plan, slotValues } = this.prepare(document, request);
-    return actualTotal(plan, slotValues, request.data);
+    const total = actualTotal(plan, slotValues, request.data);
+    return this.typeChannel === null ? total : total + this.typeChannel.actualCost(document, request);
   }
 
-  private costExceeded(report: CostReport): CostError {
-    const max = this.options.maxCost;
+  private costExceeded(report: CostReport, limit: 'cost' | 'fieldCost' | 'typeCost', max: number): CostError {
     const fields = report.fields
       .slice(0, this.options.errorFieldCount)
       .map(({ path, cost }) => ({ path, cost }));
     const name = report.operationName === null ? 'The operation' : `Operation "${report.operationName}"`;
+    if (limit !== 'cost') {
+      const value = report[limit]!;
+      const label = limit === 'fieldCost' ? 'field cost' : 'type cost';
+      const option = limit === 'fieldCost' ? 'maxFieldCost' : 'maxTypeCost';
+      return new CostError(
+        CostErrorCode.COST_LIMIT_EXCEEDED,
+        `${name} has a ${label} of ${value} points, more than the maximum of ${max} (${option}).`,
+        { extensions: { cost: report.total, limit, [limit]: value, [option]: max, fields }, report },
+      );
+    }
     return new CostError(
       CostErrorCode.COST_LIMIT_EXCEEDED,
       `${name} costs ${report.total} points, more than the maximum of ${max}.`,

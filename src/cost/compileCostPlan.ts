@@ -79,6 +79,8 @@ export class CostPlanCompiler {
    */
   private branching = 0;
   private readonly maxDepth: number;
+  private readonly clampInstance: boolean;
+  private readonly typenameCost: number;
   private readonly collector: FieldCollector;
   // Buffers reused to keep allocation (and so garbage collection) low: `collect` finishes before the
   // walk recurses, and each depth only ever uses its own keys/groups buffers. Their lengths are never reset
@@ -102,6 +104,8 @@ export class CostPlanCompiler {
     private readonly reader: VariableReader,
   ) {
     this.maxDepth = table.options.maxDepth;
+    this.clampInstance = table.model.clampInstance;
+    this.typenameCost = table.model.typenameCost;
     this.collector = new FieldCollector(table, document, reader);
   }
 
@@ -127,6 +131,7 @@ export class CostPlanCompiler {
       root,
       depth: root.height,
       base: typeCost + options.depthCost * root.height,
+      rootTypeCost: this.table.model.rootTypeCost ? this.table.typeCost(rootType) : null,
       slots: this.slots ?? NO_PLAN_SLOTS,
       slotCount: this.slotCount,
       conditions: this.collector.conditions ?? NO_CONDITIONS,
@@ -236,6 +241,7 @@ export class CostPlanCompiler {
       if (name === '__typename') {
         typenameKey ??= key;
         if (height < 1) height = 1;
+        constSum += this.typenameCost;
         continue;
       }
       let field: CostPlanField;
@@ -290,6 +296,7 @@ export class CostPlanCompiler {
       sizeSlot: -1,
       selection: INTROSPECTION_SELECTION,
       instanceCost: null,
+      clampInstance: this.clampInstance,
       dynamic: false,
       constTotal: cost,
     };
@@ -307,15 +314,18 @@ export class CostPlanCompiler {
     if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
     const sized = info.listSize !== null || info.multipliers !== null;
     // Most fields are plain leaves (`id`, `name`): their compiled form depends on nothing but the schema.
+    const directivesCost = this.table.directivesCost(first);
     const plain =
       info.leaf &&
       !info.costlyArgs &&
       !sized &&
+      directivesCost === 0 &&
       key === info.def.name &&
       (sizing === null || !info.isList || !sizing.names.includes(key));
     if (plain && info.plainLeaf !== null && !first.selectionSet) return info.plainLeaf;
     const options = this.table.options;
-    let own = info.weight;
+    const model = this.table.model;
+    let own = info.weight + directivesCost;
     let argSlot = -1;
     let args: Readonly<Record<string, unknown>> | null = null;
     if (info.costlyArgs || sized) {
@@ -331,7 +341,7 @@ export class CostPlanCompiler {
     let computedSlot = -1;
     if (args !== null) {
       if (info.costlyArgs) own += this.table.argumentsCost(info, args);
-      if (sized) computedSize = sizeOf(info, args, options);
+      if (sized) computedSize = sizeOf(info, args, this.table);
     } else if (info.costlyArgs || sized) {
       const slot = this.slot(info, first, sized, info.costlyArgs);
       argSlot = slot.argsIndex;
@@ -342,11 +352,15 @@ export class CostPlanCompiler {
     if (sizing !== null && info.isList && sizing.names.includes(info.def.name)) {
       size = sizing.size;
       sizeSlot = sizing.slot;
-    } else if (sized && (info.isList || info.multipliers !== null)) {
+    } else if (
+      sized &&
+      (info.isList || info.multipliers !== null) &&
+      !(model.sizedFieldsOnly && info.listSize !== null && info.listSize.sizedFields.length > 0)
+    ) {
       size = computedSize;
       sizeSlot = computedSlot;
     } else if (info.isList) {
-      size = options.defaultListSize;
+      size = model.listsMultiply ? options.defaultListSize : 1;
     }
 
     const named = info.named;
@@ -389,6 +403,7 @@ export class CostPlanCompiler {
       sizeSlot,
       selection,
       instanceCost: info.instanceCost,
+      clampInstance: this.clampInstance,
       dynamic,
       constTotal: 0,
     };

@@ -49,6 +49,8 @@ export interface CostPlanField {
   readonly selection: SelectionCostPlan;
   /** `@complexity(value:)`, replacing the type cost of every alternative; null when absent. */
   readonly instanceCost: number | null;
+  /** The model's formula: see `CostModel.clampInstance`. */
+  readonly clampInstance: boolean;
   readonly dynamic: boolean;
   /** The field's whole cost per resolution when it does not depend on variables. */
   readonly constTotal: number;
@@ -86,6 +88,11 @@ export interface CostPlan {
   readonly depth: number;
   /** Operation type cost plus depth cost. */
   readonly base: number;
+  /**
+   * IBM's type cost counts the root operation type as one instance: its weight, added to the fields' and
+   * floored at 0 as every instance is. Null in the other models and channels.
+   */
+  readonly rootTypeCost: number | null;
   readonly slots: readonly Slot[];
   /** How many slot values `slots` produce. */
   readonly slotCount: number;
@@ -103,8 +110,9 @@ export function saturate(value: number): number {
 }
 
 /**
- * The cost of one resolution of a field given its own points and its size: the best alternative of
- * `max(0, own + size × typeCost) + size × children`.
+ * The cost of one resolution of a field given its own points and its size: the costliest alternative of
+ * `max(0, own + size × typeCost) + size × children` (Apollo), or `max(0, own) + size × max(0, typeCost +
+ * children)` when the model clamps per instance (IBM, graphql-query-complexity).
  */
 export function fieldCost(field: CostPlanField, slotValues: ArrayLike<number>): number {
   if (!field.dynamic) return field.constTotal;
@@ -114,13 +122,23 @@ export function fieldCost(field: CostPlanField, slotValues: ArrayLike<number>): 
 }
 
 export function resolutionCost(
-  field: Pick<CostPlanField, 'selection' | 'instanceCost'>,
+  field: Pick<CostPlanField, 'selection' | 'instanceCost' | 'clampInstance'>,
   own: number,
   size: number,
   slotValues: ArrayLike<number>,
 ): number {
   const alternatives = field.selection.alternatives;
   let best = own > 0 ? own : 0;
+  if (field.clampInstance) {
+    // max(0, own) + size × the costliest instance, each floored at 0.
+    let instance = 0;
+    for (let i = 0; i < alternatives.length; i++) {
+      const alt = alternatives[i]!;
+      const cost = (field.instanceCost ?? alt.typeCost) + alternativeCost(alt, slotValues);
+      if (cost > instance) instance = cost;
+    }
+    return saturate(best + size * instance);
+  }
   for (let i = 0; i < alternatives.length; i++) {
     const alt = alternatives[i]!;
     const typeCost = field.instanceCost ?? alt.typeCost;

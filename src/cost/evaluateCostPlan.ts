@@ -26,7 +26,7 @@ export function evaluateSlots(
       slot.direct === null
         ? argumentValues(slot.info.def, slot.node, values)
         : variableArgumentValues(slot.direct, slot.scratch, values);
-    if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table.options);
+    if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table);
     if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args);
   }
   return result;
@@ -34,7 +34,10 @@ export function evaluateSlots(
 
 /** The operation's total in points. */
 export function costPlanTotal(plan: CostPlan, slotValues: ArrayLike<number>): number {
-  return saturate(plan.base + alternativeCost(plan.root, slotValues));
+  const fields = alternativeCost(plan.root, slotValues);
+  if (plan.rootTypeCost === null) return saturate(plan.base + fields);
+  const root = plan.rootTypeCost + fields;
+  return saturate(plan.base + (root > 0 ? root : 0));
 }
 
 /**
@@ -87,9 +90,18 @@ function choose(field: CostPlanField, slotValues: ArrayLike<number>, out: Chosen
   out.alternative = null;
   out.size = size;
   for (const alt of field.selection.alternatives) {
-    const ownTotal = own + size * (field.instanceCost ?? alt.typeCost);
-    const ownCost = ownTotal > 0 ? ownTotal : 0;
-    const cost = ownCost + size * alternativeCost(alt, slotValues);
+    const typeCost = field.instanceCost ?? alt.typeCost;
+    const children = alternativeCost(alt, slotValues);
+    let ownCost: number;
+    if (field.clampInstance) {
+      // The field's share is what its type adds to (or, negative, takes from) each instance's children.
+      const instance = typeCost + children;
+      ownCost = best + size * ((instance > 0 ? instance : 0) - children);
+    } else {
+      const ownTotal = own + size * typeCost;
+      ownCost = ownTotal > 0 ? ownTotal : 0;
+    }
+    const cost = ownCost + size * children;
     if (cost > best || out.alternative === null) {
       best = cost;
       out.own = ownCost;
@@ -155,9 +167,10 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
  * costliest alternative consistent with it is charged.
  */
 export function actualTotal(plan: CostPlan, slotValues: ArrayLike<number>, data: unknown): number {
-  let total = plan.base;
-  if (isRecord(data)) total += actualFields(plan.root, data, slotValues);
-  return saturate(total);
+  const fields = isRecord(data) ? actualFields(plan.root, data, slotValues) : 0;
+  if (plan.rootTypeCost === null) return saturate(plan.base + fields);
+  const root = plan.rootTypeCost + fields;
+  return saturate(plan.base + (root > 0 ? root : 0));
 }
 
 function actualFields(
@@ -178,6 +191,7 @@ function actualField(field: CostPlanField, value: unknown, slotValues: ArrayLike
   const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
   const acc = { typeCost: 0, children: 0 };
   actualValue(field, value, slotValues, acc);
+  if (field.clampInstance) return saturate((own > 0 ? own : 0) + acc.children);
   const ownTotal = own + acc.typeCost;
   return saturate((ownTotal > 0 ? ownTotal : 0) + acc.children);
 }
@@ -197,7 +211,9 @@ function actualValue(
   const alternatives = selection.alternatives;
   if (alternatives.length === 0) return;
   if (selection.leaf || !isRecord(value)) {
-    acc.typeCost += field.instanceCost ?? alternatives[0]!.typeCost;
+    const typeCost = field.instanceCost ?? alternatives[0]!.typeCost;
+    if (field.clampInstance) acc.children += typeCost > 0 ? typeCost : 0;
+    else acc.typeCost += typeCost;
     return;
   }
   const typename = selection.typenameKey === null ? undefined : value[selection.typenameKey];
@@ -213,6 +229,11 @@ function actualValue(
       bestType = typeCost;
       bestChildren = children;
     }
+  }
+  if (field.clampInstance) {
+    const instance = bestType + bestChildren;
+    acc.children = saturate(acc.children + (instance > 0 ? instance : 0));
+    return;
   }
   acc.typeCost += bestType;
   acc.children = saturate(acc.children + bestChildren);
