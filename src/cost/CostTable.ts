@@ -384,6 +384,8 @@ export class CostTable {
     if (!('weight' in directive)) {
       // graphql-query-complexity's form under the same name: read by readComplexity, or refused clearly.
       if (name === this.options.complexityDirective && 'value' in directive) return null;
+      // In graphql-query-complexity's model a @cost of another shape is just another directive.
+      if (this.options.model === 'graphql-query-complexity') return null;
       const given = Object.keys(directive);
       throw this.invalid(
         coordinate,

@@ -8,7 +8,9 @@ export type { CostErrorExtensions, CostErrorOptions } from './CostError.js';
 export { COST_DIRECTIVES_SDL, costDirectivesSDL } from './directives.js';
 export { withCostDirectives } from './withCostDirectives.js';
 export {
+  COST_MODELS,
   DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
+  DEFAULT_COST_MODEL,
   DEFAULT_DEPTH_COST,
   DEFAULT_DIRECTIVE_NAMES,
   DEFAULT_ERROR_FIELD_COUNT,
@@ -25,4 +27,4 @@ export {
   DEFAULT_SUBSCRIPTION_COST,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
-export type { CostDirectiveNames, CostOptions } from './options.js';
+export type { CostDirectiveNames, CostModelName, CostOptions } from './options.js';
