@@ -6,6 +6,7 @@ import { CostError, CostErrorCode } from './CostError.js';
 import type { CostPlan } from './costPlan.js';
 import { saturate } from './costPlan.js';
 import { CostTable } from './CostTable.js';
+import { linkedCostDirectiveNames } from './federation.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
 import { CostPlanReport, actualTotal, costPlanTotal, evaluateSlots } from './evaluateCostPlan.js';
@@ -137,7 +138,9 @@ export class CostAnalyzer {
    */
   constructor(schema: GraphQLSchema, options: CostOptions = {}) {
     this.schema = schema;
-    this.options = resolveCostOptions(options);
+    // A Federation schema's @link decides what the cost directives are called, unless the caller says.
+    const linked = options.directiveNames === undefined ? linkedCostDirectiveNames(schema) : null;
+    this.options = resolveCostOptions(linked === null ? options : { ...options, directiveNames: linked });
     const channel = (options as { [TYPE_CHANNEL]?: true })[TYPE_CHANNEL] === true ? 'type' : null;
     const ibm = this.options.model === 'ibm';
     this.table = new CostTable(schema, this.options, channel ?? (ibm ? 'field' : 'total'));
