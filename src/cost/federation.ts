@@ -75,7 +75,7 @@ function linksOf(nodes: SchemaNodes): LinkedSpec[] {
 function schemaNodesOf(document: DocumentNode): SchemaNodes {
   return document.definitions.filter(
     (d) => d.kind === Kind.SCHEMA_DEFINITION || d.kind === Kind.SCHEMA_EXTENSION,
-  ) as SchemaNodes;
+  );
 }
 
 /** The local name of a directive a linked spec defines: its import alias, or `namespace__name`. */
