@@ -2,6 +2,15 @@ export type * from './types.js';
 export { CostAnalyzer } from './CostAnalyzer.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
 export { analyzeCost } from './analyzeCost.js';
+export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
+export type {
+  AuditFinding,
+  AuditOptions,
+  AuditSeverity,
+  CostliestOperation,
+  SchemaAudit,
+} from './auditSchema.js';
+export { linkedCostDirectiveNames } from './federation.js';
 export type { AnalyzeCostArgs } from './analyzeCost.js';
 export { CostError, CostErrorCode } from './CostError.js';
 export type { CostErrorExtensions, CostErrorOptions } from './CostError.js';
