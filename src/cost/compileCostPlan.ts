@@ -39,6 +39,8 @@ const INTROSPECTION_SELECTION: SelectionCostPlan = Object.freeze({
   height: 0,
   dynamic: false,
   typenameKey: null,
+  // Without alternatives both formulas give the field's own points.
+  clampInstance: false,
 });
 
 export function depthExceeded(maxDepth: number): CostError {
@@ -80,6 +82,7 @@ export class CostPlanCompiler {
   private branching = 0;
   private readonly maxDepth: number;
   private readonly clampInstance: boolean;
+  private readonly directiveWeights: boolean;
   private readonly typenameCost: number;
   private readonly collector: FieldCollector;
   // Buffers reused to keep allocation (and so garbage collection) low: `collect` finishes before the
@@ -105,6 +108,7 @@ export class CostPlanCompiler {
   ) {
     this.maxDepth = table.options.maxDepth;
     this.clampInstance = table.model.clampInstance;
+    this.directiveWeights = table.model.directiveArgumentWeights;
     this.typenameCost = table.model.typenameCost;
     this.collector = new FieldCollector(table, document, reader);
   }
@@ -187,7 +191,14 @@ export class CostPlanCompiler {
       this.alternativeTop = start;
       this.branching--;
     }
-    const plan: SelectionCostPlan = { leaf: false, alternatives, height, dynamic, typenameKey };
+    const plan: SelectionCostPlan = {
+      leaf: false,
+      alternatives,
+      height,
+      dynamic,
+      typenameKey,
+      clampInstance: this.clampInstance,
+    };
     if (memoize) {
       if (key !== null) (this.memoByKey ??= new Map()).set(key, plan);
       else (this.memo ??= new Map()).set(single!, { type, plan });
@@ -296,7 +307,6 @@ export class CostPlanCompiler {
       sizeSlot: -1,
       selection: INTROSPECTION_SELECTION,
       instanceCost: null,
-      clampInstance: this.clampInstance,
       dynamic: false,
       constTotal: cost,
     };
@@ -314,7 +324,7 @@ export class CostPlanCompiler {
     if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
     const sized = info.listSize !== null || info.multipliers !== null;
     // Most fields are plain leaves (`id`, `name`): their compiled form depends on nothing but the schema.
-    const directivesCost = this.table.directivesCost(first);
+    const directivesCost = this.directiveWeights ? this.table.directivesCost(first) : 0;
     const plain =
       info.leaf &&
       !info.costlyArgs &&
@@ -403,7 +413,6 @@ export class CostPlanCompiler {
       sizeSlot,
       selection,
       instanceCost: info.instanceCost,
-      clampInstance: this.clampInstance,
       dynamic,
       constTotal: 0,
     };
@@ -431,6 +440,7 @@ export class CostPlanCompiler {
         height: 0,
         dynamic: false,
         typenameKey: null,
+        clampInstance: this.clampInstance,
       });
       this.leafPlans.set(type, plan);
     }

@@ -33,6 +33,11 @@ export interface SelectionCostPlan {
   readonly dynamic: boolean;
   /** The response key of a `__typename` selected here, used to tell alternatives apart in a response. */
   readonly typenameKey: string | null;
+  /**
+   * The model's formula for the field this selection belongs to (see `CostModel.clampInstance`); kept here
+   * rather than on every field, since leaf selections are shared.
+   */
+  readonly clampInstance: boolean;
 }
 
 /** One merged field (all field nodes execution merges under one response key). */
@@ -49,8 +54,6 @@ export interface CostPlanField {
   readonly selection: SelectionCostPlan;
   /** `@complexity(value:)`, replacing the type cost of every alternative; null when absent. */
   readonly instanceCost: number | null;
-  /** The model's formula: see `CostModel.clampInstance`. */
-  readonly clampInstance: boolean;
   readonly dynamic: boolean;
   /** The field's whole cost per resolution when it does not depend on variables. */
   readonly constTotal: number;
@@ -122,14 +125,14 @@ export function fieldCost(field: CostPlanField, slotValues: ArrayLike<number>): 
 }
 
 export function resolutionCost(
-  field: Pick<CostPlanField, 'selection' | 'instanceCost' | 'clampInstance'>,
+  field: Pick<CostPlanField, 'selection' | 'instanceCost'>,
   own: number,
   size: number,
   slotValues: ArrayLike<number>,
 ): number {
   const alternatives = field.selection.alternatives;
   let best = own > 0 ? own : 0;
-  if (field.clampInstance) {
+  if (field.selection.clampInstance) {
     // max(0, own) + size × the costliest instance, each floored at 0.
     let instance = 0;
     for (let i = 0; i < alternatives.length; i++) {

@@ -93,7 +93,7 @@ function choose(field: CostPlanField, slotValues: ArrayLike<number>, out: Chosen
     const typeCost = field.instanceCost ?? alt.typeCost;
     const children = alternativeCost(alt, slotValues);
     let ownCost: number;
-    if (field.clampInstance) {
+    if (field.selection.clampInstance) {
       // The field's share is what its type adds to (or, negative, takes from) each instance's children.
       const instance = typeCost + children;
       ownCost = best + size * ((instance > 0 ? instance : 0) - children);
@@ -191,7 +191,7 @@ function actualField(field: CostPlanField, value: unknown, slotValues: ArrayLike
   const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
   const acc = { typeCost: 0, children: 0 };
   actualValue(field, value, slotValues, acc);
-  if (field.clampInstance) return saturate((own > 0 ? own : 0) + acc.children);
+  if (field.selection.clampInstance) return saturate((own > 0 ? own : 0) + acc.children);
   const ownTotal = own + acc.typeCost;
   return saturate((ownTotal > 0 ? ownTotal : 0) + acc.children);
 }
@@ -212,7 +212,7 @@ function actualValue(
   if (alternatives.length === 0) return;
   if (selection.leaf || !isRecord(value)) {
     const typeCost = field.instanceCost ?? alternatives[0]!.typeCost;
-    if (field.clampInstance) acc.children += typeCost > 0 ? typeCost : 0;
+    if (field.selection.clampInstance) acc.children += typeCost > 0 ? typeCost : 0;
     else acc.typeCost += typeCost;
     return;
   }
@@ -230,7 +230,7 @@ function actualValue(
       bestChildren = children;
     }
   }
-  if (field.clampInstance) {
+  if (field.selection.clampInstance) {
     const instance = bestType + bestChildren;
     acc.children = saturate(acc.children + (instance > 0 ? instance : 0));
     return;
