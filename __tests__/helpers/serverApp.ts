@@ -6,11 +6,16 @@
  */
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
 import { identifyByApiKey, quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
-import type { ExposeCost, QuotaDecisionEvent } from '../../src/apollo/index.js';
+import type { ExposeCost, QuotaDecisionEvent, QuotaMode } from '../../src/apollo/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
@@ -22,13 +27,16 @@ import { createDemoSchema } from '../../demo/schema.js';
  *   from `skip` on, at most `n` of the {@link E2E_ROW_COUNT}, so rows asked for but not returned are refunded
  *   (`rows(first: 10, skip: 1995)` is charged 100 and refunded 50);
  * - `{ ping }` and `{ hold }` cost 0; `hold` answers only once the test releases it (a slot held in flight);
- * - `mutation { save }` costs 10 + 5 = 15.
+ * - `mutation { save }` costs 10 + 5 = 15;
+ * - `{ boom(first: n) { id } }` costs 10 n and its resolver throws: the response has `data: { boom: null }`
+ *   and an error, so the whole estimate is refunded.
  */
 export const E2E_SDL = `${COST_DIRECTIVES_SDL}
 type Query {
   rows(first: Int!, skip: Int = 0): [Row!]! @listSize(slicingArguments: ["first"])
   ping: Int
   hold: Int
+  boom(first: Int!): [Row!] @listSize(slicingArguments: ["first"])
 }
 type Row @cost(weight: 10) {
   id: ID!
@@ -85,6 +93,9 @@ export function e2eSchema(holds: Holds): GraphQLSchema {
   };
   query.ping!.resolve = () => 1;
   query.hold!.resolve = () => holds.wait();
+  query.boom!.resolve = () => {
+    throw new Error('boom: the data source failed');
+  };
   schema.getMutationType()!.getFields().save!.resolve = () => true;
   return schema;
 }
@@ -104,9 +115,25 @@ export type StoreConfig =
       readonly failFast?: boolean;
     };
 
+/**
+ * The GraphQL servers the proofs and the conformance suite run: Apollo Server 5 on its standalone server and
+ * on Express 5.
+ */
+export const SERVER_KINDS = ['apollo', 'apollo-express'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
 /** A server, as a JSON description (it crosses the process boundary to serverWorker.ts). */
 export interface ServerConfig {
+  /** Which server. Default `'apollo'` (standalone). */
+  readonly server?: ServerKind;
   readonly schema: 'demo' | 'e2e';
+  /**
+   * The server sets headers of its own on every response, as a real deployment's CORS layer would:
+   * `X-Served-By: <server kind>` and `Access-Control-Expose-Headers: X-Served-By`, each in the server's own
+   * way (an Apollo plugin; Express's `cors` middleware; Yoga's `cors` option; a Fastify hook), so that a test
+   * can see that the quota headers are merged into them. Default false.
+   */
+  readonly ownHeaders?: boolean;
   /**
    * `'quota'`: this library's plugin; `'bare'`: no plugin at all; `'complexity'`: graphql-query-complexity
    * wired as an Apollo plugin (`getComplexity` in `didResolveOperation`). Default `'quota'`.
@@ -131,6 +158,8 @@ export interface ServerConfig {
   /** Anonymous requests are keyed by the TCP peer address when true; else they share one quota. */
   readonly anonymousByAddress?: boolean;
   readonly onStoreFailure?: StoreFailureMode;
+  /** The plugin's `mode`. Default `'enforce'`. */
+  readonly mode?: QuotaMode;
   readonly storeTimeoutMs?: number;
   readonly maxCost?: number;
   /** Default `'always'`: the proofs read the requested and actual cost of every response. */
@@ -278,6 +307,37 @@ async function buildStore(
   };
 }
 
+/** Apollo Server on Express 5 (`@as-integrations/express5`), with Express's own JSON parser and CORS. */
+async function listenExpress(
+  server: ApolloServer<AppContext>,
+  context: (args: { req: IncomingMessage }) => Promise<AppContext>,
+  ownHeaders: boolean,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  await server.start();
+  const app = express();
+  const httpServer = createServer(app);
+  app.use(
+    '/',
+    cors<cors.CorsRequest>(ownHeaders ? { exposedHeaders: ['X-Served-By'] } : {}),
+    (_req, res, next) => {
+      if (ownHeaders) res.setHeader('x-served-by', 'apollo-express');
+      next();
+    },
+    express.json({ limit: '50mb' }),
+    expressMiddleware(server, { context }),
+  );
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      await server.stop();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
 /** Starts a server on 127.0.0.1 and a free port. */
 export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
   const holds = runtime.holds ?? new Holds();
@@ -314,6 +374,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
       ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+      ...(config.mode !== undefined ? { mode: config.mode } : {}),
       ...(clock !== undefined ? { clock } : {}),
       exposeCost: config.exposeCost ?? 'always',
       ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
@@ -350,6 +411,17 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
     });
   }
 
+  if (config.ownHeaders === true && (config.server ?? 'apollo') === 'apollo') {
+    // First, so that the quota plugin finds them there (Apollo's standalone server has no CORS options).
+    plugins.unshift({
+      requestDidStart: ({ response }) => {
+        response.http.headers.set('x-served-by', 'apollo');
+        response.http.headers.set('access-control-expose-headers', 'X-Served-By');
+        return Promise.resolve();
+      },
+    });
+  }
+
   const server = new ApolloServer<AppContext>({
     schema,
     plugins,
@@ -357,16 +429,21 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
     includeStacktraceInErrorResponses: false,
     logger: runtime.logger ?? silent,
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port: 0, host: '127.0.0.1' },
-    context: ({ req }) => {
-      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const context: AppContext = {};
-      if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
-      if (req.socket.remoteAddress !== undefined) context.ip = req.socket.remoteAddress;
-      return Promise.resolve(context);
-    },
-  });
+  const context = ({ req }: { req: IncomingMessage }): Promise<AppContext> => {
+    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const context: AppContext = {};
+    if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
+    if (req.socket.remoteAddress !== undefined) context.ip = req.socket.remoteAddress;
+    return Promise.resolve(context);
+  };
+  let url: string;
+  let close: () => Promise<void>;
+  if ((config.server ?? 'apollo') === 'apollo-express') {
+    ({ url, close } = await listenExpress(server, context, config.ownHeaders === true));
+  } else {
+    ({ url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context }));
+    close = () => server.stop();
+  }
   return {
     url,
     quota,
@@ -375,7 +452,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
     clock: manual,
     stop: async () => {
       holds.release();
-      await server.stop();
+      await close();
       await closeStore();
     },
   };
