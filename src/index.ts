@@ -6,4 +6,5 @@ export * from './cost/index.js';
 export * from './quota/index.js';
 export * from './store/index.js';
 export * from './http/index.js';
+export * from './lifecycle/index.js';
 export * from './apollo/index.js';

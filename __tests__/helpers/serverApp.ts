@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
-import { identifyByApiKey, quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
-import type { ExposeCost, QuotaDecisionEvent, QuotaMode } from '../../src/apollo/index.js';
+import { quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import { identifyByApiKey } from '../../src/lifecycle/index.js';
+import type { ExposeCost, QuotaDecisionEvent, QuotaMode } from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
@@ -369,7 +370,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       planFor: (client) => planOf[client] ?? defaultPlan,
       defaultPlan,
       ...(config.anonymousByAddress
-        ? { anonymousKey: ({ contextValue }) => contextValue.ip ?? 'unknown' }
+        ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' }
         : {}),
       ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
       ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
