@@ -26,7 +26,28 @@ const EXPRESS_CORS =
   "list the quota headers in the cors middleware's `exposedHeaders` too (docs/apollo.md), or set the " +
   "server's own exposed headers in an Apollo plugin.";
 
+const YOGA_JSON_200 =
+  'GraphQL Yoga follows the GraphQL-over-HTTP spec to the letter: a request that accepts only ' +
+  '`application/json` (the legacy media type) gets 200 for a document that does not parse or validate ' +
+  '(`use-http-validation-error.js` marks those errors `spec`, and `getResponseInitByRespectingErrors` ' +
+  'skips their status for JSON). Apollo Server and Mercurius answer 400. The quota adds no header either way.';
+const PARSE = 'headers on parse and validation errors: the server answers, the quota adds nothing';
+
 export const EXCEPTIONS: readonly ConformanceException[] = [
+  {
+    servers: ['yoga'],
+    scenario: PARSE,
+    step: 'parse error, json',
+    observed: [200, {}],
+    reason: YOGA_JSON_200,
+  },
+  {
+    servers: ['yoga'],
+    scenario: PARSE,
+    step: 'validation error, json',
+    observed: [200, {}],
+    reason: YOGA_JSON_200,
+  },
   {
     servers: ['apollo-express'],
     scenario: OWN_HEADERS,

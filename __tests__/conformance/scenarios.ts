@@ -309,6 +309,19 @@ export const SCENARIOS: readonly Scenario[] = [
         capacity.body.errors[0].message,
         'This operation costs 200 points, more than limit "hourly" of plan "free" allows in total (100); no wait will admit it. Request less, or move to a larger plan.',
       );
+      t.same('a refusal carries extensions.cost too', capacity.body.extensions, {
+        cost: {
+          requestedQueryCost: 200,
+          actualQueryCost: null,
+          throttleStatus: {
+            limit: 'hourly',
+            maximumAvailable: 100,
+            currentlyAvailable: 100,
+            restoreRate: null,
+            resetAt: new Date(HOUR_END_S * 1000).toISOString(),
+          },
+        },
+      });
       const overMax = await t.send(rows(60), alice);
       t.same(
         'over maxCost',
@@ -415,10 +428,18 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'headers on parse and validation errors: the server answers, the quota adds nothing',
     config: BASIC,
     async run(t) {
-      const parse = await t.send('{ rows(first: 1) { id }', alice);
-      t.same('parse error', [parse.status, observe(parse).headers], [400, {}]);
-      const validation = await t.send('{ nope }', alice);
-      t.same('validation error', [validation.status, observe(validation).headers], [400, {}]);
+      // A client of the GraphQL-over-HTTP spec asks for its media type; older clients for JSON.
+      const spec = { ...alice, headers: { accept: 'application/graphql-response+json' } };
+      const json = { ...alice, headers: { accept: 'application/json' } };
+      for (const [name, options] of [
+        ['graphql-response+json', spec],
+        ['json', json],
+      ] as const) {
+        const parse = await t.send('{ rows(first: 1) { id }', options);
+        t.same(`parse error, ${name}`, [parse.status, observe(parse).headers], [400, {}]);
+        const validation = await t.send('{ nope }', options);
+        t.same(`validation error, ${name}`, [validation.status, observe(validation).headers], [400, {}]);
+      }
       t.same('nothing decided', t.store.calls, { decide: 0, settle: 0 });
     },
   },
@@ -426,14 +447,16 @@ export const SCENARIOS: readonly Scenario[] = [
     name: "the server's own headers: kept, and Access-Control-Expose-Headers merged",
     config: { ...BASIC, ownHeaders: true },
     async run(t) {
-      const ok = await t.send(rows(1), alice);
+      // A browser on another origin: CORS layers answer only requests that name their origin.
+      const browser = { ...alice, headers: { origin: 'https://app.example' } };
+      const ok = await t.send(rows(1), browser);
       t.same(
         'admitted',
         [ok.headers['x-served-by'] === t.server, ok.headers['access-control-expose-headers']],
         [true, `X-Served-By, ${EXPOSED}`],
       );
-      await t.send(rows(9), alice);
-      const refused = await t.send(rows(1), alice);
+      await t.send(rows(9), browser);
+      const refused = await t.send(rows(1), browser);
       t.same(
         'refused',
         [

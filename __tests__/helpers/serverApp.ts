@@ -9,18 +9,26 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
-import { quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import { quotaPlugin } from '../../src/apollo/index.js';
 import { identifyByApiKey } from '../../src/lifecycle/index.js';
-import type { ExposeCost, QuotaDecisionEvent, QuotaMode } from '../../src/lifecycle/index.js';
+import type {
+  ExposeCost,
+  QuotaDecisionEvent,
+  QuotaLifecycle,
+  QuotaMode,
+  QuotaOptions,
+} from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
+import { listenMercurius } from './mercuriusApp.js';
+import { listenYoga } from './yogaApp.js';
 
 /**
  * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
@@ -118,9 +126,10 @@ export type StoreConfig =
 
 /**
  * The GraphQL servers the proofs and the conformance suite run: Apollo Server 5 on its standalone server and
- * on Express 5.
+ * on Express 5, GraphQL Yoga 5 (`graphql-quota/envelop`) and Mercurius 16 on Fastify 5
+ * (`graphql-quota/mercurius`).
  */
-export const SERVER_KINDS = ['apollo', 'apollo-express'] as const;
+export const SERVER_KINDS = ['apollo', 'apollo-express', 'yoga', 'mercurius'] as const;
 export type ServerKind = (typeof SERVER_KINDS)[number];
 
 /** A server, as a JSON description (it crosses the process boundary to serverWorker.ts). */
@@ -217,7 +226,7 @@ export interface AppRuntime {
 
 export interface App {
   readonly url: string;
-  readonly quota: QuotaPlugin<AppContext> | null;
+  readonly quota: QuotaControls | null;
   readonly store: QuotaStore | null;
   readonly holds: Holds;
   /** The quota clock, when the config asked for one; else null. */
@@ -308,94 +317,97 @@ async function buildStore(
   };
 }
 
-/** Apollo Server on Express 5 (`@as-integrations/express5`), with Express's own JSON parser and CORS. */
-async function listenExpress(
-  server: ApolloServer<AppContext>,
-  context: (args: { req: IncomingMessage }) => Promise<AppContext>,
-  ownHeaders: boolean,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  await server.start();
-  const app = express();
-  const httpServer = createServer(app);
-  app.use(
-    '/',
-    cors<cors.CorsRequest>(ownHeaders ? { exposedHeaders: ['X-Served-By'] } : {}),
-    (_req, res, next) => {
-      if (ownHeaders) res.setHeader('x-served-by', 'apollo-express');
-      next();
-    },
-    express.json({ limit: '50mb' }),
-    expressMiddleware(server, { context }),
-  );
-  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const { port } = httpServer.address() as AddressInfo;
+/** The kill switch and the engine: what every adapter returns besides its hooks. */
+export type QuotaControls = Pick<
+  QuotaLifecycle<AppContext>,
+  'engine' | 'block' | 'unblock' | 'blockAnonymous' | 'unblockAnonymous' | 'blockEveryone' | 'unblockEveryone'
+>;
+
+/** A server listening, as each server kind's starter returns it. */
+export interface Listening {
+  readonly url: string;
+  readonly quota: QuotaControls | null;
+  close(): Promise<void>;
+}
+
+/** What every server's `context` function builds: a bearer token as the client (the server's own auth). */
+export function appContext(
+  config: ServerConfig,
+  authorization: string | undefined,
+  ip: string | undefined,
+): AppContext {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  const context: AppContext = {};
+  if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
+  if (ip !== undefined) context.ip = ip;
+  return context;
+}
+
+/** The quota options a config describes: the same for every server. */
+function quotaOptions(
+  config: ServerConfig,
+  runtime: AppRuntime,
+  store: QuotaStore,
+  clock: (() => number) | undefined,
+): QuotaOptions<AppContext> {
+  const planOf = config.planOf ?? {};
+  const plans = config.plans ?? [UNLIMITED];
+  const defaultPlan = config.defaultPlan ?? plans[0]!.name;
+  const record = runtime.onDecision;
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: async () => {
-      await server.stop();
-      httpServer.closeAllConnections();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    },
+    store,
+    plans,
+    ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
+    planFor: (client) => planOf[client] ?? defaultPlan,
+    defaultPlan,
+    ...(config.anonymousByAddress ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' } : {}),
+    ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
+    ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
+    ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+    ...(config.mode !== undefined ? { mode: config.mode } : {}),
+    ...(clock !== undefined ? { clock } : {}),
+    exposeCost: config.exposeCost ?? 'always',
+    ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
+    logger: runtime.logger ?? silent,
+    ...(record !== undefined
+      ? {
+          onDecision: (event: QuotaDecisionEvent) =>
+            record({
+              operationName: event.operationName,
+              client: event.client.id,
+              cost: event.cost,
+              allowed: event.decision.allowed,
+              source: event.decision.source,
+              atMs: Date.now(),
+            }),
+        }
+      : {}),
   };
 }
 
-/** Starts a server on 127.0.0.1 and a free port. */
-export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
-  const holds = runtime.holds ?? new Holds();
-  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
+/** Apollo Server 5, standalone or on Express 5 (`@as-integrations/express5`, Express's JSON parser and CORS). */
+async function listenApollo(
+  schema: GraphQLSchema,
+  options: QuotaOptions<AppContext> | null,
+  config: ServerConfig,
+  runtime: AppRuntime,
+): Promise<Listening> {
+  const kind = config.server ?? 'apollo';
   const variant = config.variant ?? 'quota';
-  const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
-  const clock = runtime.clock ?? manual?.now;
-
-  let store: QuotaStore | null = null;
-  let closeStore = () => Promise.resolve();
-  let quota: QuotaPlugin<AppContext> | null = null;
   const plugins: ApolloServerPlugin<AppContext>[] = [];
-  if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
-  if (variant === 'quota') {
-    if (runtime.store !== undefined) store = runtime.store;
-    else {
-      const built = await buildStore(config.store ?? { kind: 'memory' }, clock);
-      store = built.store;
-      closeStore = built.close;
-    }
-    const planOf = config.planOf ?? {};
-    const plans = config.plans ?? [UNLIMITED];
-    const defaultPlan = config.defaultPlan ?? plans[0]!.name;
-    const record = runtime.onDecision;
-    quota = quotaPlugin<AppContext>({
-      store,
-      plans,
-      ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
-      planFor: (client) => planOf[client] ?? defaultPlan,
-      defaultPlan,
-      ...(config.anonymousByAddress
-        ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' }
-        : {}),
-      ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
-      ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
-      ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
-      ...(config.mode !== undefined ? { mode: config.mode } : {}),
-      ...(clock !== undefined ? { clock } : {}),
-      exposeCost: config.exposeCost ?? 'always',
-      ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
-      logger: runtime.logger ?? silent,
-      ...(record !== undefined
-        ? {
-            onDecision: (event: QuotaDecisionEvent) =>
-              record({
-                operationName: event.operationName,
-                client: event.client.id,
-                cost: event.cost,
-                allowed: event.decision.allowed,
-                source: event.decision.source,
-                atMs: Date.now(),
-              }),
-          }
-        : {}),
+  if (config.ownHeaders === true && kind === 'apollo') {
+    // First, so that the quota plugin finds them there (Apollo's standalone server has no CORS options).
+    plugins.push({
+      requestDidStart: ({ response }) => {
+        response.http.headers.set('x-served-by', 'apollo');
+        response.http.headers.set('access-control-expose-headers', 'X-Served-By');
+        return Promise.resolve();
+      },
     });
-    plugins.push(quota);
   }
+  if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
+  const quota = options === null ? null : quotaPlugin<AppContext>(options);
+  if (quota !== null) plugins.push(quota);
   const served = runtime.onServed;
   if (served !== undefined) {
     // After the quota plugin, so that its willSendResponse (and settle) is inside the measured time.
@@ -411,18 +423,6 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       },
     });
   }
-
-  if (config.ownHeaders === true && (config.server ?? 'apollo') === 'apollo') {
-    // First, so that the quota plugin finds them there (Apollo's standalone server has no CORS options).
-    plugins.unshift({
-      requestDidStart: ({ response }) => {
-        response.http.headers.set('x-served-by', 'apollo');
-        response.http.headers.set('access-control-expose-headers', 'X-Served-By');
-        return Promise.resolve();
-      },
-    });
-  }
-
   const server = new ApolloServer<AppContext>({
     schema,
     plugins,
@@ -430,30 +430,83 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
     includeStacktraceInErrorResponses: false,
     logger: runtime.logger ?? silent,
   });
-  const context = ({ req }: { req: IncomingMessage }): Promise<AppContext> => {
-    const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const context: AppContext = {};
-    if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
-    if (req.socket.remoteAddress !== undefined) context.ip = req.socket.remoteAddress;
-    return Promise.resolve(context);
-  };
-  let url: string;
-  let close: () => Promise<void>;
-  if ((config.server ?? 'apollo') === 'apollo-express') {
-    ({ url, close } = await listenExpress(server, context, config.ownHeaders === true));
-  } else {
-    ({ url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context }));
-    close = () => server.stop();
+  const context = ({ req }: { req: IncomingMessage }): Promise<AppContext> =>
+    Promise.resolve(appContext(config, req.headers.authorization, req.socket.remoteAddress));
+  if (kind === 'apollo') {
+    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context });
+    return { url, quota, close: () => server.stop() };
   }
+  await server.start();
+  const app = express();
+  const httpServer = createServer(app);
+  app.use(
+    '/',
+    cors<cors.CorsRequest>(config.ownHeaders === true ? { exposedHeaders: ['X-Served-By'] } : {}),
+    (_req, res, next) => {
+      if (config.ownHeaders === true) res.setHeader('x-served-by', 'apollo-express');
+      next();
+    },
+    express.json({ limit: '50mb' }),
+    expressMiddleware(server, { context }),
+  );
   return {
-    url,
+    url: await listenOn(httpServer),
     quota,
+    close: async () => {
+      await server.stop();
+      await closeServer(httpServer);
+    },
+  };
+}
+
+/** Listens on 127.0.0.1 and a free port; resolves with the server's URL. */
+export async function listenOn(httpServer: Server): Promise<string> {
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
+}
+
+/** Closes a Node server and the connections still open to it. */
+export async function closeServer(httpServer: Server): Promise<void> {
+  httpServer.closeAllConnections();
+  await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+}
+
+/** Starts a server on 127.0.0.1 and a free port. */
+export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
+  const holds = runtime.holds ?? new Holds();
+  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
+  const variant = config.variant ?? 'quota';
+  const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
+  const clock = runtime.clock ?? manual?.now;
+
+  let store: QuotaStore | null = null;
+  let closeStore = () => Promise.resolve();
+  let options: QuotaOptions<AppContext> | null = null;
+  if (variant === 'quota') {
+    if (runtime.store !== undefined) store = runtime.store;
+    else {
+      const built = await buildStore(config.store ?? { kind: 'memory' }, clock);
+      store = built.store;
+      closeStore = built.close;
+    }
+    options = quotaOptions(config, runtime, store, clock);
+  }
+  const kind = config.server ?? 'apollo';
+  const listening =
+    kind === 'yoga'
+      ? await listenYoga(schema, options, config)
+      : kind === 'mercurius'
+        ? await listenMercurius(schema, options, config)
+        : await listenApollo(schema, options, config, runtime);
+  return {
+    url: listening.url,
+    quota: listening.quota,
     store,
     holds,
     clock: manual,
     stop: async () => {
       holds.release();
-      await close();
+      await listening.close();
       await closeStore();
     },
   };
