@@ -126,8 +126,18 @@ describe('the core entry, graphql-quota', () => {
   });
 });
 
+describe('the adapter entries', () => {
+  // Both adapters reach their framework through the objects it hands them: its types only, no import.
+  it.each([
+    ['graphql-quota/envelop', './src/envelop/index.ts'],
+    ['graphql-quota/mercurius', './src/mercurius/index.ts'],
+  ])('%s loads no server framework either', (_entry, path) => {
+    expect(packagesLoadedBy(path)).toEqual(['graphql', 'lru-cache']);
+  });
+});
+
 describe('package.json exports', () => {
-  it('maps graphql-quota to the core and graphql-quota/apollo to the plugin, ESM and CommonJS with types', () => {
+  it('maps graphql-quota to the core and each adapter to its subpath, ESM and CommonJS with types', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
     };
@@ -137,5 +147,7 @@ describe('package.json exports', () => {
     });
     expect(pkg.exports['.']).toEqual(entry('index'));
     expect(pkg.exports['./apollo']).toEqual(entry('apollo/index'));
+    expect(pkg.exports['./envelop']).toEqual(entry('envelop/index'));
+    expect(pkg.exports['./mercurius']).toEqual(entry('mercurius/index'));
   });
 });

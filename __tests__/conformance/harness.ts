@@ -7,7 +7,7 @@
  */
 import type { QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
-import { CountingStore, FailingStore } from '../apollo/stores.js';
+import { CountingStore, FailingStore } from '../helpers/stores.js';
 import type { SharedTestRedis } from '../helpers/redis.js';
 import { ManualClock, startApp, type App, type ServerConfig, type ServerKind } from '../helpers/serverApp.js';
 import {
