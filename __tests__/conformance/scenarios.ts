@@ -549,6 +549,53 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'incremental delivery (@defer): charged once, the slot held until the last part is sent',
+    config: BASIC,
+    async run(t) {
+      const multipart = { ...alice, headers: { accept: 'multipart/mixed' } };
+      const probe = await t.send('{ ping ... @defer { rows(first: 2) { id } } }', multipart);
+      const supported = t.same(
+        'a deferred fragment is served',
+        [probe.status, probe.headers['content-type']?.split(';')[0], observe(probe).headers['ratelimit']],
+        [200, 'multipart/mixed', '"hourly";r=80;t=2700, "inflight";r=0'],
+      );
+      if (!supported) return;
+      await t.store.settles(1);
+      const streaming = t.send('{ ping ... @defer { hold } }', multipart);
+      await t.app.holds.arrived(1);
+      t.same('slot taken while the deferred part runs', (await t.send(PING, alice)).status, 429);
+      t.app.holds.release();
+      t.same('streamed', (await streaming).status, 200);
+      await t.store.settles(2);
+      // The estimate of an incremental response stands (its parts are not priced): 20 points, slot free.
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(20, false, 0));
+    },
+  },
+  {
+    name: 'subscriptions: charged at subscribe, the slot held until the subscription ends',
+    config: BASIC,
+    async run(t) {
+      const events = { ...alice, headers: { accept: 'text/event-stream' } };
+      const subscription = t.send('subscription { ticks }', events);
+      const started = await Promise.race([
+        t.app.holds.arrived(1).then(() => 'running'),
+        subscription.then((r): unknown[] => [r.status, r.body as unknown]),
+      ]);
+      const supported = t.same('the subscription runs', started, 'running');
+      if (!supported) return;
+      t.same('slot taken while subscribed', observe(await t.send(PING, alice)).status, 429);
+      t.app.holds.release();
+      const done = await subscription;
+      t.same(
+        'both events sent',
+        [done.status, (done.body as string).match(/"ticks":\d/g)],
+        [200, ['"ticks":1', '"ticks":2']],
+      );
+      await t.store.settles(1);
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+    },
+  },
+  {
     name: 'Redis store: the seed openPIM policy with the same numbers',
     config: SEEDS,
     store: 'redis',

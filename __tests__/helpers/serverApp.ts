@@ -38,7 +38,8 @@ import { listenYoga } from './yogaApp.js';
  * - `{ ping }` and `{ hold }` cost 0; `hold` answers only once the test releases it (a slot held in flight);
  * - `mutation { save }` costs 10 + 5 = 15;
  * - `{ boom(first: n) { id } }` costs 10 n and its resolver throws: the response has `data: { boom: null }`
- *   and an error, so the whole estimate is refunded.
+ *   and an error, so the whole estimate is refunded;
+ * - `subscription { ticks }` costs 0: it sends 1, waits in `hold` until released, sends 2 and ends.
  */
 export const E2E_SDL = `${COST_DIRECTIVES_SDL}
 type Query {
@@ -52,6 +53,9 @@ type Row @cost(weight: 10) {
 }
 type Mutation {
   save: Boolean @cost(weight: 5)
+}
+type Subscription {
+  ticks: Int
 }
 `;
 
@@ -106,6 +110,12 @@ export function e2eSchema(holds: Holds): GraphQLSchema {
     throw new Error('boom: the data source failed');
   };
   schema.getMutationType()!.getFields().save!.resolve = () => true;
+  const ticks = schema.getSubscriptionType()!.getFields().ticks!;
+  ticks.subscribe = async function* () {
+    yield { ticks: 1 };
+    await holds.wait();
+    yield { ticks: 2 };
+  };
   return schema;
 }
 

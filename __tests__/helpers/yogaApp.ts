@@ -1,4 +1,5 @@
 /** GraphQL Yoga 5 on Node's HTTP server, with `useQuota` (`graphql-quota/envelop`), for serverApp.ts. */
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -24,6 +25,8 @@ export async function listenYoga(
     onResponse: ({ response }) => response.headers.set('x-served-by', 'yoga'),
   };
   const plugins = [
+    // Incremental delivery (@defer, @stream), which Yoga executes on graphql-js 16.
+    useDeferStream(),
     ...(config.ownHeaders === true ? [ownHeaders] : []),
     ...(quota !== null ? [quota] : []),
   ];
