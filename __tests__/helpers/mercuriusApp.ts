@@ -25,9 +25,6 @@ export async function listenMercurius(
     schema,
     path: '/',
     graphiql: false,
-    // Mercurius loads its query cache (quick-lru) with a dynamic import(), which jest's CommonJS runtime
-    // cannot run; under jest the server parses every query (the answers are the same).
-    ...(process.env['JEST_WORKER_ID'] !== undefined ? { cache: false } : {}),
     allowBatchedQueries: config.allowBatchedHttpRequests === true,
     context: (request) => appContext(config, request.headers.authorization, request.socket.remoteAddress),
   });

@@ -1,14 +1,19 @@
 import { MemoryStore } from '../../src/store/index.js';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { TestClock } from './harness.js';
+import { DEMO_SERVERS, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { TestClock } from '../apollo/harness.js';
 
-/** The demo server (demo/server.ts) on the demo PIM schema, over HTTP. */
-describe('demo server', () => {
+/** The demo server (demo/server.ts) on the demo PIM schema, over HTTP: the same answers on every server. */
+describe.each(DEMO_SERVERS)('demo server on %s', (server) => {
   let demo: DemoServer;
   const clock = new TestClock(Date.UTC(2026, 0, 1, 0, 30)); // the hourly window resets in 1800 s
 
   beforeAll(async () => {
-    demo = await startDemoServer({ port: 0, store: new MemoryStore({ clock: clock.now }), clock: clock.now });
+    demo = await startDemoServer({
+      server,
+      port: 0,
+      store: new MemoryStore({ clock: clock.now }),
+      clock: clock.now,
+    });
   });
   afterAll(async () => {
     await demo.stop();
