@@ -155,10 +155,17 @@ export interface ServerConfig {
    */
   readonly ownHeaders?: boolean;
   /**
-   * `'quota'`: this library's plugin; `'bare'`: no plugin at all; `'complexity'`: graphql-query-complexity
-   * wired as an Apollo plugin (`getComplexity` in `didResolveOperation`). Default `'quota'`.
+   * `'quota'`: this library's adapter; `'bare'`: no plugin at all; `'complexity'` (Apollo only):
+   * graphql-query-complexity wired as an Apollo plugin (`getComplexity` in `didResolveOperation`); `'peer'`
+   * (Yoga only): the stack a Yoga user would pick instead, `@envelop/rate-limiter` on every Query field plus
+   * graphql-armor's cost limit, with limits nobody reaches. Default `'quota'`.
    */
-  readonly variant?: 'quota' | 'bare' | 'complexity';
+  readonly variant?: 'quota' | 'bare' | 'complexity' | 'peer';
+  /**
+   * Yoga only: serve `@defer` / `@stream` (`@graphql-yoga/plugin-defer-stream`). Default true; the benchmark
+   * turns it off for every Yoga variant alike.
+   */
+  readonly yogaDeferStream?: boolean;
   /** Default: a MemoryStore. */
   readonly store?: StoreConfig;
   /** Default: one plan named `anonymous` with a limit nobody reaches. */

@@ -1,4 +1,6 @@
 /** GraphQL Yoga 5 on Node's HTTP server, with `useQuota` (`graphql-quota/envelop`), for serverApp.ts. */
+import { useRateLimiter } from '@envelop/rate-limiter';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
@@ -14,6 +16,20 @@ import {
   type ServerConfig,
 } from './serverApp.js';
 
+/**
+ * What a Yoga user would pick instead of graphql-quota: `@envelop/rate-limiter` on every Query field, per
+ * client, and graphql-armor's cost limit, both with limits nobody reaches (the benchmark's peer).
+ */
+function peerStack(): Plugin[] {
+  return [
+    useRateLimiter({
+      identifyFn: (context) => (context as AppContext).quotaClient ?? 'anonymous',
+      configByField: [{ type: 'Query', field: '*', max: 1_000_000_000, window: '1h' }],
+    }) as unknown as Plugin,
+    costLimitPlugin({ maxCost: 1_000_000_000 }),
+  ];
+}
+
 /** Starts Yoga on 127.0.0.1 and a free port, serving GraphQL at `/`. */
 export async function listenYoga(
   schema: GraphQLSchema,
@@ -26,7 +42,8 @@ export async function listenYoga(
   };
   const plugins = [
     // Incremental delivery (@defer, @stream), which Yoga executes on graphql-js 16.
-    useDeferStream(),
+    ...(config.yogaDeferStream !== false ? [useDeferStream()] : []),
+    ...(config.variant === 'peer' ? peerStack() : []),
     ...(config.ownHeaders === true ? [ownHeaders] : []),
     ...(quota !== null ? [quota] : []),
   ];
