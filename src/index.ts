@@ -137,6 +137,7 @@ export type {
   QuotaAdmission,
   QuotaClient,
   QuotaDecisionEvent,
+  QuotaKillSwitch,
   QuotaLifecycle,
   QuotaMode,
   QuotaOperation,
