@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { quotaPlugin } from '../src/apollo/index.js';
 import { useQuota } from '../src/envelop/index.js';
-import { identifyByApiKey, type QuotaLifecycle, type QuotaOptions } from '../src/lifecycle/index.js';
+import { identifyByApiKey, type QuotaKillSwitch, type QuotaOptions } from '../src/lifecycle/index.js';
 import { mercuriusQuota } from '../src/mercurius/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../src/store/index.js';
@@ -104,10 +104,7 @@ export interface DemoServer {
   readonly url: string;
   readonly server: DemoServerKind;
   /** The kill switch (and the engine) of the server's adapter. */
-  readonly quota: Pick<
-    QuotaLifecycle<DemoContext>,
-    'engine' | 'block' | 'unblock' | 'blockEveryone' | 'unblockEveryone'
-  >;
+  readonly quota: QuotaKillSwitch;
   stop(): Promise<void>;
 }
 

@@ -50,8 +50,8 @@ describe.each([
         output += chunk.toString();
         if (output.includes('GraphQL on')) resolve();
       };
-      child.stdout!.on('data', seen);
-      child.stderr!.on('data', seen);
+      child.stdout.on('data', seen);
+      child.stderr.on('data', seen);
       child.once('exit', (code) => reject(new Error(`example exited (${code}): ${output}`)));
     });
     const url = `http://127.0.0.1:${port}${path}`;

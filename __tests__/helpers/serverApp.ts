@@ -19,7 +19,7 @@ import { identifyByApiKey } from '../../src/lifecycle/index.js';
 import type {
   ExposeCost,
   QuotaDecisionEvent,
-  QuotaLifecycle,
+  QuotaKillSwitch,
   QuotaMode,
   QuotaOptions,
 } from '../../src/lifecycle/index.js';
@@ -335,10 +335,7 @@ async function buildStore(
 }
 
 /** The kill switch and the engine: what every adapter returns besides its hooks. */
-export type QuotaControls = Pick<
-  QuotaLifecycle<AppContext>,
-  'engine' | 'block' | 'unblock' | 'blockAnonymous' | 'unblockAnonymous' | 'blockEveryone' | 'unblockEveryone'
->;
+export type QuotaControls = QuotaKillSwitch;
 
 /** A server listening, as each server kind's starter returns it. */
 export interface Listening {

@@ -4,23 +4,17 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaLifecycle,
+  type QuotaKillSwitch,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaRefusal,
   type QuotaResponse,
 } from '../lifecycle/index.js';
 
-/** The kill switch and the engine, as `quotaPlugin` for Apollo Server has them. */
-type QuotaControls<TContext> = Pick<
-  QuotaLifecycle<TContext>,
-  'engine' | 'block' | 'unblock' | 'blockAnonymous' | 'unblockAnonymous' | 'blockEveryone' | 'unblockEveryone'
->;
-
 /** The Envelop (GraphQL Yoga) plugin, with the kill switch. Put it in `plugins`; keep it to call `block`. */
 // `{}` is Yoga's own default for a plugin's extra context (`Plugin<PluginContext = {}>`).
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type QuotaEnvelopPlugin<TContext extends object = {}> = Plugin<TContext> & QuotaControls<TContext>;
+export type QuotaEnvelopPlugin<TContext extends object = {}> = Plugin<TContext> & QuotaKillSwitch;
 
 /**
  * The options of {@link useQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin` takes.

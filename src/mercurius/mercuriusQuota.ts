@@ -4,7 +4,7 @@ import type { MercuriusContext } from 'mercurius';
 import {
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaLifecycle,
+  type QuotaKillSwitch,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaRefusal,
@@ -12,19 +12,11 @@ import {
   type RequestHeaders,
 } from '../lifecycle/index.js';
 
-/** The kill switch and the engine, as `quotaPlugin` for Apollo Server has them. */
-type QuotaControls<TContext> = Pick<
-  QuotaLifecycle<TContext>,
-  'engine' | 'block' | 'unblock' | 'blockAnonymous' | 'unblockAnonymous' | 'blockEveryone' | 'unblockEveryone'
->;
-
 /**
  * The Fastify plugin, with the kill switch: register it after Mercurius (`app.register(quota)`), and keep
  * the reference to call `block`.
  */
-export interface MercuriusQuotaPlugin<
-  TContext extends MercuriusContext = MercuriusContext,
-> extends QuotaControls<TContext> {
+export interface MercuriusQuotaPlugin extends QuotaKillSwitch {
   (app: FastifyInstance): Promise<void>;
 }
 
@@ -108,7 +100,7 @@ interface ReplyState {
  */
 export function mercuriusQuota<TContext extends MercuriusContext = MercuriusContext>(
   options: MercuriusQuotaOptions<TContext>,
-): MercuriusQuotaPlugin<TContext> {
+): MercuriusQuotaPlugin {
   const lifecycle = createQuotaLifecycle(options);
   const replies = new WeakMap<FastifyReply, ReplyState>();
   // Per operation: a batch's operations each have a context of their own (Object.create of the request's).
