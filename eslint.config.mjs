@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint.layers.cjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'scripts/**', '**/*.mjs', '**/*.cjs'] },
@@ -15,16 +16,17 @@ export default tseslint.config(
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Named exports only.' },
       ],
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['graphql/*'], message: "Import only from 'graphql' (deep imports load a second copy of graphql)." }] },
-      ],
+      // typescript-eslint's variant, for `allowTypeImports` in the layer rules (eslint.layers.cjs).
+      'no-restricted-imports': 'off',
+      [layers.RULE]: ['error', { patterns: [layers.GRAPHQL_DEEP] }],
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The layers of src/: what each folder may import, and only through its index.ts (eslint.layers.cjs).
+  ...layers.layerConfigs,
   {
     // Tests, benchmarks and the demo may print and may poke at loosely typed peers.
     files: ['__tests__/**', 'bench/**', 'demo/**', 'jest.config.ts'],

@@ -49,15 +49,9 @@ export {
   DEFAULT_FIXED_WINDOW_ALIGN,
   DEFAULT_FIXED_WINDOW_COUNTS,
   DEFAULT_LEASE_MS,
-  DEFAULT_MAX_CLIENTS,
-  DEFAULT_ON_STORE_FAILURE,
-  DEFAULT_REDIS_KEY_PREFIX,
-  DEFAULT_STORE_TIMEOUT_MS,
   DEFAULT_TOKEN_BUCKET_COUNTS,
   DEFAULT_TOKEN_BUCKET_PERIOD_MS,
-  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
   MAX_CONCURRENCY,
-  QuotaEngine,
   QuotaValidationError,
   createPlanResolver,
   definePlan,
@@ -76,19 +70,33 @@ export type {
   Plan,
   PlanResolver,
   PlanResolverOptions,
-  QuotaEngineOptions,
   QuotaErrorCode,
   QuotaLogger,
   QuotaStore,
   RefusalReason,
   SettleInput,
-  StoreFailureMode,
   TokenBucketLimit,
 } from './quota/index.js';
 //#endregion
 
+//#region The engine: a store behind a timeout, a failure mode and an in-memory fallback
+export {
+  DEFAULT_ON_STORE_FAILURE,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  QuotaEngine,
+} from './engine/index.js';
+export type { QuotaEngineOptions, StoreFailureMode } from './engine/index.js';
+//#endregion
+
 //#region Stores: where quota state lives
-export { DEFAULT_GLOBAL_BLOCK_REFRESH_MS, MemoryStore, RedisStore } from './store/index.js';
+export {
+  DEFAULT_GLOBAL_BLOCK_REFRESH_MS,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_REDIS_KEY_PREFIX,
+  MemoryStore,
+  RedisStore,
+} from './store/index.js';
 export type {
   IoRedisClientLike,
   MemoryStoreOptions,

@@ -24,7 +24,8 @@ import type {
   QuotaOptions,
 } from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
-import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
+import type { StoreFailureMode } from '../../src/engine/index.js';
+import type { Plan, QuotaLogger, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
 import { listenMercurius } from './mercuriusApp.js';

@@ -1,5 +1,5 @@
 import { QuotaValidationError } from '../../src/quota/errors.js';
-import { definePlan, planPolicies } from '../../src/quota/plan.js';
+import { definePlan, planPolicies } from '../../src/quota/definePlan.js';
 import { createPlanResolver, resolvePlan } from '../../src/quota/planResolver.js';
 import type { Plan } from '../../src/quota/types.js';
 

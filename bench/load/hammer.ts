@@ -10,7 +10,8 @@
  * would admit a quota of its own per process (by design, and not what is measured here).
  */
 import { Redis } from 'ioredis';
-import type { Plan, StoreFailureMode } from '../../src/quota/index.js';
+import type { StoreFailureMode } from '../../src/engine/index.js';
+import type { Plan } from '../../src/quota/index.js';
 import { RedisStore } from '../../src/store/index.js';
 import { startPrivateRedis } from '../../__tests__/helpers/redis-private.js';
 import { startServerProcess, type ServerProcess } from '../../__tests__/helpers/serverProcess.js';

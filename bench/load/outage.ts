@@ -12,7 +12,8 @@
  *   charged (estimate minus refund), so no decision it did not take (a fallback's, a late one) reached it.
  */
 import { Redis } from 'ioredis';
-import type { Plan, StoreFailureMode } from '../../src/quota/index.js';
+import type { StoreFailureMode } from '../../src/engine/index.js';
+import type { Plan } from '../../src/quota/index.js';
 import { RedisStore } from '../../src/store/index.js';
 import { startPrivateRedis } from '../../__tests__/helpers/redis-private.js';
 import type { DecisionRecord } from '../../__tests__/helpers/serverApp.js';

@@ -4,7 +4,7 @@
  * fails. `npm run proof -- --quick` runs every scenario briefly (a minute or so) to try the script itself.
  */
 import { cpus } from 'node:os';
-import type { StoreFailureMode } from '../../src/quota/index.js';
+import type { StoreFailureMode } from '../../src/engine/index.js';
 import { stopServerProcesses } from '../../__tests__/helpers/serverProcess.js';
 import { runClientMemory } from './clientMemory.js';
 import { runHammer } from './hammer.js';

@@ -1,4 +1,4 @@
-import type { LimitStatus } from '../quota/types.js';
+import type { LimitStatus } from '../quota/index.js';
 
 /**
  * The limit that single-limit headers (`X-Rate-Limit-*`, the cost extension's throttle status) describe:

@@ -7,7 +7,7 @@
  *     RateLimit-Policy: "hourly";q=1000;qu="graphql-cost";w=3600;pk=:...:, "burst";q=10;w=1;pk=:...:
  *     RateLimit: "hourly";r=954;t=1800;pk=:...:, "burst";r=9;t=1;pk=:...:
  */
-import type { Decision, LimitStatus } from '../quota/types.js';
+import type { Decision, LimitStatus } from '../quota/index.js';
 import { ceilSeconds, headerCount } from './numbers.js';
 import { serializeSfByteSequence, serializeSfInteger, serializeSfString } from './structuredFields.js';
 

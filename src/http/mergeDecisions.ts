@@ -1,4 +1,4 @@
-import type { Decision, LimitStatus } from '../quota/types.js';
+import type { Decision, LimitStatus } from '../quota/index.js';
 
 function mergeLimit(a: LimitStatus, b: LimitStatus): LimitStatus {
   return {

@@ -1,4 +1,4 @@
-import type { Decision } from '../quota/types.js';
+import type { Decision } from '../quota/index.js';
 import { rateLimitPolicyValue, rateLimitValue, type IetfRateLimitOptions } from './ietfRateLimit.js';
 import { headerCount } from './numbers.js';
 import { xRateLimitHeaders } from './xRateLimit.js';

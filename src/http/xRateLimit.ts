@@ -2,7 +2,7 @@
  * The `X-Rate-Limit-*` headers of the openPIM GraphQL API convention: one limit per response, the plan's
  * cost window by default (see `selectHeaderLimit`).
  */
-import type { Decision } from '../quota/types.js';
+import type { Decision } from '../quota/index.js';
 import { selectHeaderLimit } from './headerLimit.js';
 import { ceilSeconds, headerCount } from './numbers.js';
 

@@ -1,13 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { CostAnalyzer } from '../cost/index.js';
-import {
-  ALL_CLIENTS,
-  QuotaEngine,
-  type Decision,
-  type OperationType,
-  type QuotaLogger,
-} from '../quota/index.js';
+import { ALL_CLIENTS, type Decision, type OperationType, type QuotaLogger } from '../quota/index.js';
+import { QuotaEngine } from '../engine/index.js';
 import { storeKey, type ResolvedClient } from './clients.js';
 import { resolveConfig, type LifecycleConfig } from './config.js';
 import { HeaderCache } from './headerCache.js';

@@ -7,8 +7,8 @@ import type {
   Plan,
   QuotaLogger,
   QuotaStore,
-  StoreFailureMode,
 } from '../quota/index.js';
+import type { StoreFailureMode } from '../engine/index.js';
 import type { QuotaRequest } from './request.js';
 
 /** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */

@@ -21,3 +21,11 @@ export class QuotaValidationError extends TypeError {
     this.code = code;
   }
 }
+
+/**
+ * Throws the {@link QuotaValidationError} of a malformed constructor or factory option (`QUOTA_INVALID_OPTION`),
+ * its message prefixed with who rejected it: `invalidOption('RedisStore', 'keyPrefix must ...')`.
+ */
+export function invalidOption(owner: string, message: string): never {
+  throw new QuotaValidationError('QUOTA_INVALID_OPTION', `${owner}: ${message}`);
+}

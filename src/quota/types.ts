@@ -161,6 +161,12 @@ export interface QuotaStore {
    * Default: absent (false), each call is bounded by the engine's `timeoutMs`.
    */
   readonly synchronous?: boolean;
+  /**
+   * True when every method validates its arguments itself and rejects malformed ones with a
+   * `QuotaValidationError`, as MemoryStore and RedisStore do. The engine then leaves validation to the store,
+   * so each decision's input is validated once. Default: absent (false), the engine validates first.
+   */
+  readonly validatesInput?: boolean;
   /** Checks every limit of the plan and, only if all admit, commits them all. */
   decide(input: DecideInput): Promise<Decision>;
   /** After execution: refunds unspent points (never above full) and releases the lease. */

@@ -1,20 +1,32 @@
 import { LRUCache } from 'lru-cache';
-import { compilePlan } from '../quota/compilePlan.js';
-import type { CompiledPlan } from '../quota/compilePlan.js';
-import { ALL_CLIENTS, DEFAULT_MAX_CLIENTS } from '../quota/defaults.js';
-import { QuotaValidationError } from '../quota/errors.js';
-import { adoptState, evaluate, leaseHash, settle } from '../quota/evaluate.js';
-import { buildDecision, newOutcomes } from '../quota/outcome.js';
-import type { LimitOutcome } from '../quota/outcome.js';
-import { settled } from './settled.js';
-import type { Decision, DecideInput, OperationType, Plan, QuotaStore, SettleInput } from '../quota/types.js';
 import {
+  ALL_CLIENTS,
+  adoptState,
   assertClient,
   assertDecideInput,
   assertDuration,
   assertOperation,
   assertSettleInput,
-} from '../quota/validateInput.js';
+  buildDecision,
+  compilePlan,
+  evaluateLimits,
+  invalidOption,
+  newOutcomes,
+  settleLimits,
+} from '../quota/index.js';
+import type {
+  CompiledPlan,
+  Decision,
+  DecideInput,
+  LimitOutcome,
+  OperationType,
+  Plan,
+  QuotaStore,
+  SettleInput,
+} from '../quota/index.js';
+import { DEFAULT_MAX_CLIENTS } from './defaults.js';
+import { hash52 } from './hash.js';
+import { settled } from './settled.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -37,6 +49,8 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements QuotaStore {
   /** Each method has done its work when it returns, so the engine needs no timer around it. */
   readonly synchronous = true;
+  /** Every method validates its input, so the engine does not validate it again. */
+  readonly validatesInput = true;
   readonly #clients: LRUCache<string, number[]>;
   readonly #blocks = new Map<string, number>();
   readonly #clock: () => number;
@@ -47,16 +61,10 @@ export class MemoryStore implements QuotaStore {
   constructor(options: MemoryStoreOptions = {}) {
     const maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
     if (!Number.isSafeInteger(maxClients) || maxClients <= 0) {
-      throw new QuotaValidationError(
-        'QUOTA_INVALID_OPTION',
-        `MemoryStore: maxClients must be a positive integer, got ${String(maxClients)}`,
-      );
+      invalidOption('MemoryStore', `maxClients must be a positive integer, got ${String(maxClients)}`);
     }
     if (options.clock !== undefined && typeof options.clock !== 'function') {
-      throw new QuotaValidationError(
-        'QUOTA_INVALID_OPTION',
-        'MemoryStore: clock must be a function returning epoch ms',
-      );
+      invalidOption('MemoryStore', 'clock must be a function returning epoch ms');
     }
     this.#clients = new LRUCache({ max: maxClients });
     this.#clock = options.clock ?? Date.now;
@@ -81,20 +89,20 @@ export class MemoryStore implements QuotaStore {
     const state = adoptState(plan, existing, nowMs);
     const blockedUntilMs = this.#blockedUntil(input.client, nowMs);
     if (blockedUntilMs > nowMs) {
-      evaluate(plan, state, nowMs, input.cost, input.operation, false, 0, outcomes);
+      evaluateLimits(plan, state, nowMs, input.cost, input.operation, false, 0, outcomes);
       return buildDecision(plan, nowMs, blockedUntilMs, outcomes, null, 'store');
     }
     const leaseId = plan.hasConcurrency
       ? (input.leaseId ?? this.#leasePrefix + (++this.#leaseCounter).toString(36))
       : null;
-    const admitted = evaluate(
+    const admitted = evaluateLimits(
       plan,
       state,
       nowMs,
       input.cost,
       input.operation,
       true,
-      leaseId === null ? 0 : leaseHash(leaseId),
+      leaseId === null ? 0 : hash52(leaseId),
       outcomes,
     );
     if (admitted && state !== existing) this.#clients.set(input.client, state);
@@ -112,8 +120,8 @@ export class MemoryStore implements QuotaStore {
       if (existing !== undefined && existing[0]! > nowMs) {
         const state = adoptState(plan, existing, nowMs);
         if (state !== existing) this.#clients.set(input.client, state);
-        const hash = input.leaseId === null ? 0 : leaseHash(input.leaseId);
-        settle(plan, state, nowMs, input.operation, input.refund, hash, input.decidedAtMs);
+        const hash = input.leaseId === null ? 0 : hash52(input.leaseId);
+        settleLimits(plan, state, nowMs, input.operation, input.refund, hash, input.decidedAtMs);
       }
     });
   }
@@ -128,7 +136,7 @@ export class MemoryStore implements QuotaStore {
       // A copy: peeking must not reset or migrate what is stored.
       const existing = this.#clients.peek(client);
       const state = adoptState(compiled, existing?.slice(), nowMs);
-      evaluate(compiled, state, nowMs, 1, operation, false, 0, outcomes);
+      evaluateLimits(compiled, state, nowMs, 1, operation, false, 0, outcomes);
       return buildDecision(compiled, nowMs, this.#blockedUntil(client, nowMs), outcomes, null, 'store');
     });
   }

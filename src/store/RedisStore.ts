@@ -1,23 +1,33 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { OPERATION_BITS, compilePlan } from '../quota/compilePlan.js';
-import type { CompiledPlan } from '../quota/compilePlan.js';
-import { ALL_CLIENTS, DEFAULT_REDIS_KEY_PREFIX } from '../quota/defaults.js';
-import { QuotaValidationError } from '../quota/errors.js';
 import {
+  ALL_CLIENTS,
+  OPERATION_BITS,
   REFUSAL_CAPACITY,
   REFUSAL_LIMIT,
   REFUSAL_NONE,
-  buildDecision,
-  newOutcomes,
-} from '../quota/outcome.js';
-import type { Decision, DecideInput, OperationType, Plan, QuotaStore, SettleInput } from '../quota/types.js';
-import {
   assertClient,
   assertDecideInput,
   assertDuration,
   assertOperation,
   assertSettleInput,
-} from '../quota/validateInput.js';
+  buildDecision,
+  compilePlan,
+  invalidOption,
+  limitCharge,
+  limitRefund,
+  newOutcomes,
+} from '../quota/index.js';
+import type {
+  CompiledPlan,
+  Decision,
+  DecideInput,
+  OperationType,
+  Plan,
+  QuotaStore,
+  SettleInput,
+} from '../quota/index.js';
+import { DEFAULT_REDIS_KEY_PREFIX } from './defaults.js';
+import { fnv1a32 } from './hash.js';
 import { QUOTA_SCRIPT } from './quotaScript.js';
 import { redisSender } from './redisClient.js';
 import type { RedisClientLike, RedisSend } from './redisClient.js';
@@ -118,9 +128,7 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
  * state meaning, so a limit redefined with another window does not misread the old state.
  */
 function fieldOf(name: string, signature: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < signature.length; i++) h = Math.imul(h ^ signature.charCodeAt(i), 0x01000193);
-  return `${name}/${(h >>> 0).toString(36)}`;
+  return `${name}/${fnv1a32(signature).toString(36)}`;
 }
 
 /**
@@ -129,6 +137,8 @@ function fieldOf(name: string, signature: string): string {
  * sorted set per concurrency limit, all in the client's hash slot and all with a TTL. No `KEYS`, no timers.
  */
 export class RedisStore implements QuotaStore {
+  /** Every method validates its input, so the engine does not validate it again. */
+  readonly validatesInput = true;
   readonly #send: RedisSend;
   readonly #prefix: string;
   readonly #clock: (() => number) | undefined;
@@ -144,18 +154,24 @@ export class RedisStore implements QuotaStore {
   constructor(options: RedisStoreOptions) {
     const send = typeof options === 'object' && options !== null ? redisSender(options.client) : null;
     if (send === null) {
-      invalidOption('client must be an ioredis client (with call) or a node-redis client (with sendCommand)');
+      invalidOption(
+        'RedisStore',
+        'client must be an ioredis client (with call) or a node-redis client (with sendCommand)',
+      );
     }
     const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
     if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
-      invalidOption(`keyPrefix must be a string without { or }, got ${JSON.stringify(prefix)}`);
+      invalidOption('RedisStore', `keyPrefix must be a string without { or }, got ${JSON.stringify(prefix)}`);
     }
     if (options.clock !== undefined && typeof options.clock !== 'function') {
-      invalidOption('clock must be a function returning epoch milliseconds');
+      invalidOption('RedisStore', 'clock must be a function returning epoch milliseconds');
     }
     const refreshMs = options.globalBlockRefreshMs ?? DEFAULT_GLOBAL_BLOCK_REFRESH_MS;
     if (!Number.isSafeInteger(refreshMs) || refreshMs <= 0) {
-      invalidOption(`globalBlockRefreshMs must be a positive integer, got ${String(refreshMs)}`);
+      invalidOption(
+        'RedisStore',
+        `globalBlockRefreshMs must be a positive integer, got ${String(refreshMs)}`,
+      );
     }
     this.#send = send;
     this.#prefix = prefix;
@@ -178,11 +194,7 @@ export class RedisStore implements QuotaStore {
     const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
     const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
     const amounts = plan.limits.map((limit) =>
-      (limit.operations & bit) === 0
-        ? -1
-        : limit.kind !== 'concurrency' && limit.counts === 'cost'
-          ? input.cost
-          : 1,
+      (limit.operations & bit) === 0 ? -1 : limitCharge(limit, input.cost),
     );
     const reply = await this.#run(
       'd',
@@ -207,7 +219,7 @@ export class RedisStore implements QuotaStore {
     const plan = compilePlan(input.plan);
     const bit = OPERATION_BITS[input.operation];
     const refunds = plan.limits.map((limit) =>
-      limit.counts === 'cost' && (limit.operations & bit) !== 0 ? input.refund : 0,
+      (limit.operations & bit) === 0 ? 0 : limitRefund(limit, input.refund),
     );
     await this.#run(
       's',
@@ -380,8 +392,4 @@ function integers(reply: unknown, length: number): number[] {
 
 function firstNumber(reply: unknown): number {
   return integers(reply, 1)[0]!;
-}
-
-function invalidOption(message: string): never {
-  throw new QuotaValidationError('QUOTA_INVALID_OPTION', `RedisStore: ${message}`);
 }

@@ -1,6 +1,7 @@
 /**
  * The Redis store's one Lua script: decide, peek, settle, block and unblock, each one atomic step. It mirrors
- * src/quota/evaluate.ts (the contract tests hold both to the same numbers).
+ * src/quota/arithmetic.ts (the contract tests hold both to the same numbers) and applies the amounts that
+ * `limitCharge`/`limitRefund` computed (chargeAgreement.test.ts holds it to them).
  *
  * KEYS[1] the client's hash (or, for the global block ops 'B'/'U', the global block key); KEYS[2] the global
  * block key (unless ARGV[7] carries a cached value); KEYS[3..] the concurrency limits' sorted sets.

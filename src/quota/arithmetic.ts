@@ -5,6 +5,7 @@
  * (GCRA's theoretical arrival time in 1/scale ms), a concurrency cap `max` pairs `[leaseHash, expiresAtMs]`.
  * All-zero state is "nothing used".
  */
+import { limitCharge, limitRefund } from './charge.js';
 import { OPERATION_BITS, compiledLayout } from './compilePlan.js';
 import type { CompiledPlan } from './compilePlan.js';
 import { REFUSAL_CAPACITY, REFUSAL_LIMIT, REFUSAL_NONE } from './outcome.js';
@@ -16,7 +17,7 @@ import type { OperationType } from './types.js';
  * Fills `outcomes` (as after the commit, or as before when refused or not committing) and returns whether the
  * operation is admitted. With `commit` false this is a peek: it asks whether one more unit would fit.
  */
-export function evaluate(
+export function evaluateLimits(
   plan: CompiledPlan,
   state: number[],
   nowMs: number,
@@ -34,7 +35,7 @@ export function evaluate(
     const o = outcomes[i]!;
     const at = limit.offset;
     o.applies = (limit.operations & bit) !== 0;
-    const amount = !o.applies ? 0 : commit && limit.counts === 'cost' ? cost : 1;
+    const amount = !o.applies ? 0 : commit ? limitCharge(limit, cost) : 1;
     o.refusal = REFUSAL_NONE;
     o.retryMs = 0;
     o.firstInWindow = false;
@@ -110,7 +111,7 @@ export function evaluate(
     const at = limit.offset;
     switch (limit.kind) {
       case 'fixed-window': {
-        const amount = limit.counts === 'cost' ? cost : 1;
+        const amount = limitCharge(limit, cost);
         if (amount === 0) break;
         o.firstInWindow = o.consumed === 0;
         o.consumed += amount;
@@ -121,7 +122,7 @@ export function evaluate(
         break;
       }
       case 'token-bucket': {
-        const amount = limit.counts === 'cost' ? cost : 1;
+        const amount = limitCharge(limit, cost);
         if (amount === 0) break;
         const now = nowMs * limit.scale;
         const tat = Math.max(state[at]!, now);
@@ -162,7 +163,7 @@ export function evaluate(
  * in every concurrency limit. Never above a full bucket, never below zero consumed, and a fixed window only
  * when it is still the window the operation was charged to (`decidedAtMs`, or never when unknown).
  */
-export function settle(
+export function settleLimits(
   plan: CompiledPlan,
   state: number[],
   nowMs: number,
@@ -185,7 +186,8 @@ export function settle(
       }
       continue;
     }
-    if (refund === 0 || limit.counts !== 'cost' || (limit.operations & bit) === 0) continue;
+    const points = (limit.operations & bit) === 0 ? 0 : limitRefund(limit, refund);
+    if (points === 0) continue;
     if (limit.kind === 'fixed-window') {
       const start = state[at]!;
       const current = limit.align === 0 ? nowMs - (nowMs % limit.windowMs) : start;
@@ -196,11 +198,11 @@ export function settle(
         decidedAtMs >= start &&
         decidedAtMs < start + limit.windowMs
       ) {
-        state[at + 1] = Math.max(0, state[at + 1]! - refund);
+        state[at + 1] = Math.max(0, state[at + 1]! - points);
       }
     } else {
       const now = nowMs * limit.scale;
-      state[at] = Math.max(now, state[at]! - refund * limit.increment);
+      state[at] = Math.max(now, state[at]! - points * limit.increment);
     }
   }
 }
@@ -236,16 +238,4 @@ function freshState(plan: CompiledPlan, reuse: number[] | undefined): number[] {
   state.fill(0);
   state[1] = plan.layoutId;
   return state;
-}
-
-/** A 52-bit FNV-1a style hash of a lease id, never 0 (0 marks a free slot). */
-export function leaseHash(leaseId: string): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < leaseId.length; i++) {
-    const c = leaseId.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff) || 1;
 }

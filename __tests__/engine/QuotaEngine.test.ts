@@ -1,4 +1,4 @@
-import { QuotaEngine } from '../../src/quota/QuotaEngine.js';
+import { QuotaEngine } from '../../src/engine/QuotaEngine.js';
 import { QuotaValidationError } from '../../src/quota/errors.js';
 import type { Decision, Plan, QuotaLogger, QuotaStore } from '../../src/quota/types.js';
 import { MemoryStore } from '../../src/store/MemoryStore.js';
@@ -260,6 +260,91 @@ describe('QuotaEngine', () => {
       code: 'QUOTA_INVALID_PLAN',
     });
     expect(decide).not.toHaveBeenCalled();
+  });
+
+  describe('validates each input once', () => {
+    it('leaves it to a store that declares validatesInput: the store gets it unchecked', async () => {
+      const seen: unknown[] = [];
+      const store: QuotaStore = {
+        ...failingStore(),
+        validatesInput: true,
+        decide: (i) => {
+          seen.push(i);
+          return Promise.reject(new QuotaValidationError('QUOTA_INVALID_INPUT', 'the store says no'));
+        },
+      };
+      const engine = new QuotaEngine({ store, logger: recordingLogger() });
+      const bad = { ...input, cost: 1.5 };
+      await expect(engine.decide(bad)).rejects.toThrow('the store says no');
+      expect(seen).toEqual([{ ...bad, timeoutMs: 200 }]);
+    });
+
+    it.each<[string, unknown, string]>([
+      [
+        'a fractional cost',
+        { ...input, cost: 1.5 },
+        'decide: cost must be a non-negative integer number of points, got 1.5',
+      ],
+      ['no input', null, 'decide: input must be an object, got null'],
+      ['a primitive input', 5, 'decide: input must be an object, got 5'],
+      [
+        'a string timeout',
+        { ...input, timeoutMs: 'soon' },
+        'decide: timeoutMs must be a positive integer number of milliseconds, got "soon"',
+      ],
+      [
+        'a negative timeout',
+        { ...input, timeoutMs: -5 },
+        'decide: timeoutMs must be a positive integer number of milliseconds, got -5',
+      ],
+    ])('over MemoryStore, rejects %s with the same error as before', async (_, bad, message) => {
+      const engine = new QuotaEngine({ store: new MemoryStore(), logger: recordingLogger() });
+      await expect(engine.decide(bad as typeof input)).rejects.toThrow(
+        expect.objectContaining({ code: 'QUOTA_INVALID_INPUT', message }),
+      );
+    });
+
+    it('over MemoryStore, rejects a malformed peek, settle and plan', async () => {
+      const engine = new QuotaEngine({ store: new MemoryStore(), logger: recordingLogger() });
+      await expect(engine.peek('', plan, 'query')).rejects.toThrow(
+        expect.objectContaining({ message: 'peek: client must be a non-empty string, got ""' }),
+      );
+      await expect(
+        engine.settle({ client: 'alice', plan, operation: 'query', refund: -1, leaseId: null }),
+      ).rejects.toThrow(
+        expect.objectContaining({
+          message: 'settle: refund must be a non-negative integer number of points, got -1',
+        }),
+      );
+      await expect(
+        engine.decide({
+          ...input,
+          plan: { name: 'x', limits: [{ kind: 'concurrency', name: 'c', max: 0 }] },
+        }),
+      ).rejects.toMatchObject({ code: 'QUOTA_INVALID_PLAN' });
+    });
+
+    it('checks a settle of a fallback lease before forgetting the lease', async () => {
+      const engine = new QuotaEngine({
+        store: { ...failingStore(), validatesInput: true },
+        logger: recordingLogger(),
+      });
+      const decision = await engine.decide(input);
+      expect(decision.source).toBe('fallback');
+      const settle = {
+        client: 'alice',
+        plan,
+        operation: 'query' as const,
+        refund: 0,
+        leaseId: decision.leaseId,
+      };
+      await expect(engine.settle({ ...settle, refund: -1 })).rejects.toMatchObject({
+        code: 'QUOTA_INVALID_INPUT',
+      });
+      // The lease is still known as the fallback's: its release goes there and frees the slot.
+      await engine.settle(settle);
+      expect((await engine.peek('alice', plan, 'query')).limits[1]!.consumed).toBe(0);
+    });
   });
 
   it.each<[string, object, string]>([

@@ -1,12 +1,14 @@
 import { LRUCache } from 'lru-cache';
-import { MemoryStore } from '../store/MemoryStore.js';
-import { compilePlan } from './compilePlan.js';
 import {
-  DEFAULT_ON_STORE_FAILURE,
-  DEFAULT_STORE_TIMEOUT_MS,
-  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
-} from './defaults.js';
-import { QuotaValidationError } from './errors.js';
+  QuotaValidationError,
+  assertClient,
+  assertDecideInput,
+  assertDuration,
+  assertOperation,
+  assertSettleInput,
+  compilePlan,
+  invalidOption,
+} from '../quota/index.js';
 import type {
   Decision,
   DecideInput,
@@ -15,14 +17,14 @@ import type {
   QuotaLogger,
   QuotaStore,
   SettleInput,
-} from './types.js';
+} from '../quota/index.js';
+import { MemoryStore } from '../store/index.js';
+import { DeadlineQueue } from './DeadlineQueue.js';
 import {
-  assertClient,
-  assertDecideInput,
-  assertDuration,
-  assertOperation,
-  assertSettleInput,
-} from './validateInput.js';
+  DEFAULT_ON_STORE_FAILURE,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
+} from './defaults.js';
 
 /** What the engine does when its store fails or does not answer within `timeoutMs`. */
 export type StoreFailureMode =
@@ -66,92 +68,11 @@ export interface QuotaEngineOptions {
 const FALLBACK_LEASES = 10_000;
 
 /**
- * `setImmediate` as it was when this module loaded. The engine uses it to order event-loop phases (see
- * {@link DeadlineQueue}), not to measure time, so test fake timers, which replace the global later, must not
- * hold it back.
- */
-const checkPhase = setImmediate;
-
-interface Deadline {
-  readonly atMs: number;
-  /** Null once the store answered (or the deadline fired): the entry is then skipped. */
-  expire: (() => void) | null;
-}
-
-/**
- * The deadlines of an engine's store calls on one timer, not a timer per call (a setTimeout, its clearTimeout
- * and a Promise.race per call were a fifth of the plugin's CPU). Every call waits the same `timeoutMs`, so
- * calls expire in the order they were made: a FIFO whose head arms the timer. Time is `performance.now()`
- * (monotonic, and moved by test fake timers like `setTimeout`).
- */
-class DeadlineQueue {
-  readonly #timeoutMs: number;
-  #entries: Deadline[] = [];
-  #head = 0;
-  #live = 0;
-  #timer: NodeJS.Timeout | null = null;
-
-  constructor(timeoutMs: number) {
-    this.#timeoutMs = timeoutMs;
-  }
-
-  add(expire: () => void): Deadline {
-    const entry: Deadline = { atMs: performance.now() + this.#timeoutMs, expire };
-    this.#entries.push(entry);
-    this.#live++;
-    this.#timer ??= setTimeout(this.#sweep, this.#timeoutMs);
-    return entry;
-  }
-
-  cancel(entry: Deadline): void {
-    if (entry.expire === null) return;
-    entry.expire = null;
-    // Nothing left to watch: drop the timer, so an idle engine holds no timer (and no process open).
-    if (--this.#live === 0) this.#reset();
-  }
-
-  #reset(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#entries = [];
-    this.#head = 0;
-  }
-
-  readonly #sweep = (): void => {
-    this.#timer = null;
-    const nowMs = performance.now();
-    const entries = this.#entries;
-    while (this.#head < entries.length) {
-      const entry = entries[this.#head]!;
-      if (entry.expire !== null && entry.atMs > nowMs) break;
-      this.#head++;
-      const expire = entry.expire;
-      if (expire === null) continue;
-      entry.expire = null;
-      this.#live--;
-      // Timers run before I/O in each turn of the event loop: on a loop running late, an answer already
-      // received would lose to the deadline and a decision the store committed would be dropped (and decided
-      // again by the failure mode). Expiring in the check phase lets received answers be read first.
-      checkPhase(expire);
-    }
-    if (this.#live === 0) {
-      this.#reset();
-      return;
-    }
-    if (this.#head > 1024 && this.#head * 2 > entries.length) {
-      this.#entries = entries.slice(this.#head);
-      this.#head = 0;
-    }
-    const next = this.#entries[this.#head]!;
-    this.#timer = setTimeout(this.#sweep, Math.max(0, Math.ceil(next.atMs - nowMs)));
-  };
-}
-
-/**
- * The quota layer's entry point: a store behind a timeout and a failure mode. Its methods mirror
- * {@link QuotaStore} but never reject because the store failed or was slow; such a failure becomes a decision
- * per `onStoreFailure`, logged every time, and is never reported as "over quota". Malformed input still
- * rejects, with a {@link QuotaValidationError}.
+ * The engine: a store behind a timeout and a failure mode, the entry point of quota decisions for a server.
+ * Its methods mirror {@link QuotaStore} but never reject because the store failed or was slow; such a failure
+ * becomes a decision per `onStoreFailure`, logged every time, and is never reported as "over quota".
+ * Malformed input still rejects, with a {@link QuotaValidationError}: checked here, or left to a store that
+ * declares `validatesInput` (MemoryStore and RedisStore do), so that it is checked once.
  */
 export class QuotaEngine {
   readonly store: QuotaStore;
@@ -163,26 +84,37 @@ export class QuotaEngine {
   readonly #clock: () => number;
   readonly #retryAfterSeconds: number;
   readonly #synchronous: boolean;
+  /** False when the store validates its input itself: each input is then validated once, by the store. */
+  readonly #validates: boolean;
   readonly #deadlines: DeadlineQueue;
 
   constructor(options: QuotaEngineOptions) {
     if (typeof options !== 'object' || options === null || !isStore(options.store)) {
-      invalidOption('store must implement decide, settle, peek, block and unblock');
+      invalidOption('QuotaEngine', 'store must implement decide, settle, peek, block and unblock');
     }
     const timeoutMs = options.timeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) {
-      invalidOption(`timeoutMs must be a positive integer number of milliseconds, got ${String(timeoutMs)}`);
+      invalidOption(
+        'QuotaEngine',
+        `timeoutMs must be a positive integer number of milliseconds, got ${String(timeoutMs)}`,
+      );
     }
     const mode = options.onStoreFailure ?? DEFAULT_ON_STORE_FAILURE;
     if (mode !== 'allow' && mode !== 'deny' && mode !== 'fallback') {
-      invalidOption(`onStoreFailure must be 'allow', 'deny' or 'fallback', got ${String(mode)}`);
+      invalidOption(
+        'QuotaEngine',
+        `onStoreFailure must be 'allow', 'deny' or 'fallback', got ${String(mode)}`,
+      );
     }
     if (options.fallbackStore !== undefined && !isStore(options.fallbackStore)) {
-      invalidOption('fallbackStore must implement decide, settle, peek, block and unblock');
+      invalidOption('QuotaEngine', 'fallbackStore must implement decide, settle, peek, block and unblock');
     }
     const retryAfter = options.unavailableRetryAfterSeconds ?? DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS;
     if (!Number.isSafeInteger(retryAfter) || retryAfter <= 0) {
-      invalidOption(`unavailableRetryAfterSeconds must be a positive integer, got ${String(retryAfter)}`);
+      invalidOption(
+        'QuotaEngine',
+        `unavailableRetryAfterSeconds must be a positive integer, got ${String(retryAfter)}`,
+      );
     }
     this.store = options.store;
     this.timeoutMs = timeoutMs;
@@ -195,17 +127,18 @@ export class QuotaEngine {
     this.#logger = options.logger ?? console;
     this.#retryAfterSeconds = retryAfter;
     this.#synchronous = options.store.synchronous === true;
+    this.#validates = options.store.validatesInput !== true;
     this.#deadlines = new DeadlineQueue(timeoutMs);
   }
 
   /** Checks every limit of the plan and, only if all admit, commits them all. See {@link QuotaStore.decide}. */
   async decide(input: DecideInput): Promise<Decision> {
-    assertDecideInput(input);
-    compilePlan(input.plan);
-    // The store learns how long it is waited for, so that it never commits a decision after we gave up on it.
-    const timeoutMs = Math.min(input.timeoutMs ?? this.timeoutMs, this.timeoutMs);
-    const timed = timeoutMs === input.timeoutMs ? input : { ...input, timeoutMs };
-    const result = await this.#call('decide', input.client, () => this.store.decide(timed));
+    if (this.#validates) {
+      assertDecideInput(input);
+      compilePlan(input.plan);
+    }
+    const timed = this.#withDeadline(input);
+    const result = await this.#call('decide', fieldOf(input, 'client'), () => this.store.decide(timed));
     if (result.ok) return result.value;
     if (this.#fallback !== null) {
       const decision = await this.#fromFallback(this.#fallback.decide(input));
@@ -220,20 +153,31 @@ export class QuotaEngine {
    * failure is logged, not thrown: the lease then expires on its own.
    */
   async settle(input: SettleInput): Promise<void> {
-    assertSettleInput(input);
-    compilePlan(input.plan);
-    if (this.#fallback !== null && input.leaseId !== null && this.#fallbackLeases.delete(input.leaseId)) {
+    if (this.#validates) {
+      assertSettleInput(input);
+      compilePlan(input.plan);
+    }
+    const leaseId = fieldOf(input, 'leaseId');
+    if (this.#fallback !== null && typeof leaseId === 'string' && this.#fallbackLeases.has(leaseId)) {
+      // The main store, which would have validated the input, is not asked: validate before forgetting the lease.
+      if (!this.#validates) {
+        assertSettleInput(input);
+        compilePlan(input.plan);
+      }
+      this.#fallbackLeases.delete(leaseId);
       await this.#fallback.settle(input);
       return;
     }
-    await this.#call('settle', input.client, () => this.store.settle(input));
+    await this.#call('settle', fieldOf(input, 'client'), () => this.store.settle(input));
   }
 
   /** The client's usage without consuming anything. See {@link QuotaStore.peek}. */
   async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
-    assertClient(client, 'peek');
-    assertOperation(operation, 'peek');
-    compilePlan(plan);
+    if (this.#validates) {
+      assertClient(client, 'peek');
+      assertOperation(operation, 'peek');
+      compilePlan(plan);
+    }
     const result = await this.#call('peek', client, () => this.store.peek(client, plan, operation));
     if (result.ok) return result.value;
     if (this.#fallback !== null) return this.#fromFallback(this.#fallback.peek(client, plan, operation));
@@ -259,9 +203,22 @@ export class QuotaEngine {
     return (await this.#call('unblock', client, () => this.store.unblock(client))).ok;
   }
 
+  /**
+   * The input as the store gets it: told how long it is waited for, so that it never commits a decision after
+   * the engine gave up on it. Input the engine left unchecked (the store validates it) goes unchanged when it
+   * cannot carry a deadline, so the store's error names the actual fault.
+   */
+  #withDeadline(input: DecideInput): DecideInput {
+    if (typeof input !== 'object' || input === null) return input;
+    const own: unknown = input.timeoutMs;
+    if (own !== undefined && typeof own !== 'number') return input;
+    const timeoutMs = Math.min(own ?? this.timeoutMs, this.timeoutMs);
+    return timeoutMs === own ? input : { ...input, timeoutMs };
+  }
+
   #call<T>(
     method: string,
-    client: string,
+    client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (this.#synchronous) return this.#callSynchronous(method, client, run);
@@ -308,7 +265,7 @@ export class QuotaEngine {
   /** A store that has answered by the time its call returns cannot be late: no deadline to watch. */
   async #callSynchronous<T>(
     method: string,
-    client: string,
+    client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     try {
@@ -320,7 +277,7 @@ export class QuotaEngine {
     }
   }
 
-  #warn(method: string, client: string, why: string): void {
+  #warn(method: string, client: unknown, why: string): void {
     this.#logger.warn(
       `graphql-quota: store ${method} failed for client ${JSON.stringify(client)} (${why}); ` +
         `failure mode '${this.onStoreFailure}'`,
@@ -357,12 +314,13 @@ export class QuotaEngine {
   }
 }
 
+/** A field of an input the engine may have left unchecked (its store validates it): undefined unless an object. */
+function fieldOf<T extends object, K extends keyof T>(input: T, key: K): T[K] | undefined {
+  return typeof input === 'object' && input !== null ? input[key] : undefined;
+}
+
 function isStore(store: unknown): store is QuotaStore {
   if (typeof store !== 'object' || store === null) return false;
   const s = store as Record<string, unknown>;
   return ['decide', 'settle', 'peek', 'block', 'unblock'].every((m) => typeof s[m] === 'function');
-}
-
-function invalidOption(message: string): never {
-  throw new QuotaValidationError('QUOTA_INVALID_OPTION', `QuotaEngine: ${message}`);
 }
