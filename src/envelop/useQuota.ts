@@ -12,9 +12,7 @@ import {
 } from '../lifecycle/index.js';
 
 /** The Envelop (GraphQL Yoga) plugin, with the kill switch. Put it in `plugins`; keep it to call `block`. */
-// `{}` is Yoga's own default for a plugin's extra context (`Plugin<PluginContext = {}>`).
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export type QuotaEnvelopPlugin<TContext extends object = {}> = Plugin<TContext> & QuotaKillSwitch;
+export type QuotaEnvelopPlugin<TContext extends object = object> = Plugin<TContext> & QuotaKillSwitch;
 
 /**
  * The options of {@link useQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin` takes.
