@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import {
+  NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
   type QuotaKillSwitch,
@@ -29,7 +30,8 @@ export type MercuriusQuotaOptions<TContext extends MercuriusContext = MercuriusC
   QuotaOptions<TContext>;
 
 /** Node's request headers (`IncomingHttpHeaders`) as the lifecycle reads them. */
-function requestHeaders(request: FastifyRequest): RequestHeaders {
+function requestHeaders(request: FastifyRequest | undefined): RequestHeaders {
+  if (request === undefined) return NO_HEADERS;
   const headers = request.headers;
   return {
     get(name) {
@@ -43,8 +45,8 @@ function requestHeaders(request: FastifyRequest): RequestHeaders {
  * The operation name a request asked for. Mercurius's `preExecution` hook is not given it, so it is read
  * where Mercurius read it: the POST body (the batch entry `operationId` for a batch) or the GET query.
  */
-function operationNameOf(context: MercuriusContext): string | null {
-  const request = context.reply.request;
+function operationNameOf(context: MercuriusContext, request: FastifyRequest | undefined): string | null {
+  if (request === undefined) return null;
   const source: unknown = request.method === 'GET' ? request.query : request.body;
   const params = Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source;
   const name = (params as { operationName?: unknown } | null | undefined)?.operationName;
@@ -107,6 +109,11 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
   const operations = new WeakMap<object, QuotaOperation>();
 
   function register(app: FastifyInstance): Promise<void> {
+    if (typeof (app as Partial<FastifyInstance>).graphql?.addHook !== 'function') {
+      return Promise.reject(
+        new TypeError('graphql-quota: register mercuriusQuota after mercurius, on the same Fastify app'),
+      );
+    }
     lifecycle.useServerLogger({
       debug: (m) => app.log.debug(m),
       info: (m) => app.log.info(m),
@@ -117,19 +124,22 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
     lifecycle.loadSchema(app.graphql.schema);
 
     app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
-      const reply = context.reply;
-      let state = replies.get(reply);
+      // No reply when the operation does not come over HTTP: `app.graphql(query)` called by code, or a
+      // query over the subscription WebSocket (`fullWsTransport`). It is charged all the same.
+      const reply = context.reply as FastifyReply | undefined;
+      let state = reply === undefined ? undefined : replies.get(reply);
       if (state === undefined) {
         state = { quota: lifecycle.startResponse(), operations: [], single: null };
-        replies.set(reply, state);
+        if (reply !== undefined) replies.set(reply, state);
       }
+      const request = reply?.request ?? (context as { request?: FastifyRequest }).request;
       const operation = lifecycle.startOperation(
         {
           schema,
           document,
-          operationName: operationNameOf(context),
+          operationName: operationNameOf(context, request),
           variables,
-          request: { headers: requestHeaders(reply.request), context: context as TContext },
+          request: { headers: requestHeaders(request), context: context as TContext },
         },
         state.quota,
       );
