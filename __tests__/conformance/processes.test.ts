@@ -49,6 +49,10 @@ describe.each(servers)('%s: two processes on one Redis', (server) => {
       store: { kind: 'redis' as const, url: redis.url, keyPrefix: prefix },
       plans: [POINTS, SLOTS, ANONYMOUS],
       planOf: { 'points-client': 'points', 'slots-client': 'slots' },
+      // What is proved is the sharing, not the failure mode: on a loaded machine a Redis answer can take
+      // longer than the default 200 ms, and a fallback decision (per process) would then pass for a shared one.
+      storeTimeoutMs: 10_000,
+      onStoreFailure: 'deny' as const,
     };
     const [a, b] = await Promise.all([startServerProcess(config), startServerProcess(config)]);
 
