@@ -28,8 +28,8 @@ import type { StoreFailureMode } from '../../src/engine/index.js';
 import type { Plan, QuotaLogger, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
-import { listenMercurius } from './mercuriusApp.js';
-import { listenYoga } from './yogaApp.js';
+import type { listenMercurius } from './mercuriusApp.js';
+import type { listenYoga } from './yogaApp.js';
 
 /**
  * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
@@ -486,6 +486,18 @@ export async function closeServer(httpServer: Server): Promise<void> {
   await new Promise<void>((resolve) => httpServer.close(() => resolve()));
 }
 
+/*
+ * Yoga's and Mercurius's servers are loaded only for a config that asks for them: the e2e proofs start many
+ * Apollo server processes, each of which would otherwise load both frameworks too (2 to 3 s more per start
+ * on the shared machine). require(), not import(): jest's CommonJS runtime runs no dynamic import().
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadYoga = (): typeof listenYoga =>
+  (require('./yogaApp.js') as { listenYoga: typeof listenYoga }).listenYoga;
+const loadMercurius = (): typeof listenMercurius =>
+  (require('./mercuriusApp.js') as { listenMercurius: typeof listenMercurius }).listenMercurius;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** Starts a server on 127.0.0.1 and a free port. */
 export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
   const holds = runtime.holds ?? new Holds();
@@ -509,9 +521,9 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
   const kind = config.server ?? 'apollo';
   const listening =
     kind === 'yoga'
-      ? await listenYoga(schema, options, config)
+      ? await loadYoga()(schema, options, config)
       : kind === 'mercurius'
-        ? await listenMercurius(schema, options, config)
+        ? await loadMercurius()(schema, options, config)
         : await listenApollo(schema, options, config, runtime);
   return {
     url: listening.url,
