@@ -5,7 +5,7 @@
  * the quota layer decided. Each folder may import only the folders listed in its row, and each only through
  * its front door, `../<folder>/index.js`; a file imports its own folder's files directly. `types` lists folders
  * it may import types from only (`import type`), nothing at run time. `packages` lists the packages it may
- * import (`ANY` = any but the server frameworks, which only their own adapter imports).
+ * import (`ANY` = any but the server frameworks, which only their own adapter imports: its `frameworks`).
  *
  * A new folder gets a row here (__tests__/architecture/layers.test.ts fails until it has one). The rule is
  * ESLint's own `no-restricted-imports` (typescript-eslint's, for `allowTypeImports`), one override per
@@ -34,19 +34,21 @@ const LAYERS = [
     folder: 'apollo',
     imports: ['cost', 'quota', 'http', 'store', 'engine', 'lifecycle'],
     packages: ANY,
-    framework: '@apollo/server',
+    frameworks: ['@apollo/server'],
   },
   {
     folder: 'envelop',
     imports: ['cost', 'quota', 'http', 'lifecycle'],
     packages: ANY,
-    framework: '@envelop/core',
+    // Yoga's plugin type adds its own hooks (onResponse...) to Envelop's.
+    frameworks: ['@envelop/core', 'graphql-yoga'],
   },
   {
     folder: 'mercurius',
     imports: ['cost', 'quota', 'http', 'lifecycle'],
     packages: ANY,
-    framework: 'mercurius',
+    // Mercurius's hooks hand over Fastify's reply and request.
+    frameworks: ['mercurius', 'fastify'],
   },
   { folder: 'client', imports: ['http', 'cost'], packages: ['graphql'] },
   { folder: 'cli', imports: ['cost', 'quota', 'http', 'store', 'engine', 'lifecycle'], packages: ANY },
@@ -103,7 +105,7 @@ function patternsOf(name, row, up) {
     });
   }
   if (row.packages === ANY) {
-    const forbidden = FRAMEWORKS.filter((f) => f !== row.framework);
+    const forbidden = FRAMEWORKS.filter((f) => !(row.frameworks ?? []).includes(f));
     patterns.push({
       regex: `^(?:${forbidden.map(escape).join('|')})(?:/|$)`,
       message: `Layers: only a framework's own adapter imports it (${name} is not one).`,

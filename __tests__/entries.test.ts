@@ -160,8 +160,18 @@ describe('the core entry, graphql-quota', () => {
   });
 });
 
+describe('the adapter entries', () => {
+  // Both adapters reach their framework through the objects it hands them: its types only, no import.
+  it.each([
+    ['graphql-quota/envelop', './src/envelop/index.ts'],
+    ['graphql-quota/mercurius', './src/mercurius/index.ts'],
+  ])('%s loads no server framework either', (_entry, path) => {
+    expect(packagesLoadedBy(path)).toEqual(['graphql', 'lru-cache']);
+  });
+});
+
 describe('package.json exports', () => {
-  it('maps graphql-quota to the core and graphql-quota/apollo to the plugin, ESM and CommonJS with types', () => {
+  it('maps graphql-quota to the core and each adapter to its subpath, ESM and CommonJS with types', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
       exports: Record<string, unknown>;
     };
@@ -174,5 +184,7 @@ describe('package.json exports', () => {
     // The telemetry exporters, each loading its optional peer (see __tests__/observability/imports.test.ts).
     expect(pkg.exports['./prometheus']).toEqual(entry('observability/prometheus'));
     expect(pkg.exports['./opentelemetry']).toEqual(entry('observability/opentelemetry'));
+    expect(pkg.exports['./envelop']).toEqual(entry('envelop/index'));
+    expect(pkg.exports['./mercurius']).toEqual(entry('mercurius/index'));
   });
 });

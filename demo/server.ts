@@ -1,5 +1,8 @@
 /**
  * The demo server (`npm start`): the PIM demo schema behind the quota plugin, on http://localhost:4000/.
+ * Apollo Server by default; `DEMO_SERVER=yoga npm start` runs it on GraphQL Yoga (`graphql-quota/envelop`),
+ * `DEMO_SERVER=mercurius npm start` on Mercurius and Fastify (`graphql-quota/mercurius`): the same schema,
+ * keys, plans and quota options on each.
  *
  * Three API keys choose three plans; requests without a known key are anonymous, with a small quota per
  * client IP address. State lives in memory, or in Redis when REDIS_URL is set (e.g.
@@ -10,16 +13,27 @@
  * `GET /quota` there too (send `x-api-key`), a decision log record per operation on stdout (JSON lines,
  * pino), alerts in that log, and the free `quota` field in the schema.
  */
+import { ApolloServer } from '@apollo/server';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import Fastify from 'fastify';
+import { createYoga } from 'graphql-yoga';
+import mercurius, { type MercuriusContext } from 'mercurius';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
 import { pino, type DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
-import { AlertWatcher, QuotaMetrics, decisionLog } from '../src/observability/index.js';
+import { quotaPlugin } from '../src/apollo/index.js';
+import { useQuota } from '../src/envelop/index.js';
+import {
+  identifyByApiKey,
+  type QuotaKillSwitch,
+  type QuotaLifecycle,
+  type QuotaOptions,
+  type QuotaRequest,
+} from '../src/lifecycle/index.js';
+import { AlertWatcher, QuotaMetrics, decisionLog, type QuotaObserver } from '../src/observability/index.js';
 import { registerPrometheusMetrics } from '../src/observability/prometheus.js';
-import { quotaPlugin, type QuotaPlugin } from '../src/apollo/index.js';
-import { identifyByApiKey } from '../src/lifecycle/index.js';
+import { mercuriusQuota } from '../src/mercurius/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../src/store/index.js';
 import { createDemoSchema } from './schema.js';
@@ -86,13 +100,19 @@ export const DEMO_PLANS: readonly Plan[] = [
   },
 ];
 
-/** What the demo's `context` function puts in every request's context. */
-export interface DemoContext extends BaseContext {
+/** What the demo's `context` function puts in every request's context, on every server. */
+export interface DemoContext {
   /** The TCP peer address. Not X-Forwarded-For: a client can write any value there. */
   readonly ip?: string;
 }
 
+/** The servers the demo runs on (`DEMO_SERVER`). */
+export const DEMO_SERVERS = ['apollo', 'yoga', 'mercurius'] as const;
+export type DemoServerKind = (typeof DEMO_SERVERS)[number];
+
 export interface DemoServerOptions {
+  /** Which server. Default: DEMO_SERVER, else `'apollo'`. */
+  readonly server?: DemoServerKind;
   /** Port to listen on; 0 picks a free one. Default: PORT, else {@link DEFAULT_DEMO_PORT}. */
   readonly port?: number;
   /** The quota store. Default: a RedisStore on REDIS_URL when set, else a MemoryStore. */
@@ -105,15 +125,49 @@ export interface DemoServerOptions {
   readonly log?: DestinationStream;
 }
 
+/** What every adapter hands back: the kill switch, the engine, and the caller's own quota. */
+export type DemoQuota = QuotaKillSwitch & Pick<QuotaLifecycle<DemoContext>, 'callerOf' | 'readQuota'>;
+
 export interface DemoServer {
   readonly url: string;
+  readonly server: DemoServerKind;
   /** `http://127.0.0.1:<port>/`: `GET metrics` (Prometheus text) and `GET quota` (the caller's quota, JSON). */
   readonly metricsUrl: string;
   /** The metrics behind `/metrics`. */
   readonly metrics: QuotaMetrics;
-  readonly server: ApolloServer<DemoContext>;
-  readonly quota: QuotaPlugin<DemoContext>;
+  /** The kill switch (and the engine) of the server's adapter. */
+  readonly quota: DemoQuota;
   stop(): Promise<void>;
+}
+
+/** The demo's quota options: the same on every server. */
+function demoQuotaOptions(
+  store: QuotaStore,
+  clock: (() => number) | undefined,
+  observers: readonly QuotaObserver[],
+): QuotaOptions<DemoContext> {
+  return {
+    store,
+    observers,
+    freeQuotaField: 'quota',
+    ...(clock !== undefined ? { clock } : {}),
+    plans: DEMO_PLANS,
+    identify: identifyByApiKey(DEMO_API_KEYS),
+    planFor: (client) => PLAN_OF_CLIENT[client] ?? 'free',
+    anonymousKey: ({ context }) => context.ip ?? 'unknown',
+    maxCost: DEMO_MAX_COST,
+    partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
+    onThreshold: ({ client, limit, threshold }) => {
+      console.log(`quota: ${client.id} (${client.plan}) passed ${threshold * 100}% of "${limit.name}"`);
+    },
+  };
+}
+
+function demoServerKind(): DemoServerKind {
+  const named = process.env['DEMO_SERVER'] ?? 'apollo';
+  if (!(DEMO_SERVERS as readonly string[]).includes(named))
+    throw new Error(`DEMO_SERVER must be one of ${DEMO_SERVERS.join(', ')}, got "${named}"`);
+  return named as DemoServerKind;
 }
 
 async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise<void> }> {
@@ -133,6 +187,7 @@ async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise
 
 /** Starts the demo server; `stop()` closes it (and its Redis connection). */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const kind = options.server ?? demoServerKind();
   const { store, close } =
     options.store === undefined
       ? await defaultStore()
@@ -145,45 +200,107 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     thresholds: { refusals: 0.5, serverErrors: 0.05, storeFailures: 0.1, fallback: 0.1 },
     onAlert: (alert) => log.warn({ alert }, `graphql-quota alert: ${alert.kind} ${alert.status}`),
   });
-  const quota = quotaPlugin<DemoContext>({
-    store,
-    observers: [metrics, decisionLog({ logger: log }), alerts],
-    freeQuotaField: 'quota',
-    ...(options.clock !== undefined ? { clock: options.clock } : {}),
-    plans: DEMO_PLANS,
-    identify: identifyByApiKey(DEMO_API_KEYS),
-    planFor: (client) => PLAN_OF_CLIENT[client] ?? 'free',
-    anonymousKey: ({ context }) => context.ip ?? 'unknown',
-    maxCost: DEMO_MAX_COST,
-    partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
-    onThreshold: ({ client, limit, threshold }) => {
-      console.log(`quota: ${client.id} (${client.plan}) passed ${threshold * 100}% of "${limit.name}"`);
-    },
-  });
+  const quotaOptions = demoQuotaOptions(store, options.clock, [
+    metrics,
+    decisionLog({ logger: log }),
+    alerts,
+  ]);
+  const port = options.port ?? Number(process.env['PORT'] ?? DEFAULT_DEMO_PORT);
+  const schemaFor = (quota: DemoQuota) =>
+    createDemoSchema({ quota: { peeker: quota.engine, caller: quota.callerOf } });
+
+  // The operations port and the alert clock, the same on every server.
+  const ops = async (quota: DemoQuota) => {
+    const metricsServer = await listen(
+      createServer((req, res) => void serveOps(req, res, registry, quota)),
+      options.metricsPort ?? Number(process.env['METRICS_PORT'] ?? DEFAULT_DEMO_METRICS_PORT),
+    );
+    const checker = setInterval(() => alerts.check(), ALERT_CHECK_MS).unref();
+    return {
+      metricsUrl: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/`,
+      metrics,
+      stop: async () => {
+        clearInterval(checker);
+        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      },
+    };
+  };
+
+  if (kind === 'yoga') {
+    const quota = useQuota<DemoContext>(quotaOptions);
+    const yoga = createYoga<{ req: IncomingMessage }, DemoContext>({
+      schema: schemaFor(quota),
+      plugins: [quota],
+      graphqlEndpoint: '/',
+      // On Node's HTTP server, Yoga's server context carries the Node request.
+      context: ({ req }) => (req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+    });
+    const httpServer = createServer((req, res) => void yoga(req, res));
+    await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+    const { stop: stopOps, ...opsInfo } = await ops(quota);
+    return {
+      url: `http://localhost:${(httpServer.address() as AddressInfo).port}/`,
+      server: kind,
+      ...opsInfo,
+      quota,
+      stop: async () => {
+        await stopOps();
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await close();
+      },
+    };
+  }
+
+  if (kind === 'mercurius') {
+    const plugin = mercuriusQuota<MercuriusContext & DemoContext>(quotaOptions);
+    // The demo's identify and anonymousKey read only `ip`, which every DemoContext carries: GET /quota has no
+    // Mercurius context to give, and needs none.
+    const quota: DemoQuota = {
+      ...plugin,
+      readQuota: (request) => plugin.readQuota(request as QuotaRequest<MercuriusContext & DemoContext>),
+    };
+    const app = Fastify();
+    await app.register(mercurius, {
+      schema: schemaFor(quota),
+      path: '/',
+      graphiql: true,
+      context: (request) => ({ ip: request.socket.remoteAddress }),
+    });
+    await app.register(plugin);
+    await app.listen({ port });
+    const { stop: stopOps, ...opsInfo } = await ops(quota);
+    return {
+      url: `http://localhost:${(app.server.address() as AddressInfo).port}/`,
+      server: kind,
+      ...opsInfo,
+      quota,
+      stop: async () => {
+        await stopOps();
+        await app.close();
+        await close();
+      },
+    };
+  }
+
+  const quota = quotaPlugin<DemoContext>(quotaOptions);
   const server = new ApolloServer<DemoContext>({
-    schema: createDemoSchema({ quota: { peeker: quota.engine, caller: quota.callerOf } }),
+    schema: schemaFor(quota),
     plugins: [quota],
     includeStacktraceInErrorResponses: false,
   });
-  const port = options.port ?? Number(process.env['PORT'] ?? DEFAULT_DEMO_PORT);
   const { url } = await startStandaloneServer(server, {
     listen: { port },
     context: ({ req }) => Promise.resolve(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
   });
-  const metricsServer = await listen(
-    createServer((req, res) => void serveOps(req, res, registry, quota)),
-    options.metricsPort ?? Number(process.env['METRICS_PORT'] ?? DEFAULT_DEMO_METRICS_PORT),
-  );
-  const checker = setInterval(() => alerts.check(), ALERT_CHECK_MS).unref();
+  const { stop: stopOps, ...opsInfo } = await ops(quota);
   return {
     url,
-    metricsUrl: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/`,
-    metrics,
-    server,
+    server: kind,
+    ...opsInfo,
     quota,
     stop: async () => {
-      clearInterval(checker);
-      await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+      await stopOps();
       await server.stop();
       await close();
     },
@@ -202,7 +319,7 @@ async function serveOps(
   req: IncomingMessage,
   res: ServerResponse,
   registry: Registry,
-  quota: QuotaPlugin<DemoContext>,
+  quota: DemoQuota,
 ): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   try {
@@ -226,8 +343,10 @@ async function serveOps(
 
 if (require.main === module) {
   startDemoServer().then(
-    ({ url, metricsUrl }) => {
-      console.log(`graphql-quota demo on ${url} (${process.env['REDIS_URL'] ? 'Redis' : 'in-memory'} store)`);
+    ({ url, server, metricsUrl }) => {
+      console.log(
+        `graphql-quota demo on ${url} (${server}, ${process.env['REDIS_URL'] ? 'Redis' : 'in-memory'} store)`,
+      );
       console.log(`metrics: ${metricsUrl}metrics; your quota: ${metricsUrl}quota (x-api-key); log: stdout`);
       console.log(`API keys: ${Object.keys(DEMO_API_KEYS).join(', ')} (header x-api-key); none: anonymous`);
     },

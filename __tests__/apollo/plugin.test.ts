@@ -501,7 +501,11 @@ describe('quotaPlugin: settling', () => {
           didResolveOperation() {
             return Promise.reject(
               new GraphQLError('no', {
-                extensions: { code: 'FORBIDDEN', http: { status: 403, headers: new Map() } },
+                // A Map, as Apollo wants (Yoga's types, loaded by the envelop adapter, declare an object).
+                extensions: { code: 'FORBIDDEN', http: { status: 403, headers: new Map() } } as Record<
+                  string,
+                  unknown
+                >,
               }),
             );
           },

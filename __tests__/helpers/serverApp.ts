@@ -6,17 +6,30 @@
  */
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
-import { quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import { quotaPlugin } from '../../src/apollo/index.js';
 import { identifyByApiKey } from '../../src/lifecycle/index.js';
-import type { ExposeCost, QuotaDecisionEvent } from '../../src/lifecycle/index.js';
+import type {
+  ExposeCost,
+  QuotaDecisionEvent,
+  QuotaKillSwitch,
+  QuotaMode,
+  QuotaOptions,
+} from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { StoreFailureMode } from '../../src/engine/index.js';
 import type { Plan, QuotaLogger, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
+import type { listenMercurius } from './mercuriusApp.js';
+import type { listenYoga } from './yogaApp.js';
 
 /**
  * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
@@ -24,19 +37,26 @@ import { createDemoSchema } from '../../demo/schema.js';
  *   from `skip` on, at most `n` of the {@link E2E_ROW_COUNT}, so rows asked for but not returned are refunded
  *   (`rows(first: 10, skip: 1995)` is charged 100 and refunded 50);
  * - `{ ping }` and `{ hold }` cost 0; `hold` answers only once the test releases it (a slot held in flight);
- * - `mutation { save }` costs 10 + 5 = 15.
+ * - `mutation { save }` costs 10 + 5 = 15;
+ * - `{ boom(first: n) { id } }` costs 10 n and its resolver throws: the response has `data: { boom: null }`
+ *   and an error, so the whole estimate is refunded;
+ * - `subscription { ticks }` costs 0: it sends 1, waits in `hold` until released, sends 2 and ends.
  */
 export const E2E_SDL = `${COST_DIRECTIVES_SDL}
 type Query {
   rows(first: Int!, skip: Int = 0): [Row!]! @listSize(slicingArguments: ["first"])
   ping: Int
   hold: Int
+  boom(first: Int!): [Row!] @listSize(slicingArguments: ["first"])
 }
 type Row @cost(weight: 10) {
   id: ID!
 }
 type Mutation {
   save: Boolean @cost(weight: 5)
+}
+type Subscription {
+  ticks: Int
 }
 `;
 
@@ -87,7 +107,16 @@ export function e2eSchema(holds: Holds): GraphQLSchema {
   };
   query.ping!.resolve = () => 1;
   query.hold!.resolve = () => holds.wait();
+  query.boom!.resolve = () => {
+    throw new Error('boom: the data source failed');
+  };
   schema.getMutationType()!.getFields().save!.resolve = () => true;
+  const ticks = schema.getSubscriptionType()!.getFields().ticks!;
+  ticks.subscribe = async function* () {
+    yield { ticks: 1 };
+    await holds.wait();
+    yield { ticks: 2 };
+  };
   return schema;
 }
 
@@ -106,14 +135,38 @@ export type StoreConfig =
       readonly failFast?: boolean;
     };
 
+/**
+ * The GraphQL servers the proofs and the conformance suite run: Apollo Server 5 on its standalone server and
+ * on Express 5, GraphQL Yoga 5 (`graphql-quota/envelop`) and Mercurius 16 on Fastify 5
+ * (`graphql-quota/mercurius`).
+ */
+export const SERVER_KINDS = ['apollo', 'apollo-express', 'yoga', 'mercurius'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
 /** A server, as a JSON description (it crosses the process boundary to serverWorker.ts). */
 export interface ServerConfig {
+  /** Which server. Default `'apollo'` (standalone). */
+  readonly server?: ServerKind;
   readonly schema: 'demo' | 'e2e';
   /**
-   * `'quota'`: this library's plugin; `'bare'`: no plugin at all; `'complexity'`: graphql-query-complexity
-   * wired as an Apollo plugin (`getComplexity` in `didResolveOperation`). Default `'quota'`.
+   * The server sets headers of its own on every response, as a real deployment's CORS layer would:
+   * `X-Served-By: <server kind>` and `Access-Control-Expose-Headers: X-Served-By`, each in the server's own
+   * way (an Apollo plugin; Express's `cors` middleware; Yoga's `cors` option; a Fastify hook), so that a test
+   * can see that the quota headers are merged into them. Default false.
    */
-  readonly variant?: 'quota' | 'bare' | 'complexity';
+  readonly ownHeaders?: boolean;
+  /**
+   * `'quota'`: this library's adapter; `'bare'`: no plugin at all; `'complexity'` (Apollo only):
+   * graphql-query-complexity wired as an Apollo plugin (`getComplexity` in `didResolveOperation`); `'peer'`
+   * (Yoga only): the stack a Yoga user would pick instead, `@envelop/rate-limiter` on every Query field plus
+   * graphql-armor's cost limit, with limits nobody reaches. Default `'quota'`.
+   */
+  readonly variant?: 'quota' | 'bare' | 'complexity' | 'peer';
+  /**
+   * Yoga only: serve `@defer` / `@stream` (`@graphql-yoga/plugin-defer-stream`). Default true; the benchmark
+   * turns it off for every Yoga variant alike.
+   */
+  readonly yogaDeferStream?: boolean;
   /** Default: a MemoryStore. */
   readonly store?: StoreConfig;
   /** Default: one plan named `anonymous` with a limit nobody reaches. */
@@ -133,6 +186,8 @@ export interface ServerConfig {
   /** Anonymous requests are keyed by the TCP peer address when true; else they share one quota. */
   readonly anonymousByAddress?: boolean;
   readonly onStoreFailure?: StoreFailureMode;
+  /** The plugin's `mode`. Default `'enforce'`. */
+  readonly mode?: QuotaMode;
   readonly storeTimeoutMs?: number;
   readonly maxCost?: number;
   /** Default `'always'`: the proofs read the requested and actual cost of every response. */
@@ -189,7 +244,7 @@ export interface AppRuntime {
 
 export interface App {
   readonly url: string;
-  readonly quota: QuotaPlugin<AppContext> | null;
+  readonly quota: QuotaControls | null;
   readonly store: QuotaStore | null;
   readonly holds: Holds;
   /** The quota clock, when the config asked for one; else null. */
@@ -280,62 +335,94 @@ async function buildStore(
   };
 }
 
-/** Starts a server on 127.0.0.1 and a free port. */
-export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
-  const holds = runtime.holds ?? new Holds();
-  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
-  const variant = config.variant ?? 'quota';
-  const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
-  const clock = runtime.clock ?? manual?.now;
+/** The kill switch and the engine: what every adapter returns besides its hooks. */
+export type QuotaControls = QuotaKillSwitch;
 
-  let store: QuotaStore | null = null;
-  let closeStore = () => Promise.resolve();
-  let quota: QuotaPlugin<AppContext> | null = null;
+/** A server listening, as each server kind's starter returns it. */
+export interface Listening {
+  readonly url: string;
+  readonly quota: QuotaControls | null;
+  close(): Promise<void>;
+}
+
+/** What every server's `context` function builds: a bearer token as the client (the server's own auth). */
+export function appContext(
+  config: ServerConfig,
+  authorization: string | undefined,
+  ip: string | undefined,
+): AppContext {
+  const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+  const context: AppContext = {};
+  if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
+  if (ip !== undefined) context.ip = ip;
+  return context;
+}
+
+/** The quota options a config describes: the same for every server. */
+function quotaOptions(
+  config: ServerConfig,
+  runtime: AppRuntime,
+  store: QuotaStore,
+  clock: (() => number) | undefined,
+): QuotaOptions<AppContext> {
+  const planOf = config.planOf ?? {};
+  const plans = config.plans ?? [UNLIMITED];
+  const defaultPlan = config.defaultPlan ?? plans[0]!.name;
+  const record = runtime.onDecision;
+  return {
+    store,
+    plans,
+    ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
+    planFor: (client) => planOf[client] ?? defaultPlan,
+    defaultPlan,
+    ...(config.anonymousByAddress ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' } : {}),
+    ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
+    ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
+    ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+    ...(config.mode !== undefined ? { mode: config.mode } : {}),
+    ...(clock !== undefined ? { clock } : {}),
+    exposeCost: config.exposeCost ?? 'always',
+    ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
+    logger: runtime.logger ?? silent,
+    ...(record !== undefined
+      ? {
+          onDecision: (event: QuotaDecisionEvent) =>
+            record({
+              operationName: event.operationName,
+              client: event.client.id,
+              cost: event.cost,
+              allowed: event.decision.allowed,
+              source: event.decision.source,
+              atMs: Date.now(),
+            }),
+        }
+      : {}),
+  };
+}
+
+/** Apollo Server 5, standalone or on Express 5 (`@as-integrations/express5`, Express's JSON parser and CORS). */
+async function listenApollo(
+  schema: GraphQLSchema,
+  options: QuotaOptions<AppContext> | null,
+  config: ServerConfig,
+  runtime: AppRuntime,
+): Promise<Listening> {
+  const kind = config.server ?? 'apollo';
+  const variant = config.variant ?? 'quota';
   const plugins: ApolloServerPlugin<AppContext>[] = [];
-  if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
-  if (variant === 'quota') {
-    if (runtime.store !== undefined) store = runtime.store;
-    else {
-      const built = await buildStore(config.store ?? { kind: 'memory' }, clock);
-      store = built.store;
-      closeStore = built.close;
-    }
-    const planOf = config.planOf ?? {};
-    const plans = config.plans ?? [UNLIMITED];
-    const defaultPlan = config.defaultPlan ?? plans[0]!.name;
-    const record = runtime.onDecision;
-    quota = quotaPlugin<AppContext>({
-      store,
-      plans,
-      ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
-      planFor: (client) => planOf[client] ?? defaultPlan,
-      defaultPlan,
-      ...(config.anonymousByAddress
-        ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' }
-        : {}),
-      ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
-      ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
-      ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
-      ...(clock !== undefined ? { clock } : {}),
-      exposeCost: config.exposeCost ?? 'always',
-      ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
-      logger: runtime.logger ?? silent,
-      ...(record !== undefined
-        ? {
-            onDecision: (event: QuotaDecisionEvent) =>
-              record({
-                operationName: event.operationName,
-                client: event.client.id,
-                cost: event.cost,
-                allowed: event.decision.allowed,
-                source: event.decision.source,
-                atMs: Date.now(),
-              }),
-          }
-        : {}),
+  if (config.ownHeaders === true && kind === 'apollo') {
+    // First, so that the quota plugin finds them there (Apollo's standalone server has no CORS options).
+    plugins.push({
+      requestDidStart: ({ response }) => {
+        response.http.headers.set('x-served-by', 'apollo');
+        response.http.headers.set('access-control-expose-headers', 'X-Served-By');
+        return Promise.resolve();
+      },
     });
-    plugins.push(quota);
   }
+  if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
+  const quota = options === null ? null : quotaPlugin<AppContext>(options);
+  if (quota !== null) plugins.push(quota);
   const served = runtime.onServed;
   if (served !== undefined) {
     // After the quota plugin, so that its willSendResponse (and settle) is inside the measured time.
@@ -351,7 +438,6 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       },
     });
   }
-
   const server = new ApolloServer<AppContext>({
     schema,
     plugins,
@@ -359,25 +445,95 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
     includeStacktraceInErrorResponses: false,
     logger: runtime.logger ?? silent,
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port: 0, host: '127.0.0.1' },
-    context: ({ req }) => {
-      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-      const context: AppContext = {};
-      if (config.identify !== 'api-key' && token !== undefined) context.quotaClient = token;
-      if (req.socket.remoteAddress !== undefined) context.ip = req.socket.remoteAddress;
-      return Promise.resolve(context);
+  const context = ({ req }: { req: IncomingMessage }): Promise<AppContext> =>
+    Promise.resolve(appContext(config, req.headers.authorization, req.socket.remoteAddress));
+  if (kind === 'apollo') {
+    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' }, context });
+    return { url, quota, close: () => server.stop() };
+  }
+  await server.start();
+  const app = express();
+  const httpServer = createServer(app);
+  app.use(
+    '/',
+    cors<cors.CorsRequest>(config.ownHeaders === true ? { exposedHeaders: ['X-Served-By'] } : {}),
+    (_req, res, next) => {
+      if (config.ownHeaders === true) res.setHeader('x-served-by', 'apollo-express');
+      next();
     },
-  });
+    express.json({ limit: '50mb' }),
+    expressMiddleware(server, { context }),
+  );
   return {
-    url,
+    url: await listenOn(httpServer),
     quota,
+    close: async () => {
+      await server.stop();
+      await closeServer(httpServer);
+    },
+  };
+}
+
+/** Listens on 127.0.0.1 and a free port; resolves with the server's URL. */
+export async function listenOn(httpServer: Server): Promise<string> {
+  await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`;
+}
+
+/** Closes a Node server and the connections still open to it. */
+export async function closeServer(httpServer: Server): Promise<void> {
+  httpServer.closeAllConnections();
+  await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+}
+
+/*
+ * Yoga's and Mercurius's servers are loaded only for a config that asks for them: the e2e proofs start many
+ * Apollo server processes, each of which would otherwise load both frameworks too (2 to 3 s more per start
+ * on the shared machine). require(), not import(): jest's CommonJS runtime runs no dynamic import().
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const loadYoga = (): typeof listenYoga =>
+  (require('./yogaApp.js') as { listenYoga: typeof listenYoga }).listenYoga;
+const loadMercurius = (): typeof listenMercurius =>
+  (require('./mercuriusApp.js') as { listenMercurius: typeof listenMercurius }).listenMercurius;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/** Starts a server on 127.0.0.1 and a free port. */
+export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
+  const holds = runtime.holds ?? new Holds();
+  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
+  const variant = config.variant ?? 'quota';
+  const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
+  const clock = runtime.clock ?? manual?.now;
+
+  let store: QuotaStore | null = null;
+  let closeStore = () => Promise.resolve();
+  let options: QuotaOptions<AppContext> | null = null;
+  if (variant === 'quota') {
+    if (runtime.store !== undefined) store = runtime.store;
+    else {
+      const built = await buildStore(config.store ?? { kind: 'memory' }, clock);
+      store = built.store;
+      closeStore = built.close;
+    }
+    options = quotaOptions(config, runtime, store, clock);
+  }
+  const kind = config.server ?? 'apollo';
+  const listening =
+    kind === 'yoga'
+      ? await loadYoga()(schema, options, config)
+      : kind === 'mercurius'
+        ? await loadMercurius()(schema, options, config)
+        : await listenApollo(schema, options, config, runtime);
+  return {
+    url: listening.url,
+    quota: listening.quota,
     store,
     holds,
     clock: manual,
     stop: async () => {
       holds.release();
-      await server.stop();
+      await listening.close();
       await closeStore();
     },
   };

@@ -16,8 +16,14 @@ export function httpExtension(
 
 /** A refusal as Apollo sends it: the message, the extensions (`code`...), and the status and headers. */
 export function refusalError(refusal: QuotaRefusal): GraphQLError {
+  // Typed loosely on purpose: GraphQL Yoga's types (loaded with `graphql-quota/envelop`) declare
+  // `extensions.http.headers` a plain object in graphql's global GraphQLErrorExtensions; Apollo needs a Map.
+  const extensions: Record<string, unknown> = {
+    ...refusal.extensions,
+    http: httpExtension(refusal.status, refusal.headers),
+  };
   return new GraphQLError(refusal.message, {
     ...(refusal.cause !== null ? { originalError: refusal.cause } : {}),
-    extensions: { ...refusal.extensions, http: httpExtension(refusal.status, refusal.headers) },
+    extensions,
   });
 }

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { MemoryStore } from '../../src/store/index.js';
-import { startDemoServer, type DemoServer } from '../../demo/server.js';
-import { TestClock } from './harness.js';
+import { DEMO_SERVERS, startDemoServer, type DemoServer } from '../../demo/server.js';
+import { TestClock } from '../apollo/harness.js';
 
-/** The demo server (demo/server.ts) on the demo PIM schema, over HTTP. */
-describe('demo server', () => {
+/** The demo server (demo/server.ts) on the demo PIM schema, over HTTP: the same answers on every server. */
+describe.each(DEMO_SERVERS)('demo server on %s', (server) => {
   let demo: DemoServer;
   const clock = new TestClock(Date.UTC(2026, 0, 1, 0, 30)); // the hourly window resets in 1800 s
 
@@ -20,6 +20,7 @@ describe('demo server', () => {
 
   beforeAll(async () => {
     demo = await startDemoServer({
+      server,
       port: 0,
       metricsPort: 0,
       log,

@@ -1,0 +1,133 @@
+/**
+ * Where a server cannot answer as the others do, and why. Each entry names the servers, the scenario and the
+ * step, and the observation that server really gives; the suite asserts exactly that observation (so the
+ * difference stays known and stays as documented) and fails when it no longer differs from the others.
+ * docs/conformance.md lists these exceptions for users.
+ */
+import type { ServerKind } from '../helpers/serverApp.js';
+
+export interface ConformanceException {
+  readonly servers: readonly ServerKind[];
+  readonly scenario: string;
+  readonly step: string;
+  /** What these servers give instead of the expected observation. */
+  readonly observed: unknown;
+  /** Why they cannot match: the framework's behaviour, with where it is decided. */
+  readonly reason: string;
+}
+
+const OWN_HEADERS = "the server's own headers: kept, and Access-Control-Expose-Headers merged";
+const QUOTA_EXPOSED =
+  'x-rate-limit-remaining, x-rate-limit-reset, x-rate-limit-consumed, x-rate-limit-first-in-duration, ratelimit-policy, ratelimit';
+const EXPRESS_CORS =
+  "Apollo Server's plugin API sees only the GraphQL response's own HeaderMap. Express's `cors` middleware " +
+  'wrote `Access-Control-Expose-Headers` on the Node response before Apollo ran, where no plugin can read ' +
+  "it, and `expressMiddleware` then sets Apollo's value with `res.setHeader`, which replaces it. On Express, " +
+  "list the quota headers in the cors middleware's `exposedHeaders` too (docs/apollo.md), or set the " +
+  "server's own exposed headers in an Apollo plugin.";
+
+const YOGA_JSON_200 =
+  'GraphQL Yoga follows the GraphQL-over-HTTP spec to the letter: a request that accepts only ' +
+  '`application/json` (the legacy media type) gets 200 for a document that does not parse or validate ' +
+  '(`use-http-validation-error.js` marks those errors `spec`, and `getResponseInitByRespectingErrors` ' +
+  'skips their status for JSON). Apollo Server and Mercurius answer 400. The quota adds no header either way.';
+const DEFER = 'incremental delivery (@defer): charged once, the slot held until the last part is sent';
+const SUBSCRIPTIONS = 'subscriptions: charged at subscribe, the slot held until the subscription ends';
+const PARSE = 'headers on parse and validation errors: the server answers, the quota adds nothing';
+
+export const EXCEPTIONS: readonly ConformanceException[] = [
+  {
+    servers: ['yoga'],
+    scenario: PARSE,
+    step: 'parse error, json',
+    observed: [200, {}],
+    reason: YOGA_JSON_200,
+  },
+  {
+    servers: ['yoga'],
+    scenario: PARSE,
+    step: 'validation error, json',
+    observed: [200, {}],
+    reason: YOGA_JSON_200,
+  },
+  {
+    servers: ['apollo-express'],
+    scenario: OWN_HEADERS,
+    step: 'admitted',
+    observed: [true, QUOTA_EXPOSED],
+    reason: EXPRESS_CORS,
+  },
+  {
+    servers: ['apollo-express'],
+    scenario: OWN_HEADERS,
+    step: 'refused',
+    observed: [429, true, `${QUOTA_EXPOSED}, retry-after`],
+    reason: EXPRESS_CORS,
+  },
+  {
+    servers: ['apollo', 'apollo-express'],
+    scenario: DEFER,
+    step: 'a deferred fragment is served',
+    observed: [406, 'application/json', undefined],
+    reason:
+      'Apollo Server 5 executes @defer and @stream only on graphql-js 17 (an alpha), and graphql-quota ' +
+      'supports graphql 16: Apollo answers a request that accepts only multipart/mixed with 406.',
+  },
+  {
+    servers: ['mercurius'],
+    scenario: DEFER,
+    step: 'a deferred fragment is served',
+    observed: [400, 'application/json', undefined],
+    reason:
+      'Mercurius 16 executes with graphql-js 16, which has no @defer or @stream: the document fails ' +
+      'validation (unknown directive) with 400 before the quota sees it.',
+  },
+  {
+    servers: ['apollo', 'apollo-express'],
+    scenario: SUBSCRIPTIONS,
+    step: 'the subscription runs',
+    observed: [
+      406,
+      {
+        errors: [
+          {
+            message:
+              "An 'accept' header was provided for this request which does not accept application/json; charset=utf-8 or application/graphql-response+json; charset=utf-8",
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      },
+    ],
+    reason:
+      "Apollo Server 5 serves subscriptions over a WebSocket (graphql-ws, outside Apollo's request " +
+      'pipeline and its plugins) or HTTP callbacks, not over server-sent events: it answers 406.',
+  },
+  {
+    servers: ['mercurius'],
+    scenario: SUBSCRIPTIONS,
+    step: 'the subscription runs',
+    observed: [
+      200,
+      {
+        data: { ticks: null },
+        extensions: {
+          cost: {
+            requestedQueryCost: 0,
+            actualQueryCost: 0,
+            throttleStatus: {
+              limit: 'hourly',
+              maximumAvailable: 100,
+              currentlyAvailable: 100,
+              restoreRate: null,
+              resetAt: '2030-01-01T01:00:00.000Z',
+            },
+          },
+        },
+      },
+    ],
+    reason:
+      'Mercurius serves subscriptions over its WebSocket only (`subscription: true`); over HTTP it runs a ' +
+      'subscription through `execute`, which resolves the field to null, and the adapter charges and ' +
+      'settles it as any operation. The adapter does not yet charge subscriptions over the WebSocket.',
+  },
+];

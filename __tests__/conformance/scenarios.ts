@@ -1,0 +1,624 @@
+/**
+ * The conformance table: what every server must answer, step by step, with exact statuses, quota headers,
+ * error codes and extensions. The priced schema of serverApp.ts (`rows(first: n)` costs 10 n, `ping` and
+ * `hold` 0, `save` 15), the quota clock at T0 (2030-01-01T00:15:00Z), no `pk` (exact header values).
+ */
+import { API, API_KEYS, DAY_END_S, HOUR, HOUR_END_S, PLAN_OF, SEED_PLANS, T0 } from '../helpers/seedPlans.js';
+import type { Plan } from '../../src/quota/index.js';
+import type { ServerConfig } from '../helpers/serverApp.js';
+import { observe, type Scenario, type ScenarioContext } from './harness.js';
+
+const rows = (n: number) => `{ rows(first: ${n}) { id } }`;
+const PING = '{ ping }';
+const HOLD = '{ hold }';
+const SAVE = 'mutation { save }';
+
+/** The seed policies, chosen by API key. */
+const SEEDS: Omit<ServerConfig, 'server'> = {
+  schema: 'e2e',
+  identify: 'api-key',
+  apiKeys: API_KEYS,
+  planOf: PLAN_OF,
+  plans: SEED_PLANS,
+};
+
+/** 100 points an hour and one operation at a time, for a bearer-token client; 10 points for anonymous ones. */
+const FREE: Plan = {
+  name: 'free',
+  limits: [
+    { name: 'hourly', kind: 'fixed-window', limit: 100, windowMs: HOUR },
+    { name: 'inflight', kind: 'concurrency', max: 1 },
+  ],
+};
+const ANONYMOUS_10: Plan = {
+  name: 'anonymous',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 10, windowMs: HOUR }],
+};
+/** 100 points an hour, nothing else. */
+const POINTS: Plan = {
+  name: 'free',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 100, windowMs: HOUR }],
+};
+function pointsHeaders(consumed: number, first: boolean): Record<string, string> {
+  return {
+    'x-rate-limit-remaining': `${100 - consumed}`,
+    'x-rate-limit-reset': `${HOUR_END_S}`,
+    'x-rate-limit-consumed': `${consumed}`,
+    'x-rate-limit-first-in-duration': `${first}`,
+    'ratelimit-policy': '"hourly";q=100;qu="graphql-cost";w=3600',
+    ratelimit: `"hourly";r=${100 - consumed};t=2700`,
+  };
+}
+/** The quota headers listed in `Access-Control-Expose-Headers` (after the server's own). */
+const EXPOSED =
+  'x-rate-limit-remaining, x-rate-limit-reset, x-rate-limit-consumed, x-rate-limit-first-in-duration, ratelimit-policy, ratelimit';
+const BASIC: Omit<ServerConfig, 'server'> = { schema: 'e2e', plans: [FREE, ANONYMOUS_10] };
+const alice = { bearer: 'alice' };
+
+/** The headers of `FREE` for alice after `consumed` points, with the slot in use (`inflight` r=0) or not. */
+function freeHeaders(consumed: number, first: boolean, slotFree = 0): Record<string, string> {
+  return {
+    'x-rate-limit-remaining': `${100 - consumed}`,
+    'x-rate-limit-reset': `${HOUR_END_S}`,
+    'x-rate-limit-consumed': `${consumed}`,
+    'x-rate-limit-first-in-duration': `${first}`,
+    'ratelimit-policy': '"hourly";q=100;qu="graphql-cost";w=3600, "inflight";q=1;qu="concurrent-requests"',
+    ratelimit: `"hourly";r=${100 - consumed};t=2700, "inflight";r=${slotFree}`,
+  };
+}
+
+/** Sends `count` operations one after the other; resolves with their statuses. */
+async function statuses(t: ScenarioContext, count: number, query: string, apiKey: string) {
+  const seen: number[] = [];
+  for (let i = 0; i < count; i++) seen.push((await t.send(query, { apiKey })).status);
+  return seen;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'seed openPIM: 30,000 points an hour, X-Rate-Limit-* as its documentation shows them',
+    config: SEEDS,
+    async run(t) {
+      const first = await t.send(rows(400), { apiKey: 'key-pim' });
+      t.same('first', observe(first), {
+        status: 200,
+        codes: [],
+        headers: {
+          'x-rate-limit-remaining': '26000',
+          'x-rate-limit-reset': `${HOUR_END_S}`,
+          'x-rate-limit-consumed': '4000',
+          'x-rate-limit-first-in-duration': 'true',
+          'ratelimit-policy': '"total";q=30000;qu="graphql-cost";w=3600',
+          ratelimit: '"total";r=26000;t=2700',
+        },
+        quota: undefined,
+      });
+      await t.send(rows(600), { apiKey: 'key-pim' });
+      t.clock.advance(600_000);
+      await t.send(rows(2_000), { apiKey: 'key-pim' });
+      const refused = await t.send(rows(1), { apiKey: 'key-pim' });
+      t.same('refused', observe(refused), {
+        status: 429,
+        codes: ['QUOTA_EXCEEDED'],
+        headers: {
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': `${HOUR_END_S}`,
+          'x-rate-limit-consumed': '30000',
+          'x-rate-limit-first-in-duration': 'false',
+          'ratelimit-policy': '"total";q=30000;qu="graphql-cost";w=3600',
+          ratelimit: '"total";r=0;t=2100',
+          'retry-after': '2100',
+        },
+        quota: { plan: 'openpim', limit: 'total', cost: 10, remaining: 0, retryAfterSeconds: 2_100 },
+      });
+      t.same(
+        'refusal message',
+        refused.body.errors[0].message,
+        'Quota exceeded: this operation needs 10 points and limit "total" of plan "openpim" has 0 points left. Retry in 2100 s.',
+      );
+      // The next hour: 25,000 estimated, 20,000 returned (2,000 rows exist): 5,000 refunded after the response.
+      t.clock.advance(2_100_000 + 30_000);
+      const estimated = await t.send(rows(2_500), { apiKey: 'key-pim' });
+      t.same('estimate and actual', estimated.body.extensions?.cost, {
+        requestedQueryCost: 25_000,
+        actualQueryCost: 20_000,
+        throttleStatus: {
+          limit: 'total',
+          maximumAvailable: 30_000,
+          currentlyAvailable: 5_000,
+          restoreRate: null,
+          resetAt: new Date(Date.UTC(2030, 0, 1, 2)).toISOString(),
+        },
+      });
+      const afterRefund = await t.send(rows(1_000), { apiKey: 'key-pim' });
+      t.same('fits only after the refund', observe(afterRefund).headers['x-rate-limit-remaining'], '0');
+      t.same('fits only after the refund: status', afterRefund.status, 200);
+    },
+  },
+  {
+    name: 'seed iMIS: about 5,000 requests an hour in bursts of up to 100',
+    config: SEEDS,
+    async run(t) {
+      const seen = await statuses(t, 100, PING, 'key-rest');
+      t.same(
+        'burst',
+        seen,
+        Array.from({ length: 100 }, () => 200),
+      );
+      const refused = await t.send(PING, { apiKey: 'key-rest' });
+      t.same('refused', observe(refused), {
+        status: 429,
+        codes: ['QUOTA_EXCEEDED'],
+        headers: {
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': `${T0 / 1000 + 72}`,
+          'x-rate-limit-consumed': '100',
+          'x-rate-limit-first-in-duration': 'false',
+          'ratelimit-policy': '"hourly";q=100;w=72',
+          ratelimit: '"hourly";r=0;t=1',
+          'retry-after': '1',
+        },
+        quota: { plan: 'hourly-5000', limit: 'hourly', cost: 0, remaining: 0, retryAfterSeconds: 1 },
+      });
+      t.clock.advance(719);
+      t.same('719 ms later', (await t.send(PING, { apiKey: 'key-rest' })).status, 429);
+      t.clock.advance(1);
+      t.same('720 ms later', (await t.send(PING, { apiKey: 'key-rest' })).status, 200);
+    },
+  },
+  {
+    name: 'seed organisation: 2,500 calls a day shared by its keys, at most 3 in flight',
+    config: SEEDS,
+    async run(t) {
+      const held = [
+        t.send(HOLD, { apiKey: 'key-org-a1' }),
+        t.send(HOLD, { apiKey: 'key-org-a1' }),
+        t.send(HOLD, { apiKey: 'key-org-a2' }),
+      ];
+      await t.app.holds.arrived(3);
+      const fourth = await t.send(PING, { apiKey: 'key-org-a2' });
+      t.same('fourth in flight', observe(fourth), {
+        status: 429,
+        codes: ['QUOTA_EXCEEDED'],
+        headers: {
+          'x-rate-limit-remaining': '2497',
+          'x-rate-limit-reset': `${DAY_END_S}`,
+          'x-rate-limit-consumed': '3',
+          'x-rate-limit-first-in-duration': 'false',
+          'ratelimit-policy': '"daily";q=2500;w=86400, "concurrent";q=3;qu="concurrent-requests"',
+          ratelimit: '"daily";r=2497;t=85500, "concurrent";r=0',
+          'retry-after': '30',
+        },
+        quota: { plan: 'organisation', limit: 'concurrent', cost: 0, remaining: 0, retryAfterSeconds: 30 },
+      });
+      const other = await t.send(PING, { apiKey: 'key-org-b' });
+      t.same(
+        'other organisation',
+        observe(other).headers['ratelimit'],
+        '"daily";r=2499;t=85500, "concurrent";r=2',
+      );
+      t.app.holds.release(1);
+      t.same('first held', (await held[0]!).status, 200);
+      const next = await t.send(PING, { apiKey: 'key-org-a2' });
+      t.same('slot back', observe(next).headers['ratelimit'], '"daily";r=2496;t=85500, "concurrent";r=0');
+      t.app.holds.release();
+      t.same(
+        'all held',
+        (await Promise.all(held)).map((r) => r.status),
+        [200, 200, 200],
+      );
+    },
+  },
+  {
+    name: 'seed API: 20 requests a second, at most 5 in flight, 250,000 a day',
+    config: SEEDS,
+    async run(t) {
+      const held = Array.from({ length: 5 }, () => t.send(HOLD, { apiKey: 'key-api' }));
+      await t.app.holds.arrived(5);
+      const sixth = await t.send(PING, { apiKey: 'key-api' });
+      t.same('sixth in flight', observe(sixth), {
+        status: 429,
+        codes: ['QUOTA_EXCEEDED'],
+        headers: {
+          'x-rate-limit-remaining': '15',
+          'x-rate-limit-reset': `${T0 / 1000 + 1}`,
+          'x-rate-limit-consumed': '5',
+          'x-rate-limit-first-in-duration': 'false',
+          'ratelimit-policy':
+            '"per-second";q=20;w=1, "concurrent";q=5;qu="concurrent-requests", "daily";q=250000;w=86400',
+          ratelimit: '"per-second";r=15;t=1, "concurrent";r=0, "daily";r=249995;t=85500',
+          'retry-after': '60',
+        },
+        quota: { plan: 'api', limit: 'concurrent', cost: 0, remaining: 0, retryAfterSeconds: 60 },
+      });
+      t.app.holds.release();
+      t.same(
+        'held',
+        (await Promise.all(held)).map((r) => r.status),
+        [200, 200, 200, 200, 200],
+      );
+      t.same('rest of the second', await statuses(t, 15, PING, 'key-api'), Array(15).fill(200));
+      const overRate = await t.send(PING, { apiKey: 'key-api' });
+      t.same('over the rate', observe(overRate).quota, {
+        plan: API.name,
+        limit: 'per-second',
+        cost: 0,
+        remaining: 0,
+        retryAfterSeconds: 1,
+      });
+      t.clock.advance(50);
+      t.same(
+        'a token 50 ms later',
+        observe(await t.send(PING, { apiKey: 'key-api' })).headers['ratelimit'],
+        '"per-second";r=0;t=1, "concurrent";r=4, "daily";r=249979;t=85500',
+      );
+    },
+  },
+  {
+    name: 'seed tiers: reads and writes each with their own rate and burst',
+    config: SEEDS,
+    async run(t) {
+      const write = await t.send(SAVE, { apiKey: 'key-tier-1' });
+      t.same(
+        'write',
+        [write.status, write.body.data, observe(write).headers],
+        [
+          200,
+          { save: true },
+          {
+            'x-rate-limit-remaining': '0',
+            'x-rate-limit-reset': `${T0 / 1000 + 60}`,
+            'x-rate-limit-consumed': '1',
+            'x-rate-limit-first-in-duration': 'true',
+            'ratelimit-policy': '"reads";q=1;w=4, "writes";q=1;w=60',
+            ratelimit: '"writes";r=0;t=60',
+          },
+        ],
+      );
+      const secondWrite = await t.send(SAVE, { apiKey: 'key-tier-1' });
+      t.same('second write', observe(secondWrite).quota, {
+        plan: 'tier-1',
+        limit: 'writes',
+        cost: 15,
+        remaining: 0,
+        retryAfterSeconds: 60,
+      });
+      const read = await t.send(PING, { apiKey: 'key-tier-1' });
+      t.same(
+        'a read is not counted by the write limit',
+        [read.status, observe(read).headers['ratelimit']],
+        [200, '"reads";r=0;t=4'],
+      );
+      const tier2 = await statuses(t, 5, PING, 'key-tier-2');
+      t.same('tier 2 burst', tier2, [200, 200, 200, 200, 429]);
+    },
+  },
+  {
+    name: 'refusal codes and statuses: QUOTA_CAPACITY_EXCEEDED 400, COST_LIMIT_EXCEEDED 400',
+    config: { ...BASIC, maxCost: 500 },
+    async run(t) {
+      const capacity = await t.send(rows(20), alice);
+      t.same('capacity', observe(capacity), {
+        status: 400,
+        codes: ['QUOTA_CAPACITY_EXCEEDED'],
+        headers: freeHeaders(0, false, 1),
+        quota: { plan: 'free', limit: 'hourly', cost: 200, remaining: 100, retryAfterSeconds: null },
+      });
+      t.same(
+        'capacity message',
+        capacity.body.errors[0].message,
+        'This operation costs 200 points, more than limit "hourly" of plan "free" allows in total (100); no wait will admit it. Request less, or move to a larger plan.',
+      );
+      t.same('a refusal carries extensions.cost too', capacity.body.extensions, {
+        cost: {
+          requestedQueryCost: 200,
+          actualQueryCost: null,
+          throttleStatus: {
+            limit: 'hourly',
+            maximumAvailable: 100,
+            currentlyAvailable: 100,
+            restoreRate: null,
+            resetAt: new Date(HOUR_END_S * 1000).toISOString(),
+          },
+        },
+      });
+      const overMax = await t.send(rows(60), alice);
+      t.same(
+        'over maxCost',
+        [observe(overMax), overMax.body.errors[0].extensions],
+        [
+          { status: 400, codes: ['COST_LIMIT_EXCEEDED'], headers: {}, quota: undefined },
+          {
+            code: 'COST_LIMIT_EXCEEDED',
+            cost: 600,
+            maxCost: 500,
+            fields: [
+              { path: 'rows', cost: 600 },
+              { path: 'rows.id', cost: 0 },
+            ],
+          },
+        ],
+      );
+      t.same('no quota touched', t.store.calls, { decide: 1, settle: 0 });
+    },
+  },
+  {
+    name: 'refusal codes and statuses: QUOTA_STORE_UNAVAILABLE 503 when the store is down and onStoreFailure is deny',
+    config: { ...BASIC, onStoreFailure: 'deny' },
+    store: 'failing',
+    async run(t) {
+      const refused = await t.send(rows(1), alice);
+      t.same(
+        'store down',
+        [observe(refused), refused.body.errors[0].message],
+        [
+          {
+            status: 503,
+            codes: ['QUOTA_STORE_UNAVAILABLE'],
+            headers: { 'retry-after': '1' },
+            quota: { plan: 'free', limit: null, cost: 10, remaining: null, retryAfterSeconds: 1 },
+          },
+          'The quota service is unavailable; operations are refused until it is back. Retry in 1 s.',
+        ],
+      );
+    },
+  },
+  {
+    name: 'refusal codes and statuses: QUOTA_MISCONFIGURED 500 when planFor names no plan',
+    config: { ...BASIC, planOf: { alice: 'gold' } },
+    async run(t) {
+      const refused = await t.send(rows(1), alice);
+      t.same(
+        'misconfigured',
+        [observe(refused), refused.body.errors[0].message],
+        [
+          { status: 500, codes: ['QUOTA_MISCONFIGURED'], headers: {}, quota: undefined },
+          'The quota configuration for this client is invalid.',
+        ],
+      );
+    },
+  },
+  {
+    name: 'kill switch: CLIENT_BLOCKED 403 for a client, for everyone, and lifted',
+    config: BASIC,
+    async run(t) {
+      expect(await t.app.quota!.block('alice', 600_000)).toBe(true);
+      const blocked = await t.send(rows(1), alice);
+      t.same(
+        'blocked',
+        [observe(blocked), blocked.body.errors[0].message],
+        [
+          {
+            status: 403,
+            codes: ['CLIENT_BLOCKED'],
+            headers: { ...freeHeaders(0, false, 1), 'retry-after': '600' },
+            quota: { plan: 'free', limit: null, cost: 10, remaining: null, retryAfterSeconds: 600 },
+          },
+          'This client is blocked. Retry in 600 s.',
+        ],
+      );
+      t.same('others pass', (await t.send(rows(1), { bearer: 'bob' })).status, 200);
+      expect(await t.app.quota!.unblock('alice')).toBe(true);
+      t.same('unblocked', (await t.send(rows(1), alice)).status, 200);
+      expect(await t.app.quota!.blockEveryone(60_000)).toBe(true);
+      t.same(
+        'everyone blocked',
+        [observe(await t.send(PING)).codes, observe(await t.send(PING, alice)).status],
+        [['CLIENT_BLOCKED'], 403],
+      );
+    },
+  },
+  {
+    name: 'dry-run: nothing refused, every header sent; the kill switch still holds',
+    config: { ...BASIC, mode: 'dry-run' },
+    async run(t) {
+      await t.send(rows(9), alice);
+      const over = await t.send(rows(5), alice);
+      // The headers tell the truth of the decision: the operation would have been refused.
+      t.same(
+        'over quota, let through',
+        [over.status, over.body.data?.rows?.length, observe(over).headers],
+        [200, 5, { ...freeHeaders(90, false, 1), 'retry-after': '2700' }],
+      );
+      await t.app.quota!.block('alice', 60_000);
+      t.same('blocked even in a dry run', observe(await t.send(rows(1), alice)).status, 403);
+    },
+  },
+  {
+    name: 'headers on parse and validation errors: the server answers, the quota adds nothing',
+    config: BASIC,
+    async run(t) {
+      // A client of the GraphQL-over-HTTP spec asks for its media type; older clients for JSON.
+      const spec = { ...alice, headers: { accept: 'application/graphql-response+json' } };
+      const json = { ...alice, headers: { accept: 'application/json' } };
+      for (const [name, options] of [
+        ['graphql-response+json', spec],
+        ['json', json],
+      ] as const) {
+        const parse = await t.send('{ rows(first: 1) { id }', options);
+        t.same(`parse error, ${name}`, [parse.status, observe(parse).headers], [400, {}]);
+        const validation = await t.send('{ nope }', options);
+        t.same(`validation error, ${name}`, [validation.status, observe(validation).headers], [400, {}]);
+      }
+      t.same('nothing decided', t.store.calls, { decide: 0, settle: 0 });
+    },
+  },
+  {
+    name: "the server's own headers: kept, and Access-Control-Expose-Headers merged",
+    config: { ...BASIC, ownHeaders: true },
+    async run(t) {
+      // A browser on another origin: CORS layers answer only requests that name their origin.
+      const browser = { ...alice, headers: { origin: 'https://app.example' } };
+      const ok = await t.send(rows(1), browser);
+      t.same(
+        'admitted',
+        [ok.headers['x-served-by'] === t.server, ok.headers['access-control-expose-headers']],
+        [true, `X-Served-By, ${EXPOSED}`],
+      );
+      await t.send(rows(9), browser);
+      const refused = await t.send(rows(1), browser);
+      t.same(
+        'refused',
+        [
+          refused.status,
+          refused.headers['x-served-by'] === t.server,
+          refused.headers['access-control-expose-headers'],
+        ],
+        [429, true, `X-Served-By, ${EXPOSED}, retry-after`],
+      );
+    },
+  },
+  {
+    name: 'batching: one response head for every operation, the refusal status kept',
+    config: { ...BASIC, plans: [POINTS, ANONYMOUS_10], allowBatchedHttpRequests: true },
+    async run(t) {
+      const both = await t.post(JSON.stringify([{ query: rows(2) }, { query: rows(3) }]), alice);
+      t.same(
+        'both admitted',
+        [both.status, both.body.map((r: { data?: { rows: unknown[] } }) => r.data?.rows.length)],
+        [200, [2, 3]],
+      );
+      t.same('merged headers', observe(both).headers, pointsHeaders(50, true));
+      const mixed = await t.post(JSON.stringify([{ query: rows(2) }, { query: rows(9) }]), alice);
+      t.same(
+        'one refused',
+        [observe(mixed).status, mixed.body[0].data?.rows.length, mixed.body[1].errors?.[0]?.extensions?.code],
+        [429, 2, 'QUOTA_EXCEEDED'],
+      );
+      t.same('refusal headers', observe(mixed).headers, {
+        ...pointsHeaders(70, false),
+        'retry-after': '2700',
+      });
+    },
+  },
+  {
+    name: 'extensions.cost: requested and actual cost, throttle status',
+    config: BASIC,
+    async run(t) {
+      const response = await t.send('{ rows(first: 5, skip: 1998) { id } }', alice);
+      t.same(
+        'cost',
+        [response.status, response.body.extensions],
+        [
+          200,
+          {
+            cost: {
+              requestedQueryCost: 50,
+              actualQueryCost: 20,
+              throttleStatus: {
+                limit: 'hourly',
+                maximumAvailable: 100,
+                currentlyAvailable: 50,
+                restoreRate: null,
+                resetAt: new Date(Date.UTC(2030, 0, 1, 1)).toISOString(),
+              },
+            },
+          },
+        ],
+      );
+      t.same('refund applied', observe(await t.send(PING, alice)).headers, freeHeaders(20, false, 0));
+    },
+  },
+  {
+    name: 'refund and slot release when a resolver fails',
+    config: BASIC,
+    async run(t) {
+      const failed = await t.send('{ boom(first: 5) { id } }', alice);
+      t.same(
+        'failed',
+        [failed.status, failed.body.data, observe(failed).headers['ratelimit']],
+        [200, { boom: null }, '"hourly";r=50;t=2700, "inflight";r=0'],
+      );
+      await t.store.settles(1);
+      t.same('all refunded, slot free', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+    },
+  },
+  {
+    name: 'slot release when the client disconnects',
+    config: BASIC,
+    async run(t) {
+      const abort = new AbortController();
+      const gone = t.send(HOLD, { ...alice, signal: abort.signal });
+      await t.app.holds.arrived(1);
+      abort.abort();
+      await expect(gone).rejects.toThrow();
+      t.same('slot still taken while the operation runs', observe(await t.send(PING, alice)).status, 429);
+      t.app.holds.release();
+      await t.store.settles(1);
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+    },
+  },
+  {
+    name: 'incremental delivery (@defer): charged once, the slot held until the last part is sent',
+    config: BASIC,
+    async run(t) {
+      const multipart = { ...alice, headers: { accept: 'multipart/mixed' } };
+      const probe = await t.send('{ ping ... @defer { rows(first: 2) { id } } }', multipart);
+      const supported = t.same(
+        'a deferred fragment is served',
+        [probe.status, probe.headers['content-type']?.split(';')[0], observe(probe).headers['ratelimit']],
+        [200, 'multipart/mixed', '"hourly";r=80;t=2700, "inflight";r=0'],
+      );
+      if (!supported) return;
+      await t.store.settles(1);
+      const streaming = t.send('{ ping ... @defer { hold } }', multipart);
+      await t.app.holds.arrived(1);
+      t.same('slot taken while the deferred part runs', (await t.send(PING, alice)).status, 429);
+      t.app.holds.release();
+      t.same('streamed', (await streaming).status, 200);
+      await t.store.settles(2);
+      // The estimate of an incremental response stands (its parts are not priced): 20 points, slot free.
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(20, false, 0));
+    },
+  },
+  {
+    name: 'subscriptions: charged at subscribe, the slot held until the subscription ends',
+    config: BASIC,
+    async run(t) {
+      const events = { ...alice, headers: { accept: 'text/event-stream' } };
+      const subscription = t.send('subscription { ticks }', events);
+      const started = await Promise.race([
+        t.app.holds.arrived(1).then(() => 'running'),
+        subscription.then((r): unknown[] => [r.status, r.body as unknown]),
+      ]);
+      const supported = t.same('the subscription runs', started, 'running');
+      if (!supported) return;
+      t.same('slot taken while subscribed', observe(await t.send(PING, alice)).status, 429);
+      t.app.holds.release();
+      const done = await subscription;
+      t.same(
+        'both events sent',
+        [done.status, (done.body as string).match(/"ticks":\d/g)],
+        [200, ['"ticks":1', '"ticks":2']],
+      );
+      await t.store.settles(1);
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+    },
+  },
+  {
+    name: 'Redis store: the seed openPIM policy with the same numbers',
+    config: SEEDS,
+    store: 'redis',
+    async run(t) {
+      const first = await t.send(rows(400), { apiKey: 'key-pim' });
+      t.same('first', observe(first).headers, {
+        'x-rate-limit-remaining': '26000',
+        'x-rate-limit-reset': `${HOUR_END_S}`,
+        'x-rate-limit-consumed': '4000',
+        'x-rate-limit-first-in-duration': 'true',
+        'ratelimit-policy': '"total";q=30000;qu="graphql-cost";w=3600',
+        ratelimit: '"total";r=26000;t=2700',
+      });
+      await t.send(rows(2_000), { apiKey: 'key-pim' });
+      await t.send(rows(600), { apiKey: 'key-pim' });
+      const refused = await t.send(rows(1), { apiKey: 'key-pim' });
+      t.same('refused', observe(refused).quota, {
+        plan: 'openpim',
+        limit: 'total',
+        cost: 10,
+        remaining: 0,
+        retryAfterSeconds: 2_700,
+      });
+    },
+  },
+];

@@ -1,0 +1,2 @@
+export { useQuota } from './useQuota.js';
+export type { QuotaEnvelopPlugin, UseQuotaOptions } from './useQuota.js';

@@ -1,0 +1,193 @@
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import {
+  NO_HEADERS,
+  createQuotaLifecycle,
+  type ExecutionOutcome,
+  type QuotaKillSwitch,
+  type QuotaLifecycle,
+  type QuotaOperation,
+  type QuotaOptions,
+  type QuotaRefusal,
+  type QuotaResponse,
+} from '../lifecycle/index.js';
+
+/**
+ * The Envelop (GraphQL Yoga) plugin, with the kill switch and the caller's own quota (`callerOf`,
+ * `readQuota`, as the lifecycle defines them). Put it in `plugins`; keep it to call `block`.
+ */
+export type QuotaEnvelopPlugin<TContext extends object = object> = Plugin<TContext> &
+  QuotaKillSwitch &
+  Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'>;
+
+/**
+ * The options of {@link useQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin` takes.
+ * `identify`, `planFor` and `anonymousKey` receive `{ headers, context }`: the request's Fetch API `Headers`
+ * and Yoga's context (`YogaInitialContext` with what the server's `context` factory added).
+ */
+export type UseQuotaOptions<TContext extends object = YogaInitialContext> = QuotaOptions<TContext>;
+
+/** What an execution gives: a result, or the stream of an incremental (`@defer` / `@stream`) one. */
+type ExecuteResult = ExecutionResult | AsyncIterable<ExecutionResult>;
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/**
+ * A refusal as Yoga sends it. Yoga takes the status and headers of a result's errors from
+ * `extensions.http` (`getResponseInitByRespectingErrors`: `status`, and `headers` as a plain object), and
+ * strips `http` from the body.
+ */
+function refusalResult(refusal: QuotaRefusal, operation: QuotaOperation): ExecutionResult {
+  const error = new GraphQLError(refusal.message, {
+    ...(refusal.cause !== null ? { originalError: refusal.cause } : {}),
+    extensions: {
+      ...refusal.extensions,
+      http: { status: refusal.status, headers: Object.fromEntries(refusal.headers) },
+    },
+  });
+  const cost = operation.costExtension();
+  return cost === null ? { errors: [error] } : { errors: [error], extensions: { cost } };
+}
+
+/** What is known of execution from a single result: `data` undefined means it never ran. */
+function outcomeOf(result: ExecutionResult): ExecutionOutcome {
+  return result.data === undefined ? 'not-executed' : { data: result.data };
+}
+
+/**
+ * Quotas for GraphQL Yoga 5 (and Hive Gateway, and any Envelop server): glue between Envelop's hooks and
+ * the quota lifecycle (`createQuotaLifecycle`), which prices each operation, charges its client's quota
+ * before execution, refunds what the result did not use, and gives the quota headers. Takes the same options
+ * as Apollo's `quotaPlugin`, validated here: a misconfiguration throws at start-up, never at a request.
+ *
+ * - Admission in `onExecute` / `onSubscribe`; a refusal is the operation's result, with its status (429 and
+ *   an integer `Retry-After`, 400, 403, 500, 503) in `extensions.http`, where Yoga reads it.
+ * - Settlement (refund, concurrency slot release) once per admitted operation: when a single result is
+ *   known, when an incremental (`@defer` / `@stream`) or subscription stream ends, however it ends (the
+ *   client going away included), and when execution throws.
+ * - The quota headers (`X-Rate-Limit-*`, `RateLimit`, `RateLimit-Policy`, `Retry-After`) and
+ *   `Access-Control-Expose-Headers`, merged into the response's own, in Yoga's `onResponse`; a batch's
+ *   operations share one response, whose status is the largest refusal status of its operations.
+ * - `extensions.cost` on single results, per `exposeCost`.
+ *
+ * Without Yoga (Envelop alone) there is no HTTP response to write: refusals still carry their status and
+ * headers in `extensions.http` for the server to send.
+ *
+ * ```ts
+ * const quota = useQuota({ store: new MemoryStore(), plans, identify: identifyByApiKey(keys) });
+ * const yoga = createYoga({ schema, plugins: [quota] });
+ * await quota.block('client-42', 10 * 60_000);
+ * ```
+ */
+export function useQuota<TContext extends object = YogaInitialContext>(
+  options: UseQuotaOptions<TContext>,
+): QuotaEnvelopPlugin<TContext> {
+  const lifecycle = createQuotaLifecycle(options);
+  // One per HTTP request: the operations of a batch share it (each has its own context, the same Request).
+  const responses = new WeakMap<Request, QuotaResponse>();
+  const start = (args: {
+    schema: GraphQLSchema;
+    document: DocumentNode;
+    operationName?: string | null | undefined;
+    variableValues?: Readonly<Record<string, unknown>> | null | undefined;
+    contextValue: unknown;
+  }): QuotaOperation => {
+    const context = args.contextValue as TContext & Partial<YogaInitialContext>;
+    const request = context.request;
+    let response: QuotaResponse | undefined;
+    if (request !== undefined) {
+      response = responses.get(request);
+      if (response === undefined) responses.set(request, (response = lifecycle.startResponse()));
+    }
+    return lifecycle.startOperation(
+      {
+        schema: args.schema,
+        document: args.document,
+        operationName: args.operationName,
+        variables: args.variableValues,
+        request: { headers: request?.headers ?? NO_HEADERS, context },
+      },
+      response,
+    );
+  };
+  /** Settles the stream's operation when the stream ends, however it ends. */
+  const onStreamEnd = (operation: QuotaOperation) => ({
+    onEnd: () => void operation.settle('unknown'),
+  });
+  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
+    lifecycle;
+  const { callerOf, readQuota } = lifecycle;
+
+  return {
+    ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
+    callerOf,
+    readQuota,
+
+    onYogaInit({ yoga }) {
+      lifecycle.useServerLogger(yoga.logger);
+    },
+
+    onSchemaChange({ schema }) {
+      // Reading the schema's annotations now makes a malformed annotation fail start-up, not a request.
+      lifecycle.loadSchema(schema as GraphQLSchema);
+    },
+
+    async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const operation = start(args);
+      const admission = await operation.admit();
+      if (!admission.allowed) {
+        setResultAndStopExecution(refusalResult(admission, operation));
+        return;
+      }
+      // An execution that throws (cancelled, a failing executor) reaches no onExecuteDone.
+      setExecuteFn(async (executionArgs) => {
+        try {
+          return (await executeFn(executionArgs)) as ExecuteResult;
+        } catch (error) {
+          await operation.settle('unknown');
+          throw error;
+        }
+      });
+      return {
+        async onExecuteDone({ result, setResult }) {
+          if (isAsyncIterable(result)) return onStreamEnd(operation);
+          await operation.settle(outcomeOf(result));
+          const cost = operation.costExtension();
+          if (cost !== null) setResult({ ...result, extensions: { ...result.extensions, cost } });
+          return undefined;
+        },
+      };
+    },
+
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      // Charged at subscribe; the concurrency slot is held until the subscription ends.
+      const operation = start(args);
+      const admission = await operation.admit();
+      if (!admission.allowed) {
+        setResultAndStopExecution(refusalResult(admission, operation));
+        return;
+      }
+      return {
+        onSubscribeResult: ({ result }) =>
+          isAsyncIterable(result) ? onStreamEnd(operation) : void operation.settle(outcomeOf(result)),
+        onSubscribeError: () => void operation.settle('unknown'),
+      };
+    },
+
+    onResponse(payload) {
+      const quota = responses.get(payload.request);
+      if (quota === undefined) return;
+      const { response } = payload;
+      quota.writeHeaders(response.headers);
+      // Yoga sets a single result's status from its error; a batch's from nothing (always 200).
+      const status = quota.status;
+      if (status !== null && response.status !== status) {
+        payload.setResponse(
+          new payload.fetchAPI.Response(response.body, { status, headers: response.headers }),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { mercuriusQuota } from './mercuriusQuota.js';
+export type { MercuriusQuotaOptions, MercuriusQuotaPlugin } from './mercuriusQuota.js';

@@ -1,0 +1,214 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { MercuriusContext } from 'mercurius';
+import {
+  NO_HEADERS,
+  createQuotaLifecycle,
+  type ExecutionOutcome,
+  type QuotaKillSwitch,
+  type QuotaLifecycle,
+  type QuotaOperation,
+  type QuotaOptions,
+  type QuotaRefusal,
+  type QuotaResponse,
+  type RequestHeaders,
+} from '../lifecycle/index.js';
+
+/**
+ * The Fastify plugin, with the kill switch: register it after Mercurius (`app.register(quota)`), and keep
+ * the reference to call `block`.
+ */
+export interface MercuriusQuotaPlugin<TContext extends MercuriusContext = MercuriusContext>
+  extends QuotaKillSwitch, Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'> {
+  (app: FastifyInstance): Promise<void>;
+}
+
+/**
+ * The options of {@link mercuriusQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin`
+ * takes. `identify`, `planFor` and `anonymousKey` receive `{ headers, context }`: the request's headers and
+ * Mercurius's context (`MercuriusContext` with what the `context` option added).
+ */
+export type MercuriusQuotaOptions<TContext extends MercuriusContext = MercuriusContext> =
+  QuotaOptions<TContext>;
+
+/** Node's request headers (`IncomingHttpHeaders`) as the lifecycle reads them. */
+function requestHeaders(request: FastifyRequest | undefined): RequestHeaders {
+  if (request === undefined) return NO_HEADERS;
+  const headers = request.headers;
+  return {
+    get(name) {
+      const value = headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/**
+ * The operation name a request asked for. Mercurius's `preExecution` hook is not given it, so it is read
+ * where Mercurius read it: the POST body (the batch entry `operationId` for a batch) or the GET query.
+ */
+function operationNameOf(context: MercuriusContext, request: FastifyRequest | undefined): string | null {
+  if (request === undefined) return null;
+  const source: unknown = request.method === 'GET' ? request.query : request.body;
+  const params = Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source;
+  const name = (params as { operationName?: unknown } | null | undefined)?.operationName;
+  return typeof name === 'string' && name !== '' ? name : null;
+}
+
+/**
+ * A refusal as Mercurius sends it: its default error formatter answers a request that failed with one
+ * error with that error's `originalError.statusCode`, and serialises the `GraphQLError` (message and
+ * `extensions`). The adapter's `onSend` hook sets the status again, for batches and custom formatters.
+ */
+function refusalError(refusal: QuotaRefusal): GraphQLError {
+  const cause = Object.assign(refusal.cause ?? new Error(refusal.message), { statusCode: refusal.status });
+  return new GraphQLError(refusal.message, { originalError: cause, extensions: { ...refusal.extensions } });
+}
+
+/** What is known of execution from its result: `data` undefined means it never ran. */
+function outcomeOf(result: ExecutionResult): ExecutionOutcome {
+  return result.data === undefined ? 'not-executed' : { data: result.data };
+}
+
+/** A response's quota and the operations it carries, to settle those that reached no `onResolution`. */
+interface ReplyState {
+  readonly quota: QuotaResponse;
+  readonly operations: QuotaOperation[];
+  /** The operation of a request that is not a batch (for `extensions.cost` on a refusal). */
+  single: QuotaOperation | null;
+}
+
+/**
+ * Quotas for Mercurius 16 on Fastify 5: glue between Mercurius's hooks and the quota lifecycle
+ * (`createQuotaLifecycle`), which prices each operation, charges its client's quota before execution,
+ * refunds what the result did not use, and gives the quota headers. Takes the same options as Apollo's
+ * `quotaPlugin`, validated here: a misconfiguration throws at start-up, never at a request.
+ *
+ * - Admission in `preExecution`; a refusal fails the operation with its status (429 and an integer
+ *   `Retry-After`, 400, 403, 500, 503).
+ * - Settlement (refund, concurrency slot release) in `onResolution`, and in `onSend` for an admitted
+ *   operation that never ran (another hook refused it).
+ * - The quota headers (`X-Rate-Limit-*`, `RateLimit`, `RateLimit-Policy`, `Retry-After`) and
+ *   `Access-Control-Expose-Headers`, merged into the reply's own, in Fastify's `onSend`; a batch
+ *   (`allowBatchedQueries`) shares one reply, whose status is the largest refusal status of its operations.
+ * - `extensions.cost`, per `exposeCost`.
+ *
+ * Subscriptions (over WebSocket) are not charged: see docs/mercurius.md.
+ *
+ * ```ts
+ * const quota = mercuriusQuota({ store: new MemoryStore(), plans, identify: identifyByApiKey(keys) });
+ * await app.register(mercurius, { schema });
+ * await app.register(quota);
+ * await quota.block('client-42', 10 * 60_000);
+ * ```
+ */
+export function mercuriusQuota<TContext extends MercuriusContext = MercuriusContext>(
+  options: MercuriusQuotaOptions<TContext>,
+): MercuriusQuotaPlugin<TContext> {
+  const lifecycle = createQuotaLifecycle(options);
+  const replies = new WeakMap<FastifyReply, ReplyState>();
+  // Per operation: a batch's operations each have a context of their own (Object.create of the request's).
+  const operations = new WeakMap<object, QuotaOperation>();
+
+  function register(app: FastifyInstance): Promise<void> {
+    if (typeof (app as Partial<FastifyInstance>).graphql?.addHook !== 'function') {
+      return Promise.reject(
+        new TypeError('graphql-quota: register mercuriusQuota after mercurius, on the same Fastify app'),
+      );
+    }
+    lifecycle.useServerLogger({
+      debug: (m) => app.log.debug(m),
+      info: (m) => app.log.info(m),
+      warn: (m) => app.log.warn(m),
+      error: (m) => app.log.error(m),
+    });
+    // Reading the schema's annotations now makes a malformed annotation fail start-up, not a request.
+    lifecycle.loadSchema(app.graphql.schema);
+
+    app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+      // No reply when the operation does not come over HTTP: `app.graphql(query)` called by code, or a
+      // query over the subscription WebSocket (`fullWsTransport`). It is charged all the same.
+      const reply = context.reply as FastifyReply | undefined;
+      let state = reply === undefined ? undefined : replies.get(reply);
+      if (state === undefined) {
+        state = { quota: lifecycle.startResponse(), operations: [], single: null };
+        if (reply !== undefined) replies.set(reply, state);
+      }
+      const request = reply?.request ?? (context as { request?: FastifyRequest }).request;
+      const operation = lifecycle.startOperation(
+        {
+          schema,
+          document,
+          operationName: operationNameOf(context, request),
+          variables,
+          request: { headers: requestHeaders(request), context: context as TContext },
+        },
+        state.quota,
+      );
+      operations.set(context, operation);
+      state.operations.push(operation);
+      if (context.operationsCount === undefined) state.single = operation;
+      const admission = await operation.admit();
+      if (!admission.allowed) throw refusalError(admission);
+    });
+
+    app.graphql.addHook('onResolution', async (execution, context) => {
+      const operation = operations.get(context);
+      if (operation === undefined) return;
+      await operation.settle(outcomeOf(execution));
+      const cost = operation.costExtension();
+      if (cost !== null) execution.extensions = { ...execution.extensions, cost };
+    });
+
+    // A refused single operation's answer is Mercurius's error response: `extensions.cost` goes there.
+    app.addHook('preSerialization', async (_request, reply, payload: unknown) => {
+      const operation = replies.get(reply)?.single;
+      if (operation == null || typeof payload !== 'object' || payload === null || Array.isArray(payload))
+        return payload;
+      const result = payload as ExecutionResult;
+      if (result.extensions?.['cost'] !== undefined) return payload;
+      const cost = operation.costExtension();
+      return cost === null ? payload : { ...result, extensions: { ...result.extensions, cost } };
+    });
+
+    app.addHook('onSend', async (_request, reply, payload) => {
+      const state = replies.get(reply);
+      if (state === undefined) return payload;
+      // An admitted operation that reached no onResolution never ran (a later preExecution hook threw);
+      // settling is idempotent, so those that did are not settled twice.
+      await Promise.all(state.operations.map((operation) => operation.settle('not-executed')));
+      const status = state.quota.status;
+      if (status !== null) reply.code(status);
+      state.quota.writeHeaders({
+        get: (name) => {
+          const value = reply.getHeader(name);
+          return value === undefined ? undefined : Array.isArray(value) ? value.join(', ') : String(value);
+        },
+        set: (name, value) => void reply.header(name, value),
+      });
+      return payload;
+    });
+    return Promise.resolve();
+  }
+  // Fastify's `skip-override` (what fastify-plugin sets): the hooks apply to the app Mercurius was
+  // registered on, not to a child context of this plugin's own.
+  Object.assign(register, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: 'graphql-quota',
+  });
+
+  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
+    lifecycle;
+  const { callerOf, readQuota } = lifecycle;
+  return Object.assign(register, {
+    callerOf,
+    readQuota,
+    engine,
+    block,
+    unblock,
+    blockAnonymous,
+    unblockAnonymous,
+    blockEveryone,
+    unblockEveryone,
+  });
+}
