@@ -179,7 +179,13 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   }
   // GitHub's GraphQL API counts points, its REST resources requests.
   const resource = value('x-ratelimit-resource') || 'github';
-  const gh = legacy('x-ratelimit-', resource, 'github', 'used', resource === 'graphql' ? 'points' : 'requests');
+  const gh = legacy(
+    'x-ratelimit-',
+    resource,
+    'github',
+    'used',
+    resource === 'graphql' ? 'points' : 'requests',
+  );
   if (gh.limit !== null || gh.remaining !== null) add(gh);
 
   let requestedCost: number | null = null;
