@@ -5,6 +5,7 @@
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
 import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
 import { createPacer } from './pacer.js';
+import type { ResponseCache } from './cache.js';
 import type { QuotaLimit, QuotaState } from './types.js';
 
 /** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
@@ -131,10 +132,10 @@ export interface QuotaFetchOptions {
   /** Requests sent per second, at most, evenly spaced (policies like "20 requests per second"). Default: no cap. */
   readonly maxRequestsPerSecond?: number;
   /**
-   * Keep successful query responses (GET requests and persisted queries only) for `ttlMs`, at most
-   * `maxEntries` of them (the oldest is dropped). Default: no cache.
+   * A response cache: `responseCache({ ttlMs, maxEntries })` from graphql-quota/client/cache keeps
+   * successful query responses (GET requests and persisted queries only). Default: no cache.
    */
-  readonly cache?: { readonly maxEntries: number; readonly ttlMs: number };
+  readonly cache?: ResponseCache;
   /** Fractions of a limit whose crossing calls `onUsage`, each in (0, 1]. Default [0.8]. */
   readonly usageThresholds?: readonly number[];
   /** Called when a request waits before being sent. */
@@ -202,7 +203,7 @@ const refusedUnrun = (result: unknown): boolean =>
 /**
  * Returns a `fetch`-compatible function for GraphQL requests (Apollo Client's `HttpLink({ fetch })`, urql's
  * `fetch` option, graphql-request's `fetch`, plain code). For each request it:
- * 1. serves a fresh cached response when `cache` is set (GET and persisted queries);
+ * 1. serves a fresh cached response when `cache` has one (see graphql-quota/client/cache);
  * 2. waits while a `Retry-After` is in force, while the last known quota has not enough for the
  *    operation's estimated cost (until the limit's refill or reset), and for the `maxConcurrency` and
  *    `maxRequestsPerSecond` caps; before any quota is known, one request goes first and the others wait for
@@ -231,12 +232,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const thresholds = options.usageThresholds ?? DEFAULT_CLIENT_USAGE_THRESHOLDS;
   for (const t of thresholds)
     if (!(t > 0 && t <= 1)) throw new TypeError(`quotaFetch: usageThresholds must be in (0, 1], got ${t}`);
-  const cacheOptions = options.cache;
-  if (cacheOptions) {
-    positive('cache.maxEntries', cacheOptions.maxEntries, 0, true);
-    positive('cache.ttlMs', cacheOptions.ttlMs, 0);
-  }
-  const { onThrottle, onRetry, onUsage, onState, estimateCost } = options;
+  const { onThrottle, onRetry, onUsage, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
@@ -244,10 +240,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const pacer = createPacer();
   const costs = new Map<string, number>();
   const usage = new Map<string, number>();
-  const cache = new Map<
-    string,
-    { expiresMs: number; status: number; headers: [string, string][]; body: string }
-  >();
   let nextSendMs = 0;
   let waiters: (() => void)[] = [];
   const wake = () => {
@@ -344,20 +336,9 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     const isBatch = read?.isBatch;
     const retryable = (op: GraphQLOperation) =>
       op.type === 'query' || (options.retryMutations === true && !!read);
-    const cacheKey =
-      cacheOptions &&
-      read &&
-      !isBatch &&
-      ops[0]!.type === 'query' &&
-      (method === 'GET' || ops[0]!.extensions?.['persistedQuery'])
-        ? `${method} ${url} ${method === 'GET' || typeof init.body !== 'string' ? '' : init.body}`
-        : null;
-    if (cacheKey !== null) {
-      const hit = cache.get(cacheKey);
-      if (hit && hit.expiresMs > clock.now())
-        return new Response(hit.body, { status: hit.status, headers: hit.headers });
-      cache.delete(cacheKey);
-    }
+    const cacheRequest = { url, method, body: init.body, operations: read && ops, isBatch: !!isBatch };
+    const hit = cache?.match(cacheRequest, clock.now());
+    if (hit) return hit;
     let headers = init.headers;
     if (options.requestCost) {
       // A Request's own headers are kept: headers given in init would replace them all.
@@ -438,22 +419,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const delayMs = wait > 0 ? wait + random() * baseDelay : backoff(attempt);
       if (!again.length || attempt >= maxRetries || wait > maxWait || (isBatch && !answers)) {
         if (!retried) {
-          if (
-            cacheKey !== null &&
-            status === 200 &&
-            text !== null &&
-            parsed instanceof Object &&
-            !(parsed as { errors?: unknown }).errors
-          ) {
-            if (cache.size >= cacheOptions!.maxEntries) cache.delete(cache.keys().next().value!);
-            if (cacheOptions!.maxEntries > 0)
-              cache.set(cacheKey, {
-                expiresMs: clock.now() + cacheOptions!.ttlMs,
-                status: 200,
-                headers: [...response.headers],
-                body: text,
-              });
-          }
+          if (status === 200) cache?.put(cacheRequest, response, text, parsed, clock.now());
           return response;
         }
         if (!isBatch) return response;
