@@ -1,8 +1,9 @@
 /**
  * The size budget of graphql-quota/client: what it adds to a browser application, minified and gzipped, as
  * esbuild bundles it (tree-shaken, `graphql` external). Budget: 5 KB (5,120 bytes) min+gzip for
- * `quotaFetch` and `parseQuotaHeaders` without the analyzer. Also shown: parseQuotaHeaders alone, and
- * graphql-quota/client/cost (the analyzer, `graphql` itself still external). Fails (exit 1) over budget.
+ * `quotaFetch` and `parseQuotaHeaders` without the analyzer. Also shown: parseQuotaHeaders alone, quotaFetch
+ * with the opt-in response cache (graphql-quota/client/cache), and graphql-quota/client/cost (the analyzer,
+ * `graphql` itself still external). Fails (exit 1) over budget.
  */
 import { bundleClient } from '../__tests__/client/bundle.js';
 
@@ -16,6 +17,10 @@ async function main(): Promise<void> {
     ],
     ['parseQuotaHeaders alone', "export { parseQuotaHeaders } from './src/client/index.ts';"],
     ['everything in graphql-quota/client', "export * from './src/client/index.ts';"],
+    [
+      'quotaFetch + responseCache (graphql-quota/client/cache)',
+      "export { quotaFetch } from './src/client/index.ts'; export { responseCache } from './src/client/cache.ts';",
+    ],
     ['graphql-quota/client/cost (analyzer; graphql external)', "export * from './src/client/cost.ts';"],
   ];
   console.log('entry                                                   min (B)   min+gzip (B)');

@@ -13,6 +13,11 @@ describe('graphql-quota/client in a browser bundle', () => {
     ]);
   });
 
+  it('bundles graphql-quota/client/cache on its own: its one file, nothing of quotaFetch', async () => {
+    const bundle = await bundleClient("export * from './src/client/cache.ts';");
+    expect(bundle.inputs).toEqual(['src/client/cache.ts']);
+  });
+
   it('bundles graphql-quota/client/cost for the browser too (the analyzer imports only graphql)', async () => {
     const bundle = await bundleClient("export * from './src/client/cost.ts';");
     expect(bundle.inputs.every((f) => f.startsWith('src/client/') || f.startsWith('src/cost/'))).toBe(true);

@@ -6,6 +6,7 @@ import {
   type ThrottleEvent,
   type UsageEvent,
 } from '../../src/client/index.js';
+import { responseCache } from '../../src/client/cache.js';
 import type { Plan } from '../../src/quota/index.js';
 import { FakeServer, START_MS, TestClock, flush, json, post, scripted } from './harness.js';
 
@@ -411,7 +412,11 @@ describe('quotaFetch: cache', () => {
   it('serves GET queries from cache within the TTL, bounded in entries', async () => {
     const clock = new TestClock();
     const server = scripted(clock, [json({ data: { n: 1 } })]);
-    const f = quotaFetch({ fetch: server.fetch, clock, cache: { maxEntries: 2, ttlMs: 1000 } });
+    const f = quotaFetch({
+      fetch: server.fetch,
+      clock,
+      cache: responseCache({ maxEntries: 2, ttlMs: 1000 }),
+    });
     const a = await clock.run(f(get('{ a }')));
     expect(await a.json()).toEqual({ data: { n: 1 } });
     expect(await (await clock.run(f(get('{ a }')))).json()).toEqual({ data: { n: 1 } });
@@ -428,7 +433,11 @@ describe('quotaFetch: cache', () => {
   it('caches persisted-query POSTs, never plain POSTs, mutations or errors', async () => {
     const clock = new TestClock();
     const server = scripted(clock, [json({ data: { n: 1 } })]);
-    const f = quotaFetch({ fetch: server.fetch, clock, cache: { maxEntries: 10, ttlMs: 1000 } });
+    const f = quotaFetch({
+      fetch: server.fetch,
+      clock,
+      cache: responseCache({ maxEntries: 10, ttlMs: 1000 }),
+    });
     const persisted: RequestInit = {
       method: 'POST',
       body: JSON.stringify({
@@ -442,10 +451,43 @@ describe('quotaFetch: cache', () => {
     await clock.run(f(URL_, post('Q')));
     expect(server.calls).toHaveLength(3);
     const errors = scripted(clock, [json({ errors: [{ message: 'x' }] })]);
-    const g = quotaFetch({ fetch: errors.fetch, clock, cache: { maxEntries: 10, ttlMs: 1000 } });
+    const g = quotaFetch({
+      fetch: errors.fetch,
+      clock,
+      cache: responseCache({ maxEntries: 10, ttlMs: 1000 }),
+    });
     await clock.run(g(get('{ a }')));
     await clock.run(g(get('{ a }')));
     expect(errors.calls).toHaveLength(2);
+  });
+
+  it('keeps 100 responses by default, and none with maxEntries 0', async () => {
+    const clock = new TestClock();
+    const server = scripted(clock, [json({ data: { n: 1 } })]);
+    const f = quotaFetch({ fetch: server.fetch, clock, cache: responseCache({ ttlMs: 1000 }) });
+    for (let i = 0; i <= 100; i++) await clock.run(f(get(`{ a${i} }`)));
+    await clock.run(f(get('{ a100 }')));
+    await clock.run(f(get('{ a1 }')));
+    expect(server.calls).toHaveLength(101);
+    await clock.run(f(get('{ a0 }'))); // dropped when { a100 } came in
+    expect(server.calls).toHaveLength(102);
+    const none = quotaFetch({
+      fetch: server.fetch,
+      clock,
+      cache: responseCache({ ttlMs: 1000, maxEntries: 0 }),
+    });
+    await clock.run(none(get('{ b }')));
+    await clock.run(none(get('{ b }')));
+    expect(server.calls).toHaveLength(104);
+  });
+
+  it.each([
+    [{ ttlMs: -1 }, 'ttlMs must be a non-negative number, got -1'],
+    [{ ttlMs: Number.NaN }, 'ttlMs must be a non-negative number, got NaN'],
+    [{ ttlMs: 1, maxEntries: -1 }, 'maxEntries must be a non-negative integer, got -1'],
+    [{ ttlMs: 1, maxEntries: 1.5 }, 'maxEntries must be a non-negative integer, got 1.5'],
+  ])('validates its options eagerly: %p', (options, message) => {
+    expect(() => responseCache(options)).toThrow(new TypeError(`responseCache: ${message}`));
   });
 });
 
@@ -495,7 +537,6 @@ describe('quotaFetch: hooks and options', () => {
     [{ maxRetries: 1.5 }, 'maxRetries must be a non-negative integer'],
     [{ baseDelayMs: Number.NaN }, 'baseDelayMs must be a non-negative number'],
     [{ usageThresholds: [0] }, 'usageThresholds must be in (0, 1]'],
-    [{ cache: { maxEntries: -1, ttlMs: 1 } }, 'cache.maxEntries must be a non-negative integer'],
   ])('validates options eagerly: %p', (options, message) => {
     expect(() => quotaFetch(options)).toThrow(
       new TypeError(

@@ -26,7 +26,8 @@ export interface GraphQLOperation {
 type Obj = Record<string, unknown>;
 const obj = (x: unknown): Obj | null =>
   typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Obj) : null;
-const json = (s: string | null): unknown => {
+/** The JSON value of `s`; null for null, undefined when it is not JSON. */
+export const parseJson = (s: string | null): unknown => {
   try {
     return s === null ? null : (JSON.parse(s) as unknown);
   } catch {
@@ -55,7 +56,8 @@ export function operationType(query: string | null, operationName: string | null
   return chosen.length === 1 ? ((chosen[0]![1] ?? 'query') as OperationType) : null;
 }
 
-function operation(raw: Obj, get: boolean): GraphQLOperation {
+/** One operation of a request body (`{}` gives an operation of which nothing is known). */
+export function operationOf(raw: Obj, get: boolean): GraphQLOperation {
   const query = typeof raw['query'] === 'string' ? raw['query'] : null;
   const operationName = typeof raw['operationName'] === 'string' ? raw['operationName'] : null;
   return {
@@ -79,17 +81,17 @@ export function readOperations(
   if (method === 'GET') {
     const params = new URL(url, 'http://localhost').searchParams;
     const raw: Obj = { query: params.get('query'), operationName: params.get('operationName') };
-    for (const k of ['variables', 'extensions']) raw[k] = json(params.get(k));
-    return { operations: [operation(raw, true)], isBatch: false };
+    for (const k of ['variables', 'extensions']) raw[k] = parseJson(params.get(k));
+    return { operations: [operationOf(raw, true)], isBatch: false };
   }
   if (typeof body !== 'string') return null;
-  const parsed = json(body);
+  const parsed = parseJson(body);
   const list = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
   const operations: GraphQLOperation[] = [];
   for (const item of list) {
     const raw = obj(item);
     if (raw === null) return null;
-    operations.push(operation(raw, false));
+    operations.push(operationOf(raw, false));
   }
   return { operations, isBatch: Array.isArray(parsed) };
 }

@@ -38,7 +38,7 @@ export interface Pacer {
    * in flight, or no slot free). A cost over a limit's whole capacity does not wait: no wait would help, and
    * the server answers it with an error that says so.
    */
-  gate(cost: number, now: number, maxConcurrency: number): { waitMs: Gate; limit: string | null };
+  gate(cost: number, now: number, maxConcurrency: number): [waitMs: Gate, limit: string | null];
   /** Takes a request's units from every limit as it is sent; returns its sequence number. */
   send(cost: number): number;
   /** A request ended (answered or failed). */
@@ -80,9 +80,9 @@ export function createPacer(): Pacer {
     blockedUntilMs: 0,
     inflight: 0,
 
-    gate(cost: number, now: number, maxConcurrency: number) {
+    gate(cost: number, now: number, maxConcurrency: number): [Gate, string | null] {
       if (pacer.inflight >= Math.min(maxConcurrency, slots) || (!known && pacer.inflight > 0))
-        return { waitMs: -1, limit: null };
+        return [-1, null];
       let waitMs = Math.max(0, pacer.blockedUntilMs - now);
       let limit: string | null = null;
       for (const [name, m] of models) {
@@ -97,10 +97,10 @@ export function createPacer(): Pacer {
               : pacer.inflight > 0
                 ? -1
                 : 0;
-        if (wait === -1 && waitMs === 0) return { waitMs: -1, limit: name };
+        if (wait === -1 && waitMs === 0) return [-1, name];
         if (wait > waitMs) [waitMs, limit] = [wait, name];
       }
-      return { waitMs, limit };
+      return [waitMs, limit];
     },
 
     send(cost: number) {

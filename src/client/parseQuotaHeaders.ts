@@ -4,7 +4,7 @@
  * requires); unknown fields and parameters are ignored; nothing here throws.
  */
 import { CONCURRENT_REQUESTS_QUOTA_UNIT } from '../http/index.js';
-import { parseSfList, type SfItem, type SfValue } from './structuredFields.js';
+import { parseSfList, type SfValue } from './structuredFields.js';
 import type { HeadersLike, QuotaLimit, QuotaRefusal, QuotaSource, QuotaState } from './types.js';
 
 /** The `errors[].extensions.code` values that mean a quota or cost refusal (or a throttle). */
@@ -29,7 +29,9 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Obj = Record<string, unknown>;
 
 const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null);
+/** `x[key]` when `x` is an object, else undefined: one step into a JSON body that may have any shape. */
+const at = (x: unknown, key: string): unknown => (isObj(x) ? x[key] : undefined);
+const num = (x: unknown): number | null => (Number.isFinite(x) && (x as number) >= 0 ? (x as number) : null);
 const int = (x: SfValue | undefined): number | null => (Number.isInteger(x) ? num(x) : null);
 const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 
@@ -42,22 +44,6 @@ export function headerValue(headers: HeadersLike, name: string): string | null {
   return typeof v === 'string' ? v : typeof v === 'number' ? `${v}` : null;
 }
 
-/** A whole non-negative number of the header (`^\d+$` after trimming), else null. */
-function count(headers: HeadersLike, name: string): number | null {
-  const v = headerValue(headers, name)?.trim();
-  return v !== undefined && /^\d{1,15}$/.test(v) ? Number(v) : null;
-}
-
-/** Milliseconds of `Retry-After` from now: delay-seconds (a fraction is tolerated) or an HTTP-date. */
-function retryAfter(headers: HeadersLike, nowMs: number, serverNowMs: number | null): number | null {
-  const v = headerValue(headers, 'retry-after')?.trim();
-  if (!v) return null;
-  if (/^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v) * 1000);
-  // HTTP-dates start with a day name (RFC 9110 section 5.6.7); Date.parse alone would take "-5" as a year.
-  const at = /^[a-z]{3}/i.test(v) ? Date.parse(v) : NaN;
-  return Number.isNaN(at) ? null : Math.max(0, at - (serverNowMs ?? nowMs));
-}
-
 /**
  * The quota refusals in one GraphQL result's `errors`: those whose `extensions.code` is one of
  * {@link QUOTA_ERROR_CODES} (or whose message is Shopify's bare `Throttled`), with graphql-quota's
@@ -65,23 +51,24 @@ function retryAfter(headers: HeadersLike, nowMs: number, serverNowMs: number | n
  */
 export function resultRefusals(result: unknown): QuotaRefusal[] {
   const out: QuotaRefusal[] = [];
-  const errors = isObj(result) ? result['errors'] : null;
-  if (!Array.isArray(errors)) return out;
-  const cost = isObj(result) && isObj(result['extensions']) ? result['extensions']['cost'] : null;
-  for (const error of errors as unknown[]) {
-    if (!isObj(error)) continue;
-    const ext = isObj(error['extensions']) ? error['extensions'] : {};
-    // Shopify's older responses carry only the message.
-    const code = str(ext['code']) ?? (error['message'] === 'Throttled' ? 'THROTTLED' : null);
-    if (code === null || !QUOTA_ERROR_CODES.includes(code)) continue;
-    const quota = isObj(ext['quota']) ? ext['quota'] : {};
-    out.push({
-      code,
-      limit: str(quota['limit']),
-      retryAfterSeconds: num(quota['retryAfterSeconds']),
-      cost: num(quota['cost']) ?? num(ext['cost']) ?? (isObj(cost) ? num(cost['requestedQueryCost']) : null),
-    });
-  }
+  const errors = at(result, 'errors');
+  if (Array.isArray(errors))
+    for (const error of errors) {
+      const ext = at(error, 'extensions');
+      // Shopify's older responses carry only the message.
+      const code = str(at(ext, 'code')) ?? (at(error, 'message') === 'Throttled' ? 'THROTTLED' : '');
+      if (!QUOTA_ERROR_CODES.includes(code)) continue;
+      const quota = at(ext, 'quota');
+      out.push({
+        code,
+        limit: str(at(quota, 'limit')),
+        retryAfterSeconds: num(at(quota, 'retryAfterSeconds')),
+        cost:
+          num(at(quota, 'cost')) ??
+          num(at(ext, 'cost')) ??
+          num(at(at(at(result, 'extensions'), 'cost'), 'requestedQueryCost')),
+      });
+    }
   return out;
 }
 
@@ -99,11 +86,6 @@ function limit(name: string, source: QuotaSource, unit: string): Mutable<QuotaLi
     partitionKey: null,
     firstInWindow: null,
   };
-}
-
-function ietfItems(headers: HeadersLike, name: string): SfItem[] {
-  const v = headerValue(headers, name);
-  return (v === null ? null : parseSfList(v))?.filter((i) => i.isString) ?? [];
 }
 
 /**
@@ -125,22 +107,27 @@ function ietfItems(headers: HeadersLike, name: string): SfItem[] {
  */
 export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptions = {}): QuotaState {
   const now = options.nowMs ?? Date.now();
-  const date = Date.parse(headerValue(headers, 'date') ?? '');
-  const serverNow = Number.isNaN(date) ? null : date;
+  const value = (name: string) => headerValue(headers, name)?.trim();
+  // The server's clock, from the `Date` header: NaN when not sent or malformed.
+  const serverNow = Date.parse(headerValue(headers, 'date')!);
+  const skewed = !Number.isNaN(serverNow);
   // An absolute server time as a time on the client's clock.
-  const local = (ms: number) => (serverNow === null ? ms : now + ms - serverNow);
+  const local = (ms: number) => (skewed ? now + ms - serverNow : ms);
   const limits: Mutable<QuotaLimit>[] = [];
   const byName = (name: string) => limits.find((l) => l.name === name);
   const add = (l: Mutable<QuotaLimit>) => (limits.push(l), l);
+  const addSource = (l: Mutable<QuotaLimit>, source: QuotaSource) =>
+    l.sources.includes(source) || (l.sources = [...l.sources, source]);
 
   // RateLimit-Policy first (q, qu, w), then RateLimit (r, t): the same item names describe the same policy.
+  // A malformed field is ignored as a whole; only items named by a String count.
   for (const policy of [true, false]) {
-    for (const { value, params } of ietfItems(headers, policy ? 'ratelimit-policy' : 'ratelimit')) {
-      const name = value as string;
+    const field = headerValue(headers, policy ? 'ratelimit-policy' : 'ratelimit');
+    for (const { value: name, isString, params } of (field === null ? null : parseSfList(field)) ?? []) {
       const main = int(params.get(policy ? 'q' : 'r'));
       // A duplicate policy item is ignored; a RateLimit item without a valid `r` too.
-      if (main === null || (policy && byName(name))) continue;
-      const l = byName(name) ?? add(limit(name, 'ietf', 'requests'));
+      if (!isString || main === null || (policy && byName(name as string))) continue;
+      const l = byName(name as string) ?? add(limit(name as string, 'ietf', 'requests'));
       const pk = params.get('pk');
       if (isObj(pk)) l.partitionKey = pk.bytes;
       const time = int(params.get(policy ? 'w' : 't'));
@@ -156,14 +143,14 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
     }
   }
 
-  // X-Rate-Limit-* (graphql-quota, openPIM) and x-ratelimit-* (GitHub): counts and an epoch-seconds reset.
-  const legacy = (prefix: string, name: string, source: QuotaSource, used: string) => {
-    const l = limit(
-      name,
-      source,
-      source === 'github' ? (name === 'graphql' ? 'points' : 'requests') : 'graphql-cost',
-    );
-    const read = (suffix: string) => count(headers, prefix + suffix);
+  // X-Rate-Limit-* (graphql-quota, openPIM) and x-ratelimit-* (GitHub): whole counts (at most 15 digits)
+  // and an epoch-seconds reset.
+  const legacy = (prefix: string, name: string, source: QuotaSource, used: string, unit: string) => {
+    const l = limit(name, source, unit);
+    const read = (suffix: string) => {
+      const v = value(prefix + suffix);
+      return /^\d{1,15}$/.test(v!) ? Number(v) : null;
+    };
     l.limit = read('limit');
     l.remaining = read('remaining');
     l.used = read(used);
@@ -171,8 +158,8 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
     if (reset !== null) l.resetAtMs = local(reset * 1000);
     return l;
   };
-  const x = legacy('x-rate-limit-', 'x-rate-limit', 'x-rate-limit', 'consumed');
-  const first = headerValue(headers, 'x-rate-limit-first-in-duration')?.trim().toLowerCase();
+  const x = legacy('x-rate-limit-', 'x-rate-limit', 'x-rate-limit', 'consumed', 'graphql-cost');
+  const first = value('x-rate-limit-first-in-duration')?.toLowerCase();
   if (first === 'true' || first === 'false') x.firstInWindow = first === 'true';
   if (x.remaining !== null && x.used !== null) x.limit = x.remaining + x.used;
   if (x.remaining !== null || x.used !== null || x.resetAtMs !== null) {
@@ -184,55 +171,62 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
         (x.limit ?? l.limit) === l.limit,
     );
     if (same) {
-      same.sources = [...same.sources, 'x-rate-limit'];
+      addSource(same, 'x-rate-limit');
       same.used = x.used;
       same.firstInWindow = x.firstInWindow;
       same.resetAtMs ??= x.resetAtMs;
     } else add(x);
   }
   // GitHub's GraphQL API counts points, its REST resources requests.
+  const resource = value('x-ratelimit-resource') || 'github';
   const gh = legacy(
     'x-ratelimit-',
-    headerValue(headers, 'x-ratelimit-resource')?.trim() || 'github',
+    resource,
     'github',
     'used',
+    resource === 'graphql' ? 'points' : 'requests',
   );
   if (gh.limit !== null || gh.remaining !== null) add(gh);
 
   let requestedCost: number | null = null;
   let actualCost: number | null = null;
   const refusals: QuotaRefusal[] = [];
-  const results: unknown[] = Array.isArray(options.body) ? options.body : [options.body];
-  for (const result of results) {
-    if (!isObj(result)) continue;
-    const cost = isObj(result['extensions']) ? result['extensions']['cost'] : null;
-    if (isObj(cost)) {
-      requestedCost = num(cost['requestedQueryCost']) ?? requestedCost;
-      actualCost = num(cost['actualQueryCost']) ?? actualCost;
-      const ts = cost['throttleStatus'];
-      const max = isObj(ts) ? num(ts['maximumAvailable']) : null;
-      const available = isObj(ts) ? num(ts['currentlyAvailable']) : null;
-      if (isObj(ts) && (max !== null || available !== null)) {
-        const name = str(ts['limit']) ?? 'cost';
-        let l = byName(name);
-        if (!l) limits.push((l = limit(name, 'cost-extension', 'graphql-cost')));
-        else if (!l.sources.includes('cost-extension')) l.sources = [...l.sources, 'cost-extension'];
-        l.limit ??= max;
-        if (available !== null && (l.remaining === null || available < l.remaining)) l.remaining = available;
-        l.restorePerSecond = num(ts['restoreRate']) || l.restorePerSecond;
-        const at = Date.parse(str(ts['resetAt']) ?? '');
-        if (!Number.isNaN(at)) l.resetAtMs ??= local(at);
-        else if (l.restorePerSecond && max !== null && available !== null)
-          l.resetAtMs ??= now + ((max - available) / l.restorePerSecond) * 1000;
-      }
+  for (const result of Array.isArray(options.body) ? (options.body as unknown[]) : [options.body]) {
+    const cost = at(at(result, 'extensions'), 'cost');
+    requestedCost = num(at(cost, 'requestedQueryCost')) ?? requestedCost;
+    actualCost = num(at(cost, 'actualQueryCost')) ?? actualCost;
+    const ts = at(cost, 'throttleStatus');
+    const max = num(at(ts, 'maximumAvailable'));
+    const available = num(at(ts, 'currentlyAvailable'));
+    if (max !== null || available !== null) {
+      const name = str(at(ts, 'limit')) ?? 'cost';
+      const l = byName(name) ?? add(limit(name, 'cost-extension', 'graphql-cost'));
+      addSource(l, 'cost-extension');
+      l.limit ??= max;
+      if (available !== null && (l.remaining === null || available < l.remaining)) l.remaining = available;
+      l.restorePerSecond = num(at(ts, 'restoreRate')) || l.restorePerSecond;
+      const resetAt = Date.parse(str(at(ts, 'resetAt'))!);
+      if (!Number.isNaN(resetAt)) l.resetAtMs ??= local(resetAt);
+      else if (l.restorePerSecond && max !== null && available !== null)
+        l.resetAtMs ??= now + ((max - available) / l.restorePerSecond) * 1000;
     }
     refusals.push(...resultRefusals(result));
   }
 
+  // Retry-After: delay-seconds (a fraction is tolerated) or an HTTP-date. HTTP-dates start with a day name
+  // (RFC 9110 section 5.6.7); Date.parse alone would take "-5" as a year.
+  const retryAfter = value('retry-after');
+  const retryAt = /^[a-z]{3}/i.test(retryAfter!) ? Date.parse(retryAfter!) : NaN;
   return {
     observedAtMs: now,
     limits,
-    retryAfterMs: retryAfter(headers, now, serverNow),
+    retryAfterMs: !retryAfter
+      ? null
+      : /^\d+(\.\d+)?$/.test(retryAfter)
+        ? Math.ceil(Number(retryAfter) * 1000)
+        : Number.isNaN(retryAt)
+          ? null
+          : Math.max(0, retryAt - (skewed ? serverNow : now)),
     requestedCost,
     actualCost,
     refusals,

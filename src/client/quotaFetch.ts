@@ -3,8 +3,9 @@
  * request the server would refuse, retries what waiting can cure, and never re-sends what already ran.
  */
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
-import { readOperations, type GraphQLOperation } from './operations.js';
+import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
 import { createPacer } from './pacer.js';
+import type { ResponseCache } from './cache.js';
 import type { QuotaLimit, QuotaState } from './types.js';
 
 /** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
@@ -131,10 +132,10 @@ export interface QuotaFetchOptions {
   /** Requests sent per second, at most, evenly spaced (policies like "20 requests per second"). Default: no cap. */
   readonly maxRequestsPerSecond?: number;
   /**
-   * Keep successful query responses (GET requests and persisted queries only) for `ttlMs`, at most
-   * `maxEntries` of them (the oldest is dropped). Default: no cache.
+   * A response cache: `responseCache({ ttlMs, maxEntries })` from graphql-quota/client/cache keeps
+   * successful query responses (GET requests and persisted queries only). Default: no cache.
    */
-  readonly cache?: { readonly maxEntries: number; readonly ttlMs: number };
+  readonly cache?: ResponseCache;
   /** Fractions of a limit whose crossing calls `onUsage`, each in (0, 1]. Default [0.8]. */
   readonly usageThresholds?: readonly number[];
   /** Called when a request waits before being sent. */
@@ -158,30 +159,34 @@ const RETRY_CODES = ['QUOTA_EXCEEDED', 'THROTTLED', 'QUOTA_STORE_UNAVAILABLE'];
 /** Operation costs remembered from `extensions.cost`, by document and name. */
 const COST_MEMORY = 500;
 
+/** Rejects with a reason as given: an abort rejects with the signal's reason, whatever it is. */
+const rejectWith = (reject: (reason: unknown) => void, reason: unknown) => reject(reason);
+
 /**
- * Rejects with the signal's reason unchanged, as `fetch` itself does (a `DOMException` named `AbortError`
- * unless the caller gave `abort()` a reason of its own).
+ * A wait that `start` begins and ends by calling `done`; `start` returns how to cancel it. Once `signal`
+ * aborts it rejects at once with the signal's reason unchanged, as `fetch` itself does (a `DOMException`
+ * named `AbortError` unless the caller gave `abort()` a reason of its own), and leaves no listener behind.
  */
-function rejectAborted(reject: (reason: unknown) => void, signal: AbortSignal): void {
-  reject(signal.reason);
-}
+const abortable = (signal: AbortSignal | null | undefined, start: (done: () => void) => () => void) =>
+  new Promise<void>((resolve, reject) => {
+    const fail = () => rejectWith(reject, signal!.reason);
+    if (signal?.aborted) return fail();
+    const abort = () => (cancel(), fail());
+    const cancel = start(() => (signal?.removeEventListener('abort', abort), resolve()));
+    signal?.addEventListener('abort', abort, { once: true });
+  });
 
 const realClock: QuotaClock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
-    new Promise((resolve, reject) => {
-      if (signal?.aborted) return rejectAborted(reject, signal);
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abort);
-      };
-      const abort = () => (done(), rejectAborted(reject, signal!));
-      const timer = setTimeout(() => (done(), resolve()), ms);
-      signal?.addEventListener('abort', abort);
+    abortable(signal, (done) => {
+      const timer = setTimeout(done, ms);
+      return () => clearTimeout(timer);
     }),
 };
 
-function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+/** `value`, checked: a non-negative number (an integer when `integer`); `fallback` when undefined. */
+function positive(name: string, value: number | undefined, fallback: number, integer?: boolean): number {
   if (value === undefined) return fallback;
   if (!(value >= 0) || (integer && !Number.isInteger(value)))
     throw new TypeError(
@@ -190,17 +195,15 @@ function positive(name: string, value: number | undefined, fallback: number, int
   return value;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
-
 /** Whether a result was refused unrun (no `data`) for a reason that waiting cures. */
 const refusedUnrun = (result: unknown): boolean =>
-  isObj(result) && result['data'] == null && resultRefusals(result).some((r) => RETRY_CODES.includes(r.code));
+  (result as { data?: unknown } | null)?.data == null &&
+  resultRefusals(result).some((r) => RETRY_CODES.includes(r.code));
 
 /**
  * Returns a `fetch`-compatible function for GraphQL requests (Apollo Client's `HttpLink({ fetch })`, urql's
  * `fetch` option, graphql-request's `fetch`, plain code). For each request it:
- * 1. serves a fresh cached response when `cache` is set (GET and persisted queries);
+ * 1. serves a fresh cached response when `cache` has one (see graphql-quota/client/cache);
  * 2. waits while a `Retry-After` is in force, while the last known quota has not enough for the
  *    operation's estimated cost (until the limit's refill or reset), and for the `maxConcurrency` and
  *    `maxRequestsPerSecond` caps; before any quota is known, one request goes first and the others wait for
@@ -229,11 +232,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const thresholds = options.usageThresholds ?? DEFAULT_CLIENT_USAGE_THRESHOLDS;
   for (const t of thresholds)
     if (!(t > 0 && t <= 1)) throw new TypeError(`quotaFetch: usageThresholds must be in (0, 1], got ${t}`);
-  const cacheOptions = options.cache;
-  if (cacheOptions) {
-    positive('cache.maxEntries', cacheOptions.maxEntries, 0, true);
-    positive('cache.ttlMs', cacheOptions.ttlMs, 0);
-  }
+  const { onThrottle, onRetry, onUsage, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
@@ -241,10 +240,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const pacer = createPacer();
   const costs = new Map<string, number>();
   const usage = new Map<string, number>();
-  const cache = new Map<
-    string,
-    { expiresMs: number; status: number; headers: [string, string][]; body: string }
-  >();
   let nextSendMs = 0;
   let waiters: (() => void)[] = [];
   const wake = () => {
@@ -252,25 +247,20 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     waiters = [];
     for (const f of w) f();
   };
-  const event = (signal: AbortSignal | null | undefined) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return rejectAborted(reject, signal);
-      const abort = () => rejectAborted(reject, signal!);
-      signal?.addEventListener('abort', abort, { once: true });
-      waiters.push(() => (signal?.removeEventListener('abort', abort), resolve()));
-    });
   const backoff = (attempt: number) => random() * Math.min(maxDelay, baseDelay * 2 ** attempt);
   const keyOf = (op: GraphQLOperation) =>
     `${op.operationName ?? ''}\u0000${op.query ?? JSON.stringify(op.extensions)}`;
-  const costOf = (op: GraphQLOperation): number | null => {
-    const hinted = options.estimateCost?.(op);
-    return typeof hinted === 'number' && hinted >= 0 ? hinted : (costs.get(keyOf(op)) ?? null);
-  };
 
   /** The estimated cost of operations sent together; null when none is known. */
   const costOfAll = (ops: readonly GraphQLOperation[]): number | null => {
-    const estimates = ops.map(costOf);
-    return estimates.some((c) => c !== null) ? estimates.reduce<number>((a, c) => a + (c ?? 1), 0) : null;
+    let known = false;
+    const total = ops.reduce((sum, op) => {
+      const hinted = estimateCost?.(op);
+      const cost = typeof hinted === 'number' && hinted >= 0 ? hinted : costs.get(keyOf(op));
+      if (cost !== undefined) known = true;
+      return sum + (cost ?? 1);
+    }, 0);
+    return known ? total : null;
   };
 
   /**
@@ -280,28 +270,27 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   async function admit(
     ops: readonly GraphQLOperation[],
     signal: AbortSignal | null | undefined,
-  ): Promise<{ seq: number; cost: number | null }> {
+  ): Promise<[seq: number, cost: number | null]> {
     for (;;) {
       const cost = costOfAll(ops);
       const now = clock.now();
-      const gate = pacing
+      const [gateMs, limit] = pacing
         ? pacer.gate(cost ?? 1, now, maxConcurrency)
-        : { waitMs: pacer.inflight >= maxConcurrency ? -1 : 0, limit: null };
-      let waitMs = gate.waitMs;
-      let reason: ThrottleReason =
-        pacer.blockedUntilMs > now && gate.limit === null ? 'retry-after' : 'quota';
+        : [pacer.inflight >= maxConcurrency ? -1 : 0, null];
+      let waitMs = gateMs;
+      let reason: ThrottleReason = pacer.blockedUntilMs > now && limit === null ? 'retry-after' : 'quota';
       if (waitMs === 0 && nextSendMs > now) [waitMs, reason] = [nextSendMs - now, 'rate'];
       if (waitMs === 0) break;
-      if (waitMs === -1) await event(signal);
+      if (waitMs === -1) await abortable(signal, (done) => (waiters.push(done), () => undefined));
       else {
-        if (waitMs > maxWait) throw new QuotaWaitError(waitMs, gate.limit);
-        options.onThrottle?.({ reason, delayMs: waitMs, limit: gate.limit, cost });
+        if (waitMs > maxWait) throw new QuotaWaitError(waitMs, limit);
+        onThrottle?.({ reason, delayMs: waitMs, limit, cost });
         await clock.sleep(waitMs, signal);
       }
     }
     if (rps !== Infinity) nextSendMs = Math.max(nextSendMs, clock.now()) + 1000 / rps;
     const cost = costOfAll(ops);
-    return { seq: pacer.send(cost ?? 1), cost };
+    return [pacer.send(cost ?? 1), cost];
   }
 
   function observe(
@@ -317,70 +306,44 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       if (costs.size >= COST_MEMORY) costs.delete(costs.keys().next().value!);
       costs.set(keyOf(ops[0]), learnt);
     }
-    // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say).
     // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say), and
-    // what they refused.
+    // the units they refused.
     const named = state.refusals.filter((r) => r.limit !== null);
-    const refused = (limit: string) =>
-      named.length > 0
-        ? named.some((r) => r.limit === limit)
-          ? (named.find((r) => r.limit === limit)!.cost ?? learnt ?? cost ?? 1)
-          : null
-        : status === 429 || state.refusals.length > 0
-          ? (learnt ?? cost ?? 1)
-          : null;
-    pacer.observe(state, seq, clock.now(), refused);
+    pacer.observe(state, seq, clock.now(), (limit) => {
+      const by = named.find((r) => r.limit === limit);
+      return (named[0] ? by : status === 429 || state.refusals[0]) ? (by?.cost ?? learnt ?? cost ?? 1) : null;
+    });
     for (const l of state.limits) {
       if (!l.limit || l.remaining === null) continue;
       const used = 1 - l.remaining / l.limit;
       const before = usage.get(l.name) ?? 0;
       usage.set(l.name, used);
       for (const threshold of thresholds)
-        if (before < threshold && used >= threshold)
-          options.onUsage?.({ limit: l, threshold, usedFraction: used });
+        if (before < threshold && used >= threshold) onUsage?.({ limit: l, threshold, usedFraction: used });
     }
   }
 
-  return async function fetchWithQuota(
-    input: string | URL | Request,
-    init: RequestInit = {},
-  ): Promise<Response> {
-    const signal = init.signal ?? (typeof input === 'object' && 'signal' in input ? input.signal : null);
+  return async (input, init = {}) => {
+    // A Request (not a string or URL): its own signal, method and headers count when init gives none.
+    const request = typeof input === 'object' && 'url' in input ? input : null;
+    const signal = init.signal ?? request?.signal;
     const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url;
-    const method = (
-      init.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET')
-    ).toUpperCase();
+    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     const read = readOperations(url, method, init.body);
     // A body this client cannot read (a stream, a Request's own body) may be a mutation and may not be
     // re-readable: it is sent once, never retried.
-    const ops = read?.operations ?? [
-      { query: null, operationName: null, variables: null, extensions: null, type: null },
-    ];
-    const isBatch = read?.isBatch ?? false;
+    const ops = read?.operations ?? [operationOf({}, false)];
+    const isBatch = read?.isBatch;
     const retryable = (op: GraphQLOperation) =>
-      op.type === 'query' || (options.retryMutations === true && read !== null);
-    const cacheKey =
-      cacheOptions &&
-      read &&
-      !isBatch &&
-      ops[0]!.type === 'query' &&
-      (method === 'GET' || ops[0]!.extensions?.['persistedQuery'])
-        ? `${method} ${url} ${method === 'GET' || typeof init.body !== 'string' ? '' : init.body}`
-        : null;
-    if (cacheKey !== null) {
-      const hit = cache.get(cacheKey);
-      if (hit && hit.expiresMs > clock.now())
-        return new Response(hit.body, { status: hit.status, headers: hit.headers });
-      cache.delete(cacheKey);
-    }
+      op.type === 'query' || (options.retryMutations === true && !!read);
+    const cacheRequest = { url, method, body: init.body, operations: read && ops, isBatch: !!isBatch };
+    const hit = cache?.match(cacheRequest, clock.now());
+    if (hit) return hit;
     let headers = init.headers;
     if (options.requestCost) {
       // A Request's own headers are kept: headers given in init would replace them all.
-      const h = new Headers(
-        headers ?? (typeof input === 'object' && 'headers' in input ? input.headers : undefined),
-      );
-      h.set(COST_REQUEST_HEADER, '1');
-      headers = h;
+      headers = new Headers(headers ?? request?.headers);
+      headers.set(COST_REQUEST_HEADER, '1');
     }
 
     // Operations still to be answered (indices into `ops`), and the answers of a batch so far.
@@ -395,7 +358,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         isBatch && retried
           ? JSON.stringify(pending.map((i) => (JSON.parse(init.body as string) as unknown[])[i]))
           : init.body;
-      const { seq, cost } = await admit(sent, signal);
+      const [seq, cost] = await admit(sent, signal);
       let response: Response;
       try {
         response = await base(input, {
@@ -408,35 +371,32 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         wake();
         const delayMs = backoff(attempt);
         if (signal?.aborted || attempt >= maxRetries || !sent.every(retryable)) throw error;
-        options.onRetry?.({ attempt: attempt + 1, delayMs, status: null, error, operations: sent.length });
+        onRetry?.({ attempt: attempt + 1, delayMs, status: null, error, operations: sent.length });
         await clock.sleep(delayMs, signal);
         continue;
       }
       pacer.done(cost ?? 1);
-      if (response.status !== 200) refusalStatus = response.status;
-      const json = /json/i.test(response.headers.get('content-type') ?? '');
-      const text = json
+      const status = response.status;
+      if (status !== 200) refusalStatus = status;
+      const text = /json/i.test(response.headers.get('content-type')!)
         ? await response
             .clone()
             .text()
             .catch(() => null)
         : null;
-      let parsed: unknown = null;
-      try {
-        parsed = text === null ? null : JSON.parse(text);
-      } catch {
-        // Not JSON after all: headers alone are read.
-      }
+      // Not JSON after all: headers alone are read.
+      const parsed = parseJson(text);
       const state = parseQuotaHeaders(response.headers, { body: parsed, nowMs: clock.now() });
-      observe(state, seq, sent, cost, response.status);
+      observe(state, seq, sent, cost, status);
       wake();
-      options.onState?.(state, response);
+      onState?.(state, response);
 
       // GitHub answers an exhausted primary limit with 403 and x-ratelimit-remaining: 0.
-      const github = state.limits.find((l) => l.sources.includes('github') && l.remaining === 0);
       const throttled =
-        RETRY_STATUS.includes(response.status) ||
-        (response.status === 403 && github !== undefined && state.refusals.length === 0);
+        RETRY_STATUS.includes(status) ||
+        (status === 403 &&
+          !state.refusals[0] &&
+          state.limits.some((l) => l.sources.includes('github') && l.remaining === 0));
       const answers = isBatch
         ? Array.isArray(parsed) && parsed.length === sent.length
           ? parsed
@@ -444,11 +404,9 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         : [parsed];
       // A retry is owed to each operation refused unrun, whose result says so (or, for a single operation,
       // whose status does).
-      const again: number[] = [];
-      pending.forEach((i, j) => {
+      const again = pending.filter((i, j) => {
         results[i] = answers?.[j];
-        const refused = refusedUnrun(answers?.[j]) || (!isBatch && throttled);
-        if (refused && retryable(ops[i]!)) again.push(i);
+        return (refusedUnrun(results[i]) || (!isBatch && throttled)) && retryable(ops[i]!);
       });
       // When a retry can succeed: the Retry-After in force (or graphql-quota's `retryAfterSeconds`), or,
       // when pacing, what the quota model says the refused operations wait for (a Shopify bucket's refill
@@ -456,54 +414,25 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const now = clock.now();
       const wait = Math.max(
         pacer.blockedUntilMs - now,
-        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity).waitMs : 0,
+        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity)[0] : 0,
       );
-      const hinted = wait > 0 ? wait : null;
-      const delayMs = hinted === null ? backoff(attempt) : hinted + random() * baseDelay;
-      const done =
-        again.length === 0 ||
-        attempt >= maxRetries ||
-        (hinted ?? 0) > maxWait ||
-        (isBatch && answers === null);
-      if (done) {
+      const delayMs = wait > 0 ? wait + random() * baseDelay : backoff(attempt);
+      if (!again.length || attempt >= maxRetries || wait > maxWait || (isBatch && !answers)) {
         if (!retried) {
-          if (
-            cacheKey !== null &&
-            response.status === 200 &&
-            isObj(parsed) &&
-            !parsed['errors'] &&
-            text !== null
-          ) {
-            if (cache.size >= cacheOptions!.maxEntries) cache.delete(cache.keys().next().value!);
-            if (cacheOptions!.maxEntries > 0)
-              cache.set(cacheKey, {
-                expiresMs: clock.now() + cacheOptions!.ttlMs,
-                status: 200,
-                headers: [...response.headers],
-                body: text,
-              });
-          }
+          if (status === 200) cache?.put(cacheRequest, response, text, parsed, clock.now());
           return response;
         }
+        if (!isBatch) return response;
         const out = new Headers(response.headers);
         out.delete('content-length');
         out.delete('content-encoding');
         // A batch answered in parts: one body with every result in place; its status is 200 once none is refused.
-        const anyRefused = results.some(refusedUnrun);
-        return isBatch
-          ? new Response(JSON.stringify(results), {
-              status: anyRefused ? refusalStatus : 200,
-              headers: out,
-            })
-          : response;
+        return new Response(JSON.stringify(results), {
+          status: results.some(refusedUnrun) ? refusalStatus : 200,
+          headers: out,
+        });
       }
-      options.onRetry?.({
-        attempt: attempt + 1,
-        delayMs,
-        status: response.status,
-        error: null,
-        operations: again.length,
-      });
+      onRetry?.({ attempt: attempt + 1, delayMs, status, error: null, operations: again.length });
       // The response is dropped unread by the caller: release its body.
       await response.body?.cancel().catch(() => undefined);
       await clock.sleep(delayMs, signal);
