@@ -10,6 +10,7 @@ import {
   createQuotaLifecycle,
   type ExecutionOutcome,
   type QuotaKillSwitch,
+  type QuotaLifecycle,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaResponse,
@@ -18,7 +19,10 @@ import { refusalError } from './errors.js';
 
 /** The plugin, with the engine and the kill switch. Put it in `plugins`; keep the reference to call `block`. */
 export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
-  extends ApolloServerPlugin<TContext>, QuotaKillSwitch {}
+  extends
+    ApolloServerPlugin<TContext>,
+    QuotaKillSwitch,
+    Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'> {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
 interface RequestState {
@@ -59,6 +63,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   };
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
+  const { callerOf, readQuota } = lifecycle;
 
   return {
     engine,
@@ -68,6 +73,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     unblockAnonymous,
     blockEveryone,
     unblockEveryone,
+    callerOf,
+    readQuota,
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);
@@ -82,7 +89,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
       const state: RequestState = { operation: null, executing: false };
       requests.set(requestContext, state);
       return Promise.resolve({
-        async didResolveOperation({ schema, document, request, contextValue, response }) {
+        async didResolveOperation({ schema, document, source, queryHash, request, contextValue, response }) {
           state.operation = lifecycle.startOperation(
             {
               schema,
@@ -90,6 +97,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
               operationName: request.operationName,
               variables: request.variables,
               request: { headers: request.http?.headers ?? NO_HEADERS, context: contextValue },
+              query: source,
+              documentHash: queryHash,
             },
             responseOf(response.http),
           );
@@ -101,7 +110,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           return Promise.resolve();
         },
         async willSendResponse(context) {
-          await state.operation?.settle(outcomeOf(context));
+          await state.operation?.settle(outcomeOf(context), context.response.http.status ?? 200);
           const { http, body } = context.response;
           responses.get(http)?.writeHeaders(http.headers);
           const cost = state.operation?.costExtension() ?? null;
@@ -113,7 +122,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
 
     async unexpectedErrorProcessingRequest({ requestContext }) {
       const state = requests.get(requestContext);
-      await state?.operation?.settle(state.executing ? 'unknown' : 'not-executed');
+      await state?.operation?.settle(state.executing ? 'unknown' : 'not-executed', 500);
     },
   };
 }

@@ -35,6 +35,22 @@ export type StoreFailureMode =
   /** Decide from an in-memory store in this process: `source: 'fallback'`. */
   | 'fallback';
 
+/** A store method the engine calls. */
+export type StoreMethod = 'decide' | 'settle' | 'peek' | 'block' | 'unblock';
+
+/** How a store call ended: answered, failed (threw or rejected), or not answered within `timeoutMs`. */
+export type StoreCallOutcome = 'ok' | 'error' | 'timeout';
+
+/** One call from the engine to its store, as {@link QuotaEngineOptions.onStoreCall} is told of it. */
+export interface StoreCallEvent {
+  readonly method: StoreMethod;
+  readonly outcome: StoreCallOutcome;
+  /** Milliseconds from the call to its outcome (`performance.now()`; for a timeout, about `timeoutMs`). */
+  readonly durationMs: number;
+  /** The engine's failure mode, applied when `outcome` is not `'ok'`. */
+  readonly failureMode: StoreFailureMode;
+}
+
 /** Options of {@link QuotaEngine}. */
 export interface QuotaEngineOptions {
   /** Where quota state lives. */
@@ -62,6 +78,11 @@ export interface QuotaEngineOptions {
   readonly logger?: QuotaLogger;
   /** Current time in Unix epoch milliseconds, for failure-mode decisions. Default `Date.now`. */
   readonly clock?: () => number;
+  /**
+   * Told of every store call (not of fallback-store calls): its duration and outcome, for metrics and
+   * alerts. Called synchronously; a throw is ignored. Default: none (and no time is measured).
+   */
+  readonly onStoreCall?: (event: StoreCallEvent) => void;
 }
 
 /** Leases remembered as taken by the fallback store, so their settle goes there too. */
@@ -87,6 +108,7 @@ export class QuotaEngine {
   /** False when the store validates its input itself: each input is then validated once, by the store. */
   readonly #validates: boolean;
   readonly #deadlines: DeadlineQueue;
+  readonly #onStoreCall: ((event: StoreCallEvent) => void) | null;
 
   constructor(options: QuotaEngineOptions) {
     if (typeof options !== 'object' || options === null || !isStore(options.store)) {
@@ -129,6 +151,9 @@ export class QuotaEngine {
     this.#synchronous = options.store.synchronous === true;
     this.#validates = options.store.validatesInput !== true;
     this.#deadlines = new DeadlineQueue(timeoutMs);
+    if (options.onStoreCall !== undefined && typeof options.onStoreCall !== 'function')
+      invalidOption('QuotaEngine', 'onStoreCall must be a function');
+    this.#onStoreCall = options.onStoreCall ?? null;
   }
 
   /** Checks every limit of the plan and, only if all admit, commits them all. See {@link QuotaStore.decide}. */
@@ -217,11 +242,12 @@ export class QuotaEngine {
   }
 
   #call<T>(
-    method: string,
+    method: StoreMethod,
     client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
     if (this.#synchronous) return this.#callSynchronous(method, client, run);
+    const start = this.#onStoreCall === null ? 0 : performance.now();
     return new Promise((resolve, reject) => {
       let done = false;
       const fail = (error: unknown) => {
@@ -237,12 +263,14 @@ export class QuotaEngine {
           client,
           error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         );
+        this.#report(method, 'error', start);
         resolve({ ok: false });
       };
       const entry = this.#deadlines.add(() => {
         if (done) return;
         done = true;
         this.#warn(method, client, `no answer within ${this.timeoutMs} ms`);
+        this.#report(method, 'timeout', start);
         resolve({ ok: false });
       });
       let pending: Promise<T>;
@@ -257,6 +285,7 @@ export class QuotaEngine {
         if (done) return;
         done = true;
         this.#deadlines.cancel(entry);
+        this.#report(method, 'ok', start);
         resolve({ ok: true, value });
       }, fail);
     });
@@ -264,16 +293,30 @@ export class QuotaEngine {
 
   /** A store that has answered by the time its call returns cannot be late: no deadline to watch. */
   async #callSynchronous<T>(
-    method: string,
+    method: StoreMethod,
     client: unknown,
     run: () => Promise<T>,
   ): Promise<{ ok: true; value: T } | { ok: false }> {
+    const start = this.#onStoreCall === null ? 0 : performance.now();
     try {
-      return { ok: true, value: await run() };
+      const value = await run();
+      this.#report(method, 'ok', start);
+      return { ok: true, value };
     } catch (error) {
       if (error instanceof QuotaValidationError) throw error;
       this.#warn(method, client, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+      this.#report(method, 'error', start);
       return { ok: false };
+    }
+  }
+
+  #report(method: StoreMethod, outcome: StoreCallOutcome, start: number): void {
+    const report = this.#onStoreCall;
+    if (report === null) return;
+    try {
+      report({ method, outcome, durationMs: performance.now() - start, failureMode: this.onStoreFailure });
+    } catch {
+      // Metrics must never fail a decision.
     }
   }
 

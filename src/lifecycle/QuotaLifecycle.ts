@@ -3,7 +3,14 @@ import { LRUCache } from 'lru-cache';
 import { CostAnalyzer } from '../cost/index.js';
 import { ALL_CLIENTS, type Decision, type OperationType, type QuotaLogger } from '../quota/index.js';
 import { QuotaEngine } from '../engine/index.js';
-import { storeKey, type ResolvedClient } from './clients.js';
+import {
+  readQuota,
+  type KillSwitchScope,
+  type QuotaCaller,
+  type QuotaObserver,
+  type QuotaState,
+} from '../observability/index.js';
+import { resolveClient, storeKey, type ResolvedClient } from './clients.js';
 import { resolveConfig, type LifecycleConfig } from './config.js';
 import { HeaderCache } from './headerCache.js';
 import {
@@ -67,6 +74,19 @@ export interface QuotaLifecycle<TContext = unknown> extends QuotaKillSwitch {
    * operation's HTTP response (shared by a batch's operations); a new one when absent.
    */
   startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation;
+  /**
+   * The caller of the request whose context this is, as the lifecycle identified it when it admitted one
+   * of its operations; null when it has not (the context belongs to no request it saw, or is not an
+   * object). What `quotaResolvers` needs to answer the `quota` field for the caller and no one else.
+   */
+  readonly callerOf: (context: unknown) => QuotaCaller | null;
+  /**
+   * The quota state of the request's own client (identified as for an operation: `identify`, `planFor`),
+   * read with the engine's `peek`: nothing is charged. For an HTTP route such as GitHub's `GET /rate_limit`.
+   * Rejects with a `QuotaValidationError` (`QUOTA_MISCONFIGURED` cases: `identify` or `planFor` gave
+   * something unusable).
+   */
+  readonly readQuota: (request: QuotaRequest<TContext>) => Promise<QuotaState>;
 }
 
 /**
@@ -95,9 +115,20 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
   readonly #headerCache: HeaderCache;
   readonly #clientHeaders: (key: string) => ReturnType<HeaderCache['client']>;
   readonly #thresholdsFired = new LRUCache<string, true>({ max: THRESHOLD_MEMORY });
+  /** The observers as one; null when there is none. */
+  readonly observer: QuotaObserver | null;
+  readonly clock: () => number;
+  /** The client each request context was resolved to (contexts are per request; entries go with them). */
+  readonly #callers = new WeakMap<object, ResolvedClient>();
 
   constructor(options: QuotaOptions<TContext>) {
-    this.config = resolveConfig(options);
+    this.config = resolveConfig(options, (error) =>
+      this.logger.error(
+        `graphql-quota: an observer failed: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
+    this.observer = this.config.observer;
+    this.clock = options.clock ?? Date.now;
     this.#options = options;
     // The server's logger may be known only once it starts; the engine is built now, so it logs through this.
     const current = (): QuotaLogger => options.logger ?? this.#serverLogger ?? console;
@@ -114,6 +145,7 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
       ...(options.onStoreFailure !== undefined ? { onStoreFailure: options.onStoreFailure } : {}),
       ...(options.fallbackStore !== undefined ? { fallbackStore: options.fallbackStore } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(this.observer?.storeCall !== undefined ? { onStoreCall: this.observer.storeCall } : {}),
     });
     this.#headerCache = new HeaderCache(this.config.headerOptions, this.config.partitionKeySecret);
     this.#clientHeaders = (key) => this.#headerCache.client(key);
@@ -183,7 +215,9 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
         mode: this.config.mode,
       });
     }
-    if (!decision.allowed || decision.source === 'failure-mode' || options.onThreshold === undefined) return;
+    const observed = this.observer?.thresholdCrossed;
+    if (!decision.allowed || decision.source === 'failure-mode') return;
+    if (options.onThreshold === undefined && observed === undefined) return;
     for (const limit of decision.limits) {
       for (const threshold of crossedThresholds(limit, cost, this.config.usageThresholds)) {
         if (limit.kind === 'fixed-window') {
@@ -197,6 +231,7 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
           threshold,
           operationName,
         });
+        observed?.({ client: client.public, limit: limit.name, threshold });
       }
     }
   }
@@ -236,15 +271,45 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
     }
   }
 
+  /** Remembers who a request context's client is, for {@link callerOf}. */
+  remember(context: unknown, client: ResolvedClient): void {
+    if (typeof context === 'object' && context !== null) this.#callers.set(context, client);
+  }
+
+  readonly callerOf = (context: unknown): QuotaCaller | null => {
+    if (typeof context !== 'object' || context === null) return null;
+    const client = this.#callers.get(context);
+    return client === undefined ? null : { key: client.key, plan: client.plan };
+  };
+
+  readonly readQuota = async (request: QuotaRequest<TContext>): Promise<QuotaState> => {
+    const client = await resolveClient(this.config, request);
+    return readQuota(this.engine, { key: client.key, plan: client.plan });
+  };
+
+  /** A kill-switch order, told to the observers once the store has answered. */
+  async #killSwitch(
+    action: 'block' | 'unblock',
+    scope: KillSwitchScope,
+    durationMs: number | null,
+    order: Promise<boolean>,
+  ): Promise<boolean> {
+    const recorded = await order;
+    this.observer?.killSwitch?.({ action, scope, durationMs, timeMs: this.clock(), recorded });
+    return recorded;
+  }
+
   // Properties, not methods, so that an adapter can hand them on as they are.
   readonly block = (client: string, durationMs: number): Promise<boolean> =>
-    this.engine.block(storeKey(client, false), durationMs);
-  readonly unblock = (client: string): Promise<boolean> => this.engine.unblock(storeKey(client, false));
+    this.#killSwitch('block', 'client', durationMs, this.engine.block(storeKey(client, false), durationMs));
+  readonly unblock = (client: string): Promise<boolean> =>
+    this.#killSwitch('unblock', 'client', null, this.engine.unblock(storeKey(client, false)));
   readonly blockAnonymous = (durationMs: number, key: string = DEFAULT_ANONYMOUS_KEY): Promise<boolean> =>
-    this.engine.block(storeKey(key, true), durationMs);
+    this.#killSwitch('block', 'anonymous', durationMs, this.engine.block(storeKey(key, true), durationMs));
   readonly unblockAnonymous = (key: string = DEFAULT_ANONYMOUS_KEY): Promise<boolean> =>
-    this.engine.unblock(storeKey(key, true));
+    this.#killSwitch('unblock', 'anonymous', null, this.engine.unblock(storeKey(key, true)));
   readonly blockEveryone = (durationMs: number): Promise<boolean> =>
-    this.engine.block(ALL_CLIENTS, durationMs);
-  readonly unblockEveryone = (): Promise<boolean> => this.engine.unblock(ALL_CLIENTS);
+    this.#killSwitch('block', 'everyone', durationMs, this.engine.block(ALL_CLIENTS, durationMs));
+  readonly unblockEveryone = (): Promise<boolean> =>
+    this.#killSwitch('unblock', 'everyone', null, this.engine.unblock(ALL_CLIENTS));
 }

@@ -1,6 +1,7 @@
 import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { CostError } from '../cost/index.js';
 import { QuotaValidationError, type Decision, type OperationType } from '../quota/index.js';
+import { isFreeQuotaOperation, type QuotaOperationEvent } from '../observability/index.js';
 import { Misconfiguration, resolveClient, type ResolvedClient } from './clients.js';
 import { costExtension as costExtensionOf, type CostExtension } from './costExtension.js';
 import type { Lifecycle } from './QuotaLifecycle.js';
@@ -26,6 +27,13 @@ export interface OperationInput<TContext = unknown> {
   /** The request's raw variable values. */
   readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
   readonly request: QuotaRequest<TContext>;
+  /**
+   * The operation's source text, for the decision log's document hash (and its opt-in redacted text).
+   * Optional: without it (and without `documentHash`) the log writes no hash.
+   */
+  readonly query?: string | null | undefined;
+  /** SHA-256 of the source text in hex, when the server computed it (Apollo Server's `queryHash`). */
+  readonly documentHash?: string | null | undefined;
 }
 
 /** The operation may run. */
@@ -63,9 +71,10 @@ export interface QuotaOperation {
    * After the response is known: refunds the part of the estimate the result did not use and releases the
    * concurrency slot, once per admitted operation (later calls return the first call's promise; an operation
    * not admitted has nothing to settle). Waits for a pending {@link admit}. Never rejects: a store failure
-   * is logged.
+   * is logged. `status` is the HTTP status the server answers with (default 200, or the refusal's), for
+   * the observers: the decision log's record and the 5xx alert.
    */
-  settle(outcome: ExecutionOutcome): Promise<void>;
+  settle(outcome: ExecutionOutcome, status?: number): Promise<void>;
   /**
    * The `extensions.cost` block for the result, or null when it is not to be sent (the `exposeCost` option,
    * the request's cost header) or no cost is known. Call it after {@link settle} to include the actual cost.
@@ -93,6 +102,13 @@ export class OperationQuota<TContext> implements QuotaOperation {
   #decision: Decision | null = null;
   /** True once the decision admitted the operation (and committed its cost): it must be settled once. */
   #admitted = false;
+  /** A refusal a dry run let through: what it would have been. */
+  #wouldRefuse: { readonly code: string; readonly status: number } | null = null;
+  /** True once the operation (its name and type) is known: only then is it an operation to observe. */
+  #resolved = false;
+  /** What the observers were told at the decision; null when there are none (or nothing was decided). */
+  #event: QuotaOperationEvent | null = null;
+  #startedMs = 0;
 
   constructor(lifecycle: Lifecycle<TContext>, input: OperationInput<TContext>, response: ResponseQuota) {
     this.#lifecycle = lifecycle;
@@ -105,13 +121,60 @@ export class OperationQuota<TContext> implements QuotaOperation {
   }
 
   admit(): Promise<QuotaAdmission | QuotaRefusal> {
-    this.#admission ??= this.#admit();
+    this.#admission ??=
+      this.#lifecycle.observer === null
+        ? this.#admit()
+        : this.#admit().then((admission) => {
+            this.#observeDecision(admission);
+            return admission;
+          });
     return this.#admission;
   }
 
-  settle(outcome: ExecutionOutcome): Promise<void> {
-    this.#settlement ??= this.#settle(outcome);
+  settle(outcome: ExecutionOutcome, status?: number): Promise<void> {
+    this.#settlement ??=
+      this.#lifecycle.observer === null
+        ? this.#settle(outcome)
+        : this.#settle(outcome).then(() => this.#observeSettlement(status));
     return this.#settlement;
+  }
+
+  /** Tells the observers of the decision (or of a refusal before one). */
+  #observeDecision(admission: QuotaAdmission | QuotaRefusal): void {
+    if (!this.#resolved) return;
+    const refused = !admission.allowed;
+    const would = this.#wouldRefuse;
+    const input = this.#input;
+    this.#startedMs = performance.now();
+    this.#event = {
+      timeMs: this.#decision?.nowMs ?? Math.floor(this.#lifecycle.clock()),
+      client: this.#client?.public ?? null,
+      operationName: this.#operationName,
+      operationType: this.#operationType,
+      query: input.query ?? null,
+      documentHash: input.documentHash ?? null,
+      variables: input.variables ?? null,
+      estimatedCost: this.#cost,
+      result: refused ? 'refused' : would !== null ? 'dry-run-refused' : 'allowed',
+      code: refused ? admission.code : (would?.code ?? null),
+      status: refused ? admission.status : (would?.status ?? 200),
+      source: this.#decision?.source ?? 'none',
+      decision: this.#decision,
+      actualCost: null,
+      durationMs: null,
+    };
+    this.#lifecycle.observer!.decided?.(this.#event);
+  }
+
+  /** Tells the observers the operation is over: its actual cost, duration and the response's status. */
+  #observeSettlement(status: number | undefined): void {
+    const event = this.#event;
+    if (event === null) return;
+    this.#event = null;
+    event.actualCost = this.#actualCost;
+    event.durationMs = performance.now() - this.#startedMs;
+    if (status !== undefined && event.result !== 'refused') event.status = status;
+    this.#lifecycle.observer!.settled?.(event);
   }
 
   costExtension(): CostExtension | null {
@@ -134,6 +197,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     if (operation === null || operation === undefined) return UNCHARGED;
     this.#operationType = operation.operation;
     this.#operationName = operation.name?.value || null;
+    this.#resolved = true;
 
     let client: ResolvedClient;
     try {
@@ -144,6 +208,14 @@ export class OperationQuota<TContext> implements QuotaOperation {
       return this.#misconfigured(error.message, !dryRun);
     }
     this.#client = client;
+    lifecycle.remember(input.request.context, client);
+
+    // Reading one's own quota is free: no price, no decision, nothing counted anywhere.
+    const free = lifecycle.config.freeQuotaField;
+    if (free !== null && isFreeQuotaOperation(input.document, operation, free)) {
+      this.#cost = 0;
+      return UNCHARGED;
+    }
 
     const cost = this.#price(client);
     if (typeof cost !== 'number') return cost ?? UNCHARGED;
@@ -202,7 +274,10 @@ export class OperationQuota<TContext> implements QuotaOperation {
         enforced,
         error.message,
       );
-      if (!enforced) return this.#cost;
+      if (!enforced) {
+        this.#wouldRefuse = { code, status };
+        return this.#cost;
+      }
       const { http: _transport, ...extensions } = error.extensions;
       return this.#refusal(status, code, error.message, [], { ...extensions, code }, error);
     }
@@ -228,15 +303,21 @@ export class OperationQuota<TContext> implements QuotaOperation {
       enforced,
       message,
     );
-    if (!enforced) return UNCHARGED;
+    if (!enforced) {
+      this.#wouldRefuse = { code, status };
+      return UNCHARGED;
+    }
     return this.#refusal(status, code, message, this.#response.headers(), { quota: details, code }, null);
   }
 
   /** Logs a configuration error; refuses the operation with 500 `QUOTA_MISCONFIGURED` when `enforced`. */
   #misconfigured(message: string, enforced = true): QuotaAdmission | QuotaRefusal {
     this.#lifecycle.logger.error(`graphql-quota: ${message}`);
-    if (!enforced) return UNCHARGED;
     const code = 'QUOTA_MISCONFIGURED';
+    if (!enforced) {
+      this.#wouldRefuse = { code, status: QUOTA_REFUSAL_STATUS[code] };
+      return UNCHARGED;
+    }
     return this.#refusal(QUOTA_REFUSAL_STATUS[code], code, MISCONFIGURED_MESSAGE, [], { code }, null);
   }
 
@@ -262,9 +343,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
     // fallback decision without a lease was charged in the fallback store: refunding either to the store
     // would credit points it never took (and wait on a store that just failed). Fallback leases are routed
     // to the fallback store by the engine.
-    if (decision.source !== 'store' && decision.leaseId === null) return;
-    const cost = this.#cost!;
+    // The actual cost is still worked out for observers (cost.actual, the decision log).
+    const storeless = decision.source !== 'store' && decision.leaseId === null;
     const lifecycle = this.#lifecycle;
+    if (storeless && lifecycle.observer === null) return;
+    const cost = this.#cost!;
     let refund = 0;
     if (outcome === 'not-executed') {
       // Something stopped the operation after admission: nothing ran, nothing is owed.
@@ -288,7 +371,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
     // Nothing to give back and no slot to free: the store has nothing to do, so it is not asked (with Redis,
     // a round trip saved for plans without a concurrency limit whenever the estimate was exact).
-    if (refund === 0 && decision.leaseId === null) return;
+    if (storeless || (refund === 0 && decision.leaseId === null)) return;
     const client = this.#client!;
     try {
       await lifecycle.engine.settle({

@@ -1,6 +1,7 @@
 import type { CostOptions } from '../cost/index.js';
 import { randomPartitionKeySecret, type QuotaHeaderOptions } from '../http/index.js';
 import { QuotaValidationError, createPlanResolver, type Plan, type PlanResolver } from '../quota/index.js';
+import { combineObservers, type QuotaObserver } from '../observability/index.js';
 import { identifyFromContext } from './identify.js';
 import {
   DEFAULT_ANONYMOUS_KEY,
@@ -40,6 +41,10 @@ export interface LifecycleConfig<TContext> {
   /** Lower case. */
   readonly costRequestHeader: string;
   readonly usageThresholds: readonly number[];
+  /** Every observer as one; null when there is none (nothing is measured). */
+  readonly observer: QuotaObserver | null;
+  /** The free quota field's name; null when none. */
+  readonly freeQuotaField: string | null;
 }
 
 /**
@@ -56,7 +61,10 @@ function isNonEmptyArray(value: unknown): boolean {
 }
 
 /** Validates every option now, so a misconfiguration fails at start-up, not at a request. */
-export function resolveConfig<TContext>(options: QuotaOptions<TContext>): LifecycleConfig<TContext> {
+export function resolveConfig<TContext>(
+  options: QuotaOptions<TContext>,
+  onError: (error: unknown) => void = () => undefined,
+): LifecycleConfig<TContext> {
   if (typeof options !== 'object' || options === null) invalidOption('options must be an object');
   const mode = options.mode ?? DEFAULT_MODE;
   if (mode !== 'enforce' && mode !== 'dry-run')
@@ -95,6 +103,16 @@ export function resolveConfig<TContext>(options: QuotaOptions<TContext>): Lifecy
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
   }
 
+  const observers = options.observers ?? [];
+  if (!Array.isArray(observers) || observers.some((o) => typeof o !== 'object' || o === null))
+    invalidOption('observers must be an array of QuotaObserver objects');
+  const freeQuotaField = options.freeQuotaField ?? null;
+  if (
+    freeQuotaField !== null &&
+    (typeof freeQuotaField !== 'string' || !/^[_A-Za-z][_0-9A-Za-z]*$/.test(freeQuotaField))
+  )
+    invalidOption(`freeQuotaField must be a GraphQL field name, got ${String(freeQuotaField)}`);
+
   return {
     mode,
     dryRun: mode === 'dry-run',
@@ -117,6 +135,8 @@ export function resolveConfig<TContext>(options: QuotaOptions<TContext>): Lifecy
     exposeCost,
     costRequestHeader: (options.costRequestHeader ?? DEFAULT_COST_REQUEST_HEADER).toLowerCase(),
     usageThresholds,
+    observer: observers.length === 0 ? null : combineObservers(observers, onError),
+    freeQuotaField,
   };
 }
 

@@ -1,14 +1,8 @@
 import type { CostOptions } from '../cost/index.js';
 import type { QuotaHeaderOptions } from '../http/index.js';
-import type {
-  Decision,
-  LimitStatus,
-  OperationType,
-  Plan,
-  QuotaLogger,
-  QuotaStore,
-} from '../quota/index.js';
+import type { Decision, LimitStatus, OperationType, Plan, QuotaLogger, QuotaStore } from '../quota/index.js';
 import type { StoreFailureMode } from '../engine/index.js';
+import type { QuotaObserver } from '../observability/index.js';
 import type { QuotaRequest } from './request.js';
 
 /** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */
@@ -222,5 +216,20 @@ export interface QuotaOptions<TContext = unknown> {
   readonly usageThresholds?: readonly number[];
   /** Called for every refusal (in dry-run: every operation that would have been refused). */
   readonly onRejection?: (event: QuotaRejectionEvent) => void | Promise<void>;
+  /**
+   * What metrics, the decision log and alerts are fed from: a `QuotaMetrics`, a `decisionLog(...)`, an
+   * `AlertWatcher`, or any `QuotaObserver`. Each is told of every operation (`decided`, then `settled`), of
+   * every store call the engine makes (`storeCall`), of threshold crossings and kill-switch orders,
+   * synchronously on the request path; one that throws is logged and the request goes on. Default: none.
+   */
+  readonly observers?: readonly QuotaObserver[];
+  /**
+   * The root query field that returns the caller's own quota (`quotaTypeDefs()` defines it as `quota`),
+   * made free: an operation that selects nothing but it (and `__typename`) is neither priced nor charged
+   * (no limit moves, not even a request count), though the caller is still identified, so that the field's
+   * resolver (`quotaResolvers` with `callerOf`) reads the right state. Set it only to a field whose cost is
+   * nothing. Default: none (every operation is charged).
+   */
+  readonly freeQuotaField?: string;
   //#endregion
 }
