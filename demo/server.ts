@@ -5,13 +5,22 @@
  * client IP address. State lives in memory, or in Redis when REDIS_URL is set (e.g.
  * `REDIS_URL=redis://127.0.0.1:6379 npm start`), so several demo instances share one quota.
  */
-import { ApolloServer, type BaseContext } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type BaseContext } from '@apollo/server';
 import { quotaPlugin, type QuotaPlugin } from '../src/apollo/index.js';
+import { createDashboardHandler } from '../src/dashboard/index.js';
+import { InstanceActivity, MemoryUsageHistory, usageHistoryObserver } from '../src/history/index.js';
 import { identifyByApiKey } from '../src/lifecycle/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../src/store/index.js';
 import { createDemoSchema } from './schema.js';
+
+/**
+ * The operator token of the dashboard's operator view when DASHBOARD_OPERATOR_TOKEN is not set: a development
+ * default, printed at start. Set the variable anywhere that is not your laptop.
+ */
+export const DEMO_OPERATOR_TOKEN = 'demo-operator-token-change-me';
 
 /** Default port; the PORT environment variable overrides it. */
 export const DEFAULT_DEMO_PORT = 4000;
@@ -82,12 +91,18 @@ export interface DemoServerOptions {
   readonly store?: QuotaStore;
   /** The quota clock, Unix epoch milliseconds (tests). Default `Date.now`. */
   readonly clock?: () => number;
+  /** The dashboard's operator token. Default: DASHBOARD_OPERATOR_TOKEN, else {@link DEMO_OPERATOR_TOKEN}. */
+  readonly operatorToken?: string;
 }
 
 export interface DemoServer {
   readonly url: string;
   readonly server: ApolloServer<DemoContext>;
   readonly quota: QuotaPlugin<DemoContext>;
+  /** The usage history the dashboard reads (on in the demo; off unless asked for in the library). */
+  readonly history: MemoryUsageHistory;
+  /** The dashboard's operator token in force. */
+  readonly operatorToken: string;
   stop(): Promise<void>;
 }
 
@@ -98,8 +113,9 @@ async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise
   // Loaded only when asked for: the in-memory demo needs no Redis client.
   const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const keyPrefix = process.env['REDIS_KEY_PREFIX'];
   return {
-    store: new RedisStore({ client }),
+    store: new RedisStore({ client, ...(keyPrefix ? { keyPrefix } : {}) }),
     close: async () => {
       await client.quit();
     },
@@ -112,6 +128,9 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     options.store === undefined
       ? await defaultStore()
       : { store: options.store, close: () => Promise.resolve() };
+  const clock = options.clock ?? Date.now;
+  const history = new MemoryUsageHistory({ clock });
+  const activity = new InstanceActivity(clock);
   const quota = quotaPlugin<DemoContext>({
     store,
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
@@ -121,6 +140,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     anonymousKey: ({ context }) => context.ip ?? 'unknown',
     maxCost: DEMO_MAX_COST,
     partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
+    observers: [usageHistoryObserver(history, activity)],
     onThreshold: ({ client, limit, threshold }) => {
       console.log(`quota: ${client.id} (${client.plan}) passed ${threshold * 100}% of "${limit.name}"`);
     },
@@ -130,20 +150,93 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     plugins: [quota],
     includeStacktraceInErrorResponses: false,
   });
-  const port = options.port ?? Number(process.env['PORT'] ?? DEFAULT_DEMO_PORT);
-  const { url } = await startStandaloneServer(server, {
-    listen: { port },
-    context: ({ req }) => Promise.resolve(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+  await server.start();
+  const contextOf = (req: IncomingMessage): DemoContext =>
+    req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};
+  const operatorToken =
+    options.operatorToken ?? (process.env['DASHBOARD_OPERATOR_TOKEN'] || DEMO_OPERATOR_TOKEN);
+  const dashboard = createDashboardHandler<DemoContext>({
+    quota,
+    history,
+    activity,
+    operatorToken,
+    context: contextOf,
+    clock,
   });
+  const httpServer = createServer((req, res) => {
+    dashboard(req, res, () => {
+      graphqlRequest(server, req, res, contextOf(req)).catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+    });
+  });
+  const port = options.port ?? Number(process.env['PORT'] ?? DEFAULT_DEMO_PORT);
+  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}/`;
   return {
     url,
     server,
     quota,
+    history,
+    operatorToken,
     stop: async () => {
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await server.stop();
       await close();
     },
   };
+}
+
+/** The most request body the demo reads, in bytes. */
+const MAX_BODY_BYTES = 1_000_000;
+
+/** Hands a Node request to Apollo Server (what `startStandaloneServer` does with Express, in a few lines). */
+async function graphqlRequest(
+  server: ApolloServer<DemoContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: DemoContext,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      res.statusCode = 413;
+      return void res.end();
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown = text;
+  if (/^application\/json/i.test(req.headers['content-type'] ?? '') && text !== '') {
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      res.statusCode = 400;
+      return void res.end('malformed JSON body');
+    }
+  }
+  const result = await server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: (req.method ?? 'GET').toUpperCase(),
+      headers,
+      search: new URL(req.url ?? '/', 'http://localhost').search,
+      body,
+    },
+    context: () => Promise.resolve(context),
+  });
+  res.statusCode = result.status ?? 200;
+  for (const [name, value] of result.headers) res.setHeader(name, value);
+  if (result.body.kind === 'complete') return void res.end(result.body.string);
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
 }
 
 if (require.main === module) {
@@ -151,6 +244,11 @@ if (require.main === module) {
     ({ url }) => {
       console.log(`graphql-quota demo on ${url} (${process.env['REDIS_URL'] ? 'Redis' : 'in-memory'} store)`);
       console.log(`API keys: ${Object.keys(DEMO_API_KEYS).join(', ')} (header x-api-key); none: anonymous`);
+      console.log(`dashboard: ${url}dashboard (sign in with an API key, or as operator)`);
+      if (!process.env['DASHBOARD_OPERATOR_TOKEN'])
+        console.log(
+          `operator token (development default; set DASHBOARD_OPERATOR_TOKEN): ${DEMO_OPERATOR_TOKEN}`,
+        );
     },
     (error: unknown) => {
       console.error(error);
