@@ -1,11 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { HOUR_MS } from '../history/index.js';
+import { HOUR_MS, MINUTE_MS } from '../history/index.js';
 import { resolveDashboardOptions, type DashboardConfig, type DashboardOptions } from './options.js';
 import { APP_CSS, APP_JS, pageHtml } from './page.js';
 import { UPLOT_CSS, UPLOT_JS } from './vendor/uplot.js';
-import { operatorView, partnerView } from './views.js';
+import { operatorView, partnerView, type ViewRange } from './views.js';
 
 /**
  * A Node HTTP handler: `(request, response, next?)`. Mount it in `http.createServer`, Express
@@ -149,15 +149,14 @@ export function createDashboardHandler<TContext>(options: DashboardOptions<TCont
   };
 }
 
-function rangeOf(
-  config: { readonly clock: () => number },
-  query: URLSearchParams,
-): { fromMs: number; toMs: number } {
+function rangeOf(config: { readonly clock: () => number }, query: URLSearchParams): ViewRange {
   const hours = Number(query.get('hours') ?? 24);
   if (!Number.isInteger(hours) || hours < 1 || hours > MAX_DASHBOARD_HOURS)
     throw new HttpError(400, `hours must be an integer from 1 to ${MAX_DASHBOARD_HOURS}`);
-  const toMs = config.clock();
-  return { fromMs: toMs - hours * HOUR_MS, toMs };
+  const nowMs = config.clock();
+  // Whole minutes, the current one included: `hours * 60` one-minute points.
+  const toMs = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  return { fromMs: toMs - hours * HOUR_MS, toMs, nowMs };
 }
 
 async function partner<TContext>(

@@ -27,4 +27,5 @@ export type {
   PartnerView,
   Totals,
   UsageSeries,
+  ViewRange,
 } from './views.js';

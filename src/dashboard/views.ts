@@ -16,6 +16,13 @@ import {
 } from '../history/index.js';
 import type { DashboardQuota } from './options.js';
 
+/** The range a view covers (whole minutes, the current one included) and the time it is read at. */
+export interface ViewRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly nowMs: number;
+}
+
 /** What the views read of the quota (nothing that depends on the server's context type). */
 type ViewQuota = Pick<DashboardQuota, 'mode' | 'engine' | 'readClientQuota'>;
 
@@ -199,7 +206,7 @@ export async function partnerView(
   history: UsageHistoryReader,
   client: HistoryClient & { readonly plan: Plan },
   state: QuotaState,
-  range: { fromMs: number; toMs: number },
+  range: ViewRange,
   nearLimitRatio: number,
 ): Promise<PartnerView> {
   const points = await history.clientHistory(client, range);
@@ -207,7 +214,7 @@ export async function partnerView(
   return {
     client: { id: client.id, plan: state.plan },
     mode: quota.mode,
-    nowMs: range.toMs,
+    nowMs: range.nowMs,
     fromMs: range.fromMs,
     available: state.available,
     blocked: state.blocked,
@@ -226,7 +233,7 @@ export async function operatorView(
   quota: ViewQuota,
   history: UsageHistoryReader,
   activity: InstanceActivity | null,
-  range: { fromMs: number; toMs: number },
+  range: ViewRange,
   nearLimitRatio: number,
 ): Promise<OperatorView> {
   const busiest = await history.topClients(range, 'pointsCharged', OPERATOR_CLIENTS);
@@ -251,7 +258,7 @@ export async function operatorView(
   const engine = quota.engine;
   return {
     mode: quota.mode,
-    nowMs: range.toMs,
+    nowMs: range.nowMs,
     fromMs: range.fromMs,
     store: {
       name: engine.store.constructor.name,
