@@ -310,9 +310,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       ...(config.identify === 'api-key' ? { identify: identifyByApiKey(config.apiKeys ?? {}) } : {}),
       planFor: (client) => planOf[client] ?? defaultPlan,
       defaultPlan,
-      ...(config.anonymousByAddress
-        ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' }
-        : {}),
+      ...(config.anonymousByAddress ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' } : {}),
       ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
       ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
       ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
