@@ -160,8 +160,8 @@ describe('dashboard in Chromium', () => {
       expect(shown.get(`${key}percent`)).toBe(Math.round(ratio * 1000) / 10);
     }
     // Ranked by the share of a limit used: acme-free's rate bucket is spent (100 %).
-    const order = await page.$$eval('tr[data-client]', (rows): (string | null)[] =>
-      rows.map((r): string | null => r.getAttribute('data-client')),
+    const order = await page.$$eval('tr[data-client]', (rows) =>
+      rows.map((r) => String((r as unknown as { dataset: { client: string } }).dataset.client)),
     );
     expect(order[0]).toBe('acme-free');
     expect(await page.textContent('[data-near-client="acme-free"]')).toContain('100%');
