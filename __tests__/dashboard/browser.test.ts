@@ -168,7 +168,7 @@ describe('dashboard in Chromium', () => {
     // The hostile client id and operation name are shown as text and ran nothing.
     expect(await page.textContent('#view')).toContain(EVIL_CLIENT);
     expect(await page.textContent('#view')).toContain(EVIL_OPERATION);
-    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.$$eval('#view img, #view script', (els) => els.length)).toBe(0);
     await page.close();
   });
@@ -176,7 +176,7 @@ describe('dashboard in Chromium', () => {
   it('is readable on a phone: nothing wider than the screen but the scrolling tables', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     await signIn(page, 'partner', 'demo-free');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.close();
   });

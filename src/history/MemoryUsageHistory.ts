@@ -199,17 +199,24 @@ export class MemoryUsageHistory implements UsageHistory {
   #expire(history: ClientHistory, nowMs: number): void {
     const minuteCutoff = nowMs - this.retention.minuteRetentionMs;
     const hourCutoff = nowMs - this.retention.hourRetentionMs;
+    // Minutes are in time order (but for a rare late record, which then expires at a later pass): stop at
+    // the first one to keep, so a new minute costs what it expires, not a walk over 7 days of minutes.
     for (const [minute, bucket] of history.minutes) {
-      if (minute >= minuteCutoff) continue;
+      if (minute >= minuteCutoff) break;
       history.minutes.delete(minute);
       const hour = Math.floor(minute / HOUR_MS) * HOUR_MS;
       let hourly = history.hours.get(hour);
       if (hourly === undefined) history.hours.set(hour, (hourly = new Bucket()));
       hourly.add(bucket);
     }
-    for (const hour of history.hours.keys()) if (hour + HOUR_MS <= hourCutoff) history.hours.delete(hour);
-    for (const hour of history.operations.keys())
-      if (hour + HOUR_MS <= hourCutoff) history.operations.delete(hour);
+    for (const hour of history.hours.keys()) {
+      if (hour + HOUR_MS > hourCutoff) break;
+      history.hours.delete(hour);
+    }
+    for (const hour of history.operations.keys()) {
+      if (hour + HOUR_MS > hourCutoff) break;
+      history.operations.delete(hour);
+    }
   }
 
   clientHistory(client: HistoryClient, range: TimeRange): Promise<UsagePoint[]> {
