@@ -57,6 +57,7 @@ export function pageHtml(settings: PageSettings): string {
 
 export const APP_CSS = String.raw`
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#f4f5f7}
 header{display:flex;align-items:center;gap:1rem;padding:.6rem 1rem;background:#1f2937;color:#fff;flex-wrap:wrap}
 header h1{font-size:1.1rem;margin:0}

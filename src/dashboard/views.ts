@@ -254,6 +254,7 @@ export async function operatorView(
   );
   clients.sort((a, b) => b.ratio - a.ratio || b.pointsCharged - a.pointsCharged);
   const points = await history.totals(range);
+  const series = denseSeries(points, range.fromMs, range.toMs);
   const last = activity?.lastStoreCall() ?? null;
   const engine = quota.engine;
   return {
@@ -270,18 +271,23 @@ export async function operatorView(
           : { outcome: last.event.outcome, durationMs: last.event.durationMs, timeMs: last.timeMs },
     },
     clients,
-    series: denseSeries(points, range.fromMs, range.toMs),
-    activity: activity === null ? null : activityColumns(activity.minutes(range.fromMs)),
+    series,
+    activity: activity === null ? null : activityColumns(activity.minutes(range.fromMs), series.timeMs),
     ...totalsOf(points),
     topOperations: await history.topOperations(range, 10),
     orders: activity?.orders() ?? [],
   };
 }
 
-function activityColumns(points: readonly ActivityPoint[]): { [K in keyof ActivityPoint]: number[] } {
-  const column = <K extends keyof ActivityPoint>(key: K) => points.map((p) => p[key]);
+/** The instance's activity on the view's minute grid (zeros where nothing happened). */
+function activityColumns(
+  points: readonly ActivityPoint[],
+  timeMs: readonly number[],
+): { [K in keyof ActivityPoint]: number[] } {
+  const byMinute = new Map(points.map((p) => [p.timeMs, p]));
+  const column = <K extends keyof ActivityPoint>(key: K) => timeMs.map((t) => byMinute.get(t)?.[key] ?? 0);
   return {
-    timeMs: column('timeMs'),
+    timeMs: [...timeMs],
     storeCalls: column('storeCalls'),
     storeErrors: column('storeErrors'),
     storeTimeouts: column('storeTimeouts'),
