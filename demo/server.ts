@@ -200,6 +200,16 @@ async function graphqlRequest(
   res: ServerResponse,
   context: DemoContext,
 ): Promise<void> {
+  // CORS as startStandaloneServer's `cors()` answers it: any origin, preflights answered here.
+  res.setHeader('access-control-allow-origin', '*');
+  if (req.method === 'OPTIONS') {
+    res.statusCode = 204;
+    res.setHeader('access-control-allow-methods', 'GET,HEAD,PUT,PATCH,POST,DELETE');
+    const asked = req.headers['access-control-request-headers'];
+    if (asked !== undefined) res.setHeader('access-control-allow-headers', asked);
+    res.setHeader('vary', 'Access-Control-Request-Headers');
+    return void res.end();
+  }
   const headers = new HeaderMap();
   for (const [name, value] of Object.entries(req.headers))
     if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
