@@ -21,7 +21,7 @@ const ANY = '*';
 const LAYERS = [
   { folder: 'cost', imports: [], packages: ['graphql'] },
   { folder: 'quota', imports: [], packages: [] },
-  { folder: 'http', imports: [], types: ['quota'], packages: ['node:crypto'] },
+  { folder: 'http', imports: [], types: ['quota'], packages: [] },
   { folder: 'store', imports: ['quota'], packages: ['lru-cache', 'node:crypto'] },
   { folder: 'engine', imports: ['quota', 'store'], packages: ['lru-cache'] },
   { folder: 'observability', imports: ['quota', 'http', 'engine'], packages: ANY },

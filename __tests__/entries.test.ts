@@ -47,11 +47,15 @@ describe('the core entry, graphql-quota', () => {
     expect(names).toEqual(
       [
         // cost
+        'AuditCode',
         'COST_DIRECTIVES_SDL',
+        'COST_MODELS',
         'CostAnalyzer',
         'CostError',
         'CostErrorCode',
+        'DEFAULT_AUDIT_DEPTH',
         'DEFAULT_COMPLEXITY_DIRECTIVE_NAME',
+        'DEFAULT_COST_MODEL',
         'DEFAULT_DEPTH_COST',
         'DEFAULT_DIRECTIVE_NAMES',
         'DEFAULT_ERROR_FIELD_COUNT',
@@ -68,7 +72,9 @@ describe('the core entry, graphql-quota', () => {
         'DEFAULT_SUBSCRIPTION_COST',
         'MAX_SUPPORTED_DEPTH',
         'analyzeCost',
+        'auditSchema',
         'costDirectivesSDL',
+        'linkedCostDirectiveNames',
         'withCostDirectives',
         // quota
         'ALL_CLIENTS',

@@ -1,8 +1,9 @@
 /**
  * Cost analysis speed, side by side in one run, as a ratio to graphql-js `validate()` of the same document
  * (which every server runs anyway): this library's CostAnalyzer cold (a DocumentNode it has never seen) and
- * cached (the same DocumentNode, new variables), graphql-query-complexity 2.x, and graphql-armor's cost
- * limit. Run with `npm run bench -- cost`.
+ * cached (the same DocumentNode, new variables), graphql-query-complexity 2.x, this library cold in the
+ * 'ibm' model (two costs, so two plans per document), and graphql-armor's cost limit. Run with
+ * `npm run bench -- cost`.
  *
  * Method: every variant gets a one-call probe (a throw is reported, not fatal) and a warm-up, then the
  * variants of a case take turns for ROUNDS rounds of batched calls; each reports its median round.
@@ -152,6 +153,8 @@ function main(): void {
   const schema: GraphQLSchema = buildASTSchema(withCostDirectives(fixture('../../schema/pim.graphql')));
   // Depth 100 is one of the cases: priced rather than refused at the default maxDepth of 64.
   const analyzer = new CostAnalyzer(schema, { maxDepth: 200 });
+  // The 'ibm' model prices each document twice (field cost and type cost): its own row.
+  const ibm = new CostAnalyzer(schema, { maxDepth: 200, model: 'ibm' });
   const estimators = [directiveEstimator(), simpleEstimator({ defaultComplexity: 1 })];
   let armorCost = 0;
   const armorRule = costLimitRule({
@@ -198,6 +201,11 @@ function main(): void {
       name: 'graphql-query-complexity',
       sameDocument: false,
       run: (doc, variables) => getComplexity({ schema, query: doc, variables, estimators }),
+    },
+    {
+      name: 'this, cold, model ibm',
+      sameDocument: false,
+      run: (doc, variables) => ibm.analyze(doc, { variables }).total,
     },
     {
       name: 'graphql-armor cost-limit',

@@ -10,7 +10,7 @@ const cli = existsSync(built)
   ? require(built)
   : require('tsx/cjs/api').require('../src/cli/main.ts', __filename);
 
-cli.runCli(process.argv.slice(2), cli.createNodeIo()).then(
+cli.runCli(process.argv.slice(2), cli.createNodeIo(require('../package.json').version)).then(
   (code) => {
     // exitCode rather than exit(): let stdout drain when it is a pipe.
     process.exitCode = code;

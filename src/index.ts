@@ -7,11 +7,15 @@
 
 //#region Cost analysis: schema annotations -> the cost of an operation
 export {
+  AuditCode,
   COST_DIRECTIVES_SDL,
+  COST_MODELS,
   CostAnalyzer,
   CostError,
   CostErrorCode,
+  DEFAULT_AUDIT_DEPTH,
   DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
+  DEFAULT_COST_MODEL,
   DEFAULT_DEPTH_COST,
   DEFAULT_DIRECTIVE_NAMES,
   DEFAULT_ERROR_FIELD_COUNT,
@@ -28,13 +32,21 @@ export {
   DEFAULT_SUBSCRIPTION_COST,
   MAX_SUPPORTED_DEPTH,
   analyzeCost,
+  auditSchema,
   costDirectivesSDL,
+  linkedCostDirectiveNames,
   withCostDirectives,
 } from './cost/index.js';
 export type {
   ActualCostRequest,
   AnalyzeCostArgs,
+  AuditFinding,
+  AuditOptions,
+  AuditSeverity,
   CostDirectiveNames,
+  CostModelName,
+  CostliestOperation,
+  SchemaAudit,
   CostErrorExtensions,
   CostOptions,
   CostReport,

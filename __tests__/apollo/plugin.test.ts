@@ -2,7 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { quotaPlugin } from '../../src/apollo/index.js';
 import { identifyByApiKey, type QuotaThresholdEvent } from '../../src/lifecycle/index.js';
-import { partitionKey } from '../../src/http/index.js';
+import { partitionKey } from '../../src/lifecycle/partitionKey.js';
 import { QuotaValidationError, type Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -52,5 +53,10 @@ describe('bin/graphql-quota.cjs', () => {
       stdout: '',
       stderr: 'graphql-quota: USAGE: Missing --query <file>.\nRun graphql-quota --help for usage.\n',
     });
+  });
+
+  it('prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+    await expect(spawnBin(['--version'])).resolves.toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 });

@@ -191,7 +191,7 @@ describe('graphql-quota: help and usage errors', () => {
   });
 
   it.each([
-    [[], 'Missing command: cost.'],
+    [[], 'Missing command: cost or audit.'],
     [['price'], 'Unknown command "price".'],
     [['cost', '--query', 'q.graphql'], 'Missing --schema <file>.'],
     [['cost', '--schema', 'books.graphql'], 'Missing --query <file>.'],

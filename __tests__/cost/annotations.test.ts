@@ -195,17 +195,17 @@ describe('malformed annotations are INVALID_COST_DIRECTIVE when the analyzer is 
     [
       'type Query { a(first: Int): [Int] @listSize(slicingArguments: ["nope"]) }',
       'Query.a',
-      'slicing argument "nope" is not an argument of the field',
+      '@listSize(slicingArguments:) names "nope", but "nope" is not an argument of the field',
     ],
     [
       'type Query { a: T @listSize(sizedFields: ["nope"]) } type T { id: ID }',
       'Query.a',
-      'sized field "nope" is not a field of T',
+      '@listSize(sizedFields:) names "nope", which is not a field of T',
     ],
     [
       'type Query { a: [Int] @listSize(assumedSize: -1) }',
       'Query.a',
-      'assumedSize must be a non-negative integer, got -1',
+      '@listSize(assumedSize:) must be a non-negative integer, got -1',
     ],
   ])('%s', (sdl, coordinate, reason) => {
     const error = build(sdl);
@@ -250,6 +250,7 @@ describe('options are validated eagerly', () => {
   test('defaults', () => {
     const analyzer = new CostAnalyzer(schema);
     expect(analyzer.options).toEqual({
+      model: 'apollo',
       objectTypeCost: 1,
       leafTypeCost: 0,
       mutationCost: 10,
@@ -261,6 +262,8 @@ describe('options are validated eagerly', () => {
       depthCost: 0,
       maxDepth: 64,
       maxCost: Number.POSITIVE_INFINITY,
+      maxFieldCost: Number.POSITIVE_INFINITY,
+      maxTypeCost: Number.POSITIVE_INFINITY,
       errorFieldCount: 5,
       maxBreakdownFields: 1000,
       directiveNames: { cost: 'cost', listSize: 'listSize' },

@@ -1,6 +1,5 @@
 import {
   mergeDecisions,
-  partitionKey,
   quotaHeaders,
   rateLimitPolicyValue,
   rateLimitValue,
@@ -8,6 +7,7 @@ import {
   selectHeaderLimit,
   xRateLimitHeaders,
 } from '../../src/http/index.js';
+import { partitionKey } from '../../src/lifecycle/partitionKey.js';
 import { decision, NOW_MS, status, typicalLimits } from './decisions.js';
 
 const PK = Uint8Array.from([0xfb, 0xff, 0x00, 0x10]); // ":+/8AEA==:" exercises + and / in base64

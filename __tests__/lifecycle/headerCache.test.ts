@@ -1,5 +1,6 @@
 import { HeaderCache, exposedFor, policyFor } from '../../src/lifecycle/headerCache.js';
-import { exposeHeadersValue, partitionKey, rateLimitPolicyValue } from '../../src/http/index.js';
+import { exposeHeadersValue, rateLimitPolicyValue } from '../../src/http/index.js';
+import { partitionKey } from '../../src/lifecycle/partitionKey.js';
 import type { LimitStatus } from '../../src/quota/index.js';
 
 const SECRET = 'test-secret';

@@ -1,5 +1,12 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_LIST_SIZE, DEFAULT_MAX_DEPTH, MAX_SUPPORTED_DEPTH } from '../cost/index.js';
+import {
+  COST_MODELS,
+  DEFAULT_AUDIT_DEPTH,
+  DEFAULT_LIST_SIZE,
+  DEFAULT_MAX_DEPTH,
+  MAX_SUPPORTED_DEPTH,
+} from '../cost/index.js';
+import type { AuditSeverity, CostModelName } from '../cost/index.js';
 import { CliError, CliErrorCode, messageOf } from './errors.js';
 
 /** Breakdown rows the text output prints unless `--top` says otherwise. */
@@ -7,9 +14,18 @@ export const DEFAULT_TOP_FIELDS = 20;
 
 /** The command line of `graphql-quota cost`, parsed. */
 export interface CostCommand {
+  readonly command: 'cost';
   readonly help: boolean;
-  /** SDL files, in order; their definitions are merged. */
+  /** Schema files (SDL, or introspection JSON), in order; their definitions are merged. */
   readonly schemaFiles: readonly string[];
+  /**
+   * Where the operations come from: files, directories, globs (`ops/**\/*.graphql`), `-` for standard
+   * input. Empty when `queryText` is given.
+   */
+  readonly queries: readonly string[];
+  /** `-q '<document>'`; null when not given. */
+  readonly queryText: string | null;
+  /** Kept for the single-file form; the first of `queries`, or `''`. */
   readonly queryFile: string;
   /** Inline JSON or `@path`; null when not given. */
   readonly variables: string | null;
@@ -18,33 +34,84 @@ export interface CostCommand {
   readonly maxCost: number | null;
   readonly maxDepth: number | null;
   readonly defaultListSize: number | null;
+  readonly model: CostModelName | null;
   /** Breakdown rows to print; 0 prints all. */
   readonly top: number;
   readonly json: boolean;
 }
 
-export const USAGE = `Usage: graphql-quota cost --schema <file> --query <file> [options]
+/** Findings at or above this severity fail `graphql-quota audit` (exit 1); `never` never fails. */
+export type FailOn = AuditSeverity | 'never';
 
-Prices a GraphQL operation with the schema's @cost and @listSize annotations and
-prints the total and the per-field breakdown, costliest first.
+/** The command line of `graphql-quota audit`, parsed. */
+export interface AuditCommand {
+  readonly command: 'audit';
+  readonly help: boolean;
+  readonly schemaFiles: readonly string[];
+  readonly depth: number;
+  readonly model: CostModelName | null;
+  readonly defaultListSize: number | null;
+  readonly failOn: FailOn;
+  readonly json: boolean;
+}
+
+/** `--help` without a command. */
+export interface HelpCommand {
+  readonly command: 'help';
+}
+
+/** `--version`. */
+export interface VersionCommand {
+  readonly command: 'version';
+}
+
+export type Command = CostCommand | AuditCommand | HelpCommand | VersionCommand;
+
+export const USAGE = `Usage: graphql-quota cost --schema <file> --query <file|dir|glob|-> [options]
+       graphql-quota audit <schema file>... [options]
+       graphql-quota --version
+
+graphql-quota cost prices GraphQL operations with the schema's @cost and @listSize
+annotations. One operation: the total and the per-field breakdown, costliest first.
+Several (a directory, a glob, several --query, a persisted-query manifest): a table.
 
 Options:
-  --schema <file>            SDL of the schema; repeat it for a schema split over
-                             files. @cost and @listSize need not be declared.
-  --query <file>             The document holding the operation.
+  --schema <file>            SDL of the schema, or introspection JSON (which carries no
+                             annotations: default weights apply); repeat it for a schema
+                             split over files. @cost, @listSize and Federation's
+                             directives need not be declared.
+  --query <file|dir|glob|->  The operations: a .graphql file, a directory or glob of them,
+                             a .json persisted-query manifest, or - for standard input.
+                             Repeatable.
+  -q, --query-text <doc>     The operation document itself.
   --operation <name>         The operation to price, when the document has several.
   --variables <json|@file>   Variable values: inline JSON, or @ and a JSON file.
-  --max-cost <points>        Exit 1 when the operation costs more than this.
+  --model <name>             Cost model: ${COST_MODELS.join(', ')} (default apollo).
+  --max-cost <points>        Exit 1 when an operation costs more than this.
   --max-depth <levels>       Exit 1 when fields nest deeper (default ${DEFAULT_MAX_DEPTH}).
   --default-list-size <n>    Items assumed for a list without @listSize (default ${DEFAULT_LIST_SIZE}).
   --top <n>                  Breakdown rows to print (default ${DEFAULT_TOP_FIELDS}; 0 prints all).
-  --json                     Print one JSON document on stdout: the report, or
-                             {"error": {"code", "message"}}.
+  --json                     Print one JSON document on stdout: the report (or the table),
+                             or {"error": {"code", "message"}}.
   -h, --help                 Print this help.
+  -v, --version              Print the version.
+
+graphql-quota audit lists what the schema's annotations leave unbounded or unpriced:
+lists nothing bounds, slicing arguments without default, lists priced 0, mutations
+without surcharge, conflicting annotations, the share of bounded lists, and the
+costliest operation within a depth.
+
+Audit options:
+  --schema <file>            Also accepted instead of the positional files.
+  --depth <levels>           Depth of the costliest-operation search (default ${DEFAULT_AUDIT_DEPTH}, up to 10).
+  --model <name>             Cost model, as above.
+  --fail-on <severity>       error, warning (default), info or never: exit 1 on findings
+                             at or above it.
+  --json                     Print the audit as one JSON document.
 
 Exit codes:
-  0  priced, within the limits
-  1  priced, but over --max-cost or --max-depth
+  0  priced, within the limits (audit: no finding at or above --fail-on)
+  1  priced, but over --max-cost or --max-depth (audit: findings at or above --fail-on)
   2  not priced: bad usage, unreadable file, invalid schema, query or variables
 `;
 
@@ -59,12 +126,22 @@ function count(name: string, value: string | undefined): number | null {
   return Number(value);
 }
 
+function model(value: string | undefined): CostModelName | null {
+  if (value === undefined) return null;
+  if (!(COST_MODELS as readonly string[]).includes(value)) {
+    throw usage(`--model must be one of ${COST_MODELS.join(', ')}, got ${JSON.stringify(value)}.`);
+  }
+  return value as CostModelName;
+}
+
+const FAIL_ON: readonly FailOn[] = ['error', 'warning', 'info', 'never'];
+
 /**
  * Parses `graphql-quota` arguments (without the node and script paths).
  *
  * @throws CliError `USAGE` for an unknown command or option, or a missing or malformed value.
  */
-export function parseCostCommand(argv: readonly string[]): CostCommand {
+export function parseCommand(argv: readonly string[]): Command {
   let parsed;
   try {
     parsed = parseArgs({
@@ -73,15 +150,20 @@ export function parseCostCommand(argv: readonly string[]): CostCommand {
       strict: true,
       options: {
         schema: { type: 'string', multiple: true },
-        query: { type: 'string' },
+        query: { type: 'string', multiple: true },
+        'query-text': { type: 'string', short: 'q' },
         variables: { type: 'string' },
         operation: { type: 'string' },
+        model: { type: 'string' },
         'max-cost': { type: 'string' },
         'max-depth': { type: 'string' },
         'default-list-size': { type: 'string' },
         top: { type: 'string' },
+        depth: { type: 'string' },
+        'fail-on': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
@@ -92,31 +174,57 @@ export function parseCostCommand(argv: readonly string[]): CostCommand {
   const { values, positionals } = parsed;
   const help = values.help === true;
   const [command, ...extra] = positionals;
-  if (!help || command !== undefined) {
-    if (command !== 'cost') {
-      throw usage(
-        command === undefined ? 'Missing command: cost.' : `Unknown command ${JSON.stringify(command)}.`,
-      );
-    }
-    if (extra.length > 0) throw usage(`Unexpected argument ${JSON.stringify(extra[0])}.`);
+  if (command === undefined) {
+    if (values.version === true) return { command: 'version' };
+    if (help) return { command: 'help' };
+    throw usage('Missing command: cost or audit.');
   }
+  if (command === 'audit') {
+    const schemaFiles = [...extra, ...(values.schema ?? [])];
+    if (!help && schemaFiles.length === 0)
+      throw usage('Missing the schema file: graphql-quota audit <schema file>.');
+    const depth = count('depth', values.depth) ?? DEFAULT_AUDIT_DEPTH;
+    if (depth < 1 || depth > 10) throw usage(`--depth must be from 1 to 10, got ${depth}.`);
+    const failOn = (values['fail-on'] ?? 'warning') as FailOn;
+    if (!FAIL_ON.includes(failOn)) {
+      throw usage(`--fail-on must be one of ${FAIL_ON.join(', ')}, got ${JSON.stringify(failOn)}.`);
+    }
+    return {
+      command: 'audit',
+      help,
+      schemaFiles,
+      depth,
+      model: model(values.model),
+      defaultListSize: count('default-list-size', values['default-list-size']),
+      failOn,
+      json: values.json === true,
+    };
+  }
+  if (command !== 'cost') throw usage(`Unknown command ${JSON.stringify(command)}.`);
+  if (extra.length > 0) throw usage(`Unexpected argument ${JSON.stringify(extra[0])}.`);
   const schemaFiles = values.schema ?? [];
-  const queryFile = values.query ?? '';
+  const queries = values.query ?? [];
+  const queryText = values['query-text'] ?? null;
   if (!help && schemaFiles.length === 0) throw usage('Missing --schema <file>.');
-  if (!help && queryFile === '') throw usage('Missing --query <file>.');
+  if (!help && queries.length === 0 && queryText === null) throw usage('Missing --query <file>.');
+  if (queryText !== null && queries.length > 0) throw usage('Give --query or -q, not both.');
   const maxDepth = count('max-depth', values['max-depth']);
   if (maxDepth !== null && (maxDepth < 1 || maxDepth > MAX_SUPPORTED_DEPTH)) {
     throw usage(`--max-depth must be from 1 to ${MAX_SUPPORTED_DEPTH}, got ${maxDepth}.`);
   }
   return {
+    command: 'cost',
     help,
     schemaFiles,
-    queryFile,
+    queries,
+    queryText,
+    queryFile: queries[0] ?? '',
     variables: values.variables ?? null,
     operationName: values.operation ?? null,
     maxCost: count('max-cost', values['max-cost']),
     maxDepth,
     defaultListSize: count('default-list-size', values['default-list-size']),
+    model: model(values.model),
     top: count('top', values.top) ?? DEFAULT_TOP_FIELDS,
     json: values.json === true,
   };

@@ -1,4 +1,4 @@
-import type { CostReport } from '../cost/index.js';
+import type { CostReport, SchemaAudit } from '../cost/index.js';
 
 /** What the text report shows besides the report itself. */
 export interface FormatOptions {
@@ -59,4 +59,72 @@ export function jsonReport(report: CostReport, maxCost: number | null): string {
     fields: report.fields,
   };
   return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+/** One row of the table of many operations: priced, or why not. */
+export type PricedRow =
+  | { readonly file: string; readonly operationName: string | null; readonly report: CostReport }
+  | {
+      readonly file: string;
+      readonly operationName: string | null;
+      readonly error: { readonly code: string; readonly message: string };
+    };
+
+/**
+ * The table of many operations, costliest first, then the ones that could not be priced: cost, verdict
+ * against `--max-cost` (`ok`, `over`, or `-` without a limit), operation and file; a summary line last.
+ */
+export function formatTable(rows: readonly PricedRow[], maxCost: number | null): string {
+  const priced = rows.flatMap((row) => ('report' in row ? [row] : []));
+  const failed = rows.flatMap((row) => ('error' in row ? [row] : []));
+  priced.sort((a, b) => b.report.total - a.report.total);
+  const table: [string, string, string, string][] = [
+    ...priced.map((row): [string, string, string, string] => [
+      String(row.report.total),
+      maxCost === null ? '-' : row.report.total > maxCost ? 'over' : 'ok',
+      row.operationName ?? '(anonymous)',
+      row.file,
+    ]),
+    ...failed.map((row): [string, string, string, string] => [
+      '',
+      'error',
+      row.operationName ?? '(anonymous)',
+      `${row.file}: ${row.error.code}: ${row.error.message.split('\n')[0]}`,
+    ]),
+  ];
+  const widths = [4, 5, 9].map((min, k) => Math.max(min, ...table.map((r) => r[k]!.length)));
+  const line = (r: readonly string[]): string =>
+    `  ${r[0]!.padStart(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`.trimEnd();
+  const over = maxCost === null ? 0 : priced.filter((row) => row.report.total > maxCost).length;
+  const summary = [
+    plural(rows.length, 'operation', 'operations'),
+    ...(maxCost === null ? [] : [`${over} over --max-cost ${maxCost}`]),
+    ...(failed.length === 0 ? [] : [`${failed.length} not priced`]),
+  ].join(', ');
+  return `${[line(['cost', 'limit', 'operation', 'file']), ...table.map(line), '', summary].join('\n')}\n`;
+}
+
+/** The text audit: a summary, the findings by severity, the share of bounded lists, the costliest shapes. */
+export function formatAudit(audit: SchemaAudit, schemaName: string, depth: number): string {
+  const by = (severity: string): number => audit.findings.filter((f) => f.severity === severity).length;
+  const lines = [
+    `${schemaName}: ${plural(audit.findings.length, 'finding', 'findings')} (${plural(by('error'), 'error', 'errors')}, ${plural(by('warning'), 'warning', 'warnings')}, ${plural(by('info'), 'info', 'infos')})`,
+    `  ${audit.lists.bounded} of ${plural(audit.lists.total, 'list field', 'list fields')} bounded (${audit.lists.percentBounded}%)`,
+  ];
+  if (audit.findings.length > 0) {
+    lines.push('');
+    const codeWidth = Math.max(...audit.findings.map((f) => f.code.length));
+    for (const finding of audit.findings) {
+      lines.push(`  ${finding.severity.padEnd(7)}  ${finding.code.padEnd(codeWidth)}  ${finding.coordinate}`);
+      lines.push(`  ${' '.repeat(7)}  ${finding.message}`);
+    }
+  }
+  for (const operation of audit.costliest) {
+    lines.push(
+      '',
+      `  costliest ${operation.operationType} within depth ${depth}: ${plural(operation.cost, 'point', 'points')}`,
+    );
+    for (const field of operation.fields) lines.push(`    ${String(field.cost).padStart(8)}  ${field.path}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,34 +1,35 @@
 /**
- * The `graphql-quota` command: `graphql-quota cost --schema <sdl> --query <file>` prices an operation and
- * prints the total and the breakdown. {@link runCli} does everything through an injected {@link CliIo}, so
+ * The `graphql-quota` command: `graphql-quota cost --schema <sdl> --query <file>` prices operations and
+ * prints the total and the breakdown (or, for many operations, a table); `graphql-quota audit <sdl>`
+ * audits the schema's annotations. {@link runCli} does everything through an injected {@link CliIo}, so
  * tests run it in-process; bin/graphql-quota.cjs wires it to the real process.
  */
-import { GraphQLError, Kind, Source, buildASTSchema, parse, validate, validateSchema } from 'graphql';
-import type { DefinitionNode, DocumentNode, GraphQLSchema } from 'graphql';
-import { CostAnalyzer, CostError, CostErrorCode, withCostDirectives } from '../cost/index.js';
+import {
+  GraphQLError,
+  Kind,
+  Source,
+  buildASTSchema,
+  buildClientSchema,
+  parse,
+  printSchema,
+  validate,
+  validateSchema,
+} from 'graphql';
+import type { DefinitionNode, DocumentNode, GraphQLSchema, IntrospectionQuery } from 'graphql';
+import { CostAnalyzer, CostError, CostErrorCode, auditSchema, withCostDirectives } from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
-import { parseCostCommand, USAGE } from './args.js';
-import type { CostCommand } from './args.js';
+import { USAGE, parseCommand } from './args.js';
+import type { AuditCommand, CostCommand } from './args.js';
 import { CliError, CliErrorCode, ExitCode, describeGraphQLError, messageOf } from './errors.js';
-import { formatReport, jsonReport } from './format.js';
+import { formatAudit, formatReport, formatTable, jsonReport } from './format.js';
+import type { PricedRow } from './format.js';
 import type { CliIo } from './io.js';
+import { operationSources, readText } from './sources.js';
 
 export { CliError, CliErrorCode, ExitCode } from './errors.js';
 export { DEFAULT_TOP_FIELDS, USAGE } from './args.js';
 export { createNodeIo } from './io.js';
 export type { CliIo } from './io.js';
-
-async function readText(io: CliIo, path: string, what: string): Promise<string> {
-  try {
-    return await io.readFile(path);
-  } catch (error) {
-    const reason = messageOf(error);
-    throw new CliError(
-      CliErrorCode.FILE_NOT_READABLE,
-      `Cannot read ${what} file ${JSON.stringify(path)}: ${reason}`,
-    );
-  }
-}
 
 function parseGraphQL(text: string, name: string, code: string): DocumentNode {
   try {
@@ -39,11 +40,35 @@ function parseGraphQL(text: string, name: string, code: string): DocumentNode {
   }
 }
 
+/** The SDL of an introspection result (`{ data: { __schema } }` or `{ __schema }`), without annotations. */
+function introspectionSDL(text: string, file: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(CliErrorCode.INVALID_SCHEMA, `${file} is not valid JSON: ${messageOf(error)}`);
+  }
+  const root = (parsed as { data?: unknown } | null)?.data ?? parsed;
+  if (typeof root !== 'object' || root === null || !('__schema' in root)) {
+    throw new CliError(
+      CliErrorCode.INVALID_SCHEMA,
+      `${file} is JSON but not an introspection result (no __schema).`,
+    );
+  }
+  try {
+    return printSchema(buildClientSchema(root as IntrospectionQuery));
+  } catch (error) {
+    throw new CliError(CliErrorCode.INVALID_SCHEMA, `${file}: ${messageOf(error)}`);
+  }
+}
+
 async function loadSchema(io: CliIo, files: readonly string[]): Promise<GraphQLSchema> {
   // Each file is parsed on its own so that errors point into the right file, then the definitions merge.
   const definitions: DefinitionNode[] = [];
   for (const file of files) {
-    const document = parseGraphQL(await readText(io, file, '--schema'), file, CliErrorCode.INVALID_SCHEMA);
+    let text = await readText(io, file, '--schema');
+    if (file.endsWith('.json') || text.trimStart().startsWith('{')) text = introspectionSDL(text, file);
+    const document = parseGraphQL(text, file, CliErrorCode.INVALID_SCHEMA);
     definitions.push(...document.definitions);
   }
   let schema: GraphQLSchema;
@@ -104,33 +129,37 @@ function chooseOperation(document: DocumentNode, file: string, name: string | nu
   return name;
 }
 
-function analyzerOptions(command: CostCommand): CostOptions {
+function analyzerOptions(command: CostCommand | AuditCommand): CostOptions {
   return {
-    ...(command.maxDepth === null ? {} : { maxDepth: command.maxDepth }),
+    ...(command.command === 'cost' && command.maxDepth !== null ? { maxDepth: command.maxDepth } : {}),
     ...(command.defaultListSize === null ? {} : { defaultListSize: command.defaultListSize }),
+    ...(command.model === null ? {} : { model: command.model }),
   };
 }
 
-async function price(io: CliIo, command: CostCommand): Promise<CostReport> {
-  const schema = await loadSchema(io, command.schemaFiles);
-  let analyzer: CostAnalyzer;
+function createAnalyzer(schema: GraphQLSchema, command: CostCommand): CostAnalyzer {
   try {
-    analyzer = new CostAnalyzer(schema, analyzerOptions(command));
+    return new CostAnalyzer(schema, analyzerOptions(command));
   } catch (error) {
     // Option values passed the syntax check above; a range the analyzer refuses is still a usage error.
     if (error instanceof TypeError) throw new CliError(CliErrorCode.USAGE, error.message);
     throw error;
   }
-  const document = parseGraphQL(
-    await readText(io, command.queryFile, '--query'),
-    command.queryFile,
-    CliErrorCode.GRAPHQL_PARSE_FAILED,
-  );
+}
+
+async function price(
+  io: CliIo,
+  command: CostCommand,
+  source: { name: string; text: string },
+): Promise<CostReport> {
+  const schema = await loadSchema(io, command.schemaFiles);
+  const analyzer = createAnalyzer(schema, command);
+  const document = parseGraphQL(source.text, source.name, CliErrorCode.GRAPHQL_PARSE_FAILED);
   const errors = validate(schema, document);
   if (errors.length > 0) {
     throw new CliError(CliErrorCode.GRAPHQL_VALIDATION_FAILED, errors.map(describeGraphQLError).join('\n'));
   }
-  const operationName = chooseOperation(document, command.queryFile, command.operationName);
+  const operationName = chooseOperation(document, source.name, command.operationName);
   const variables = await loadVariables(io, command.variables);
   return analyzer.analyze(document, { operationName, variables });
 }
@@ -145,22 +174,77 @@ function failureOf(error: unknown): CliError {
   return new CliError(CliErrorCode.INTERNAL_ERROR, `Unexpected failure (please report it): ${detail}`);
 }
 
-/**
- * Runs `graphql-quota` with `argv` (the arguments after the script path) and returns the exit code:
- * 0 priced and within the limits, 1 over `--max-cost` or `--max-depth`, 2 anything that prevented pricing.
- * Never throws and never exits the process.
- */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const json = argv.includes('--json');
-  try {
-    const command = parseCostCommand(argv);
-    if (command.help) {
-      io.stdout(USAGE);
-      return ExitCode.OK;
+/** Prices every operation of every source, one row each; a row that cannot be priced says why. */
+async function priceAll(
+  io: CliIo,
+  command: CostCommand,
+  sources: readonly { name: string; text: string }[],
+): Promise<PricedRow[]> {
+  const schema = await loadSchema(io, command.schemaFiles);
+  const analyzer = createAnalyzer(schema, command);
+  const variables = await loadVariables(io, command.variables);
+  const rows: PricedRow[] = [];
+  for (const source of sources) {
+    let document: DocumentNode;
+    try {
+      document = parseGraphQL(source.text, source.name, CliErrorCode.GRAPHQL_PARSE_FAILED);
+    } catch (error) {
+      const failure = failureOf(error);
+      rows.push({
+        file: source.name,
+        operationName: null,
+        error: { code: failure.code, message: failure.message },
+      });
+      continue;
     }
-    const report = await price(io, command);
+    const errors = validate(schema, document);
+    if (!document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION)) {
+      const message = `${source.name} contains no operation.`;
+      rows.push({
+        file: source.name,
+        operationName: null,
+        error: { code: CostErrorCode.INVALID_OPERATION, message },
+      });
+      continue;
+    }
+    const operations = document.definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION ? [d] : []));
+    for (const operation of operations) {
+      const operationName = operation.name?.value ?? null;
+      if (command.operationName !== null && operationName !== command.operationName) continue;
+      if (errors.length > 0) {
+        const message = errors.map(describeGraphQLError).join('\n');
+        rows.push({
+          file: source.name,
+          operationName,
+          error: { code: CliErrorCode.GRAPHQL_VALIDATION_FAILED, message },
+        });
+        continue;
+      }
+      try {
+        const report = analyzer.analyze(document, {
+          operationName: operations.length > 1 ? operationName : null,
+          variables,
+        });
+        rows.push({ file: source.name, operationName, report });
+      } catch (error) {
+        const failure = failureOf(error);
+        rows.push({
+          file: source.name,
+          operationName,
+          error: { code: failure.code, message: failure.message },
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+async function runCost(io: CliIo, command: CostCommand): Promise<number> {
+  const { single, sources } = await operationSources(io, command);
+  if (single) {
+    const report = await price(io, command, sources[0]!);
     const over = command.maxCost !== null && report.total > command.maxCost;
-    if (json) {
+    if (command.json) {
       io.stdout(jsonReport(report, command.maxCost));
     } else {
       io.stdout(formatReport(report, { top: command.top, maxCost: command.maxCost }));
@@ -171,6 +255,79 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
     }
     return over ? ExitCode.OVER_LIMIT : ExitCode.OK;
+  }
+  const rows = await priceAll(io, command, sources);
+  const max = command.maxCost;
+  io.stdout(command.json ? `${JSON.stringify(tableJson(rows, max), null, 2)}\n` : formatTable(rows, max));
+  if (rows.some((row) => 'error' in row)) return ExitCode.ERROR;
+  return rows.some((row) => 'report' in row && max !== null && row.report.total > max)
+    ? ExitCode.OVER_LIMIT
+    : ExitCode.OK;
+}
+
+function tableJson(rows: readonly PricedRow[], maxCost: number | null): unknown {
+  return {
+    ...(maxCost === null ? {} : { maxCost }),
+    operations: rows.map((row) =>
+      'report' in row
+        ? {
+            file: row.file,
+            operationName: row.operationName,
+            operationType: row.report.operationType,
+            total: row.report.total,
+            ...(row.report.fieldCost === undefined
+              ? {}
+              : { fieldCost: row.report.fieldCost, typeCost: row.report.typeCost }),
+            ...(maxCost === null ? {} : { withinLimit: row.report.total <= maxCost }),
+          }
+        : { file: row.file, operationName: row.operationName, error: row.error },
+    ),
+  };
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2, never: -1 } as const;
+
+async function runAudit(io: CliIo, command: AuditCommand): Promise<number> {
+  const schema = await loadSchema(io, command.schemaFiles);
+  let audit;
+  try {
+    audit = auditSchema(schema, { ...analyzerOptions(command), depth: command.depth });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(CliErrorCode.USAGE, error.message);
+    throw error;
+  }
+  io.stdout(
+    command.json
+      ? `${JSON.stringify({ schema: command.schemaFiles, ...audit }, null, 2)}\n`
+      : formatAudit(audit, command.schemaFiles.join(', '), command.depth),
+  );
+  const threshold = SEVERITY_RANK[command.failOn];
+  const failing = audit.findings.some((finding) => SEVERITY_RANK[finding.severity] <= threshold);
+  return failing ? ExitCode.OVER_LIMIT : ExitCode.OK;
+}
+
+/**
+ * Runs `graphql-quota` with `argv` (the arguments after the script path) and returns the exit code:
+ * 0 priced and within the limits, 1 over `--max-cost` or `--max-depth` (audit: findings at or above
+ * `--fail-on`), 2 anything that prevented pricing. Never throws and never exits the process.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    const command = parseCommand(argv);
+    if (command.command === 'version') {
+      io.stdout(`${io.version ?? 'unknown'}\n`);
+      return ExitCode.OK;
+    }
+    if (command.command === 'help') {
+      io.stdout(USAGE);
+      return ExitCode.OK;
+    }
+    if (command.help) {
+      io.stdout(USAGE);
+      return ExitCode.OK;
+    }
+    return command.command === 'audit' ? await runAudit(io, command) : await runCost(io, command);
   } catch (error) {
     const failure = failureOf(error);
     if (json) {

@@ -1,16 +1,19 @@
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode, VariableDefinitionNode } from 'graphql';
-import { GraphQLError, Kind, getVariableValues } from 'graphql';
-import { Compiler, VariableReader, invalidVariables } from './compile.js';
-import type { LeafPlans } from './compile.js';
+import { GraphQLError, Kind } from 'graphql';
+import { CostPlanCompiler } from './compileCostPlan.js';
+import type { LeafPlans } from './compileCostPlan.js';
 import { CostError, CostErrorCode } from './CostError.js';
+import type { CostPlan } from './costPlan.js';
+import { saturate } from './costPlan.js';
 import { CostTable } from './CostTable.js';
+import { linkedCostDirectiveNames } from './federation.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
-import { PlanReport, actualTotal, evaluateSlots, planTotal } from './evaluate.js';
+import { CostPlanReport, actualTotal, costPlanTotal, evaluateSlots } from './evaluateCostPlan.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
 import { resolveCostOptions } from './options.js';
-import type { Plan } from './plan.js';
-import type { CostReport } from './types.js';
+import type { CostReport, FieldCost } from './types.js';
+import { VariableReader, coerceVariables } from './values.js';
 
 /** The request an operation is priced for. */
 export interface CostRequest {
@@ -32,23 +35,72 @@ export interface ActualCostRequest extends CostRequest {
  */
 const MAX_PLANS_PER_OPERATION = 8;
 
-interface OperationState {
+/** One operation of a document and its compiled cost plans, kept on the document. */
+interface CompiledOperation {
   readonly definitions: ReadonlyMap<string, VariableDefinitionNode>;
   /** Replaced rather than grown, so that no spare capacity stays live with the document. */
-  plans: readonly Plan[];
+  plans: readonly CostPlan[];
   /** The definitions of every variable some cached plan reads, coerced in one call per request. */
   hot: readonly VariableDefinitionNode[];
   /** Reports of plans that do not depend on variables, built once; created on first use. */
-  reports: Map<Plan, CostReport> | null;
+  reports: Map<CostPlan, CostReport> | null;
 }
 
 interface DocumentState {
   readonly index: DocumentIndex;
-  readonly operations: Map<OperationDefinitionNode, OperationState>;
+  readonly operations: Map<OperationDefinitionNode, CompiledOperation>;
+}
+
+/** Marks the options of the analyzer that prices IBM's type cost (not part of CostOptions). */
+const TYPE_CHANNEL = Symbol('graphql-quota.typeChannel');
+
+/**
+ * The report of the `'ibm'` model: IBM's field cost and type cost, and their sum as `total`. The
+ * breakdown adds each field's share of both.
+ */
+class IbmCostReport implements CostReport {
+  readonly total: number;
+  readonly fieldCost: number;
+  readonly typeCost: number;
+  readonly operationType: CostReport['operationType'];
+  readonly operationName: string | null;
+  readonly depth: number;
+  #fields: readonly FieldCost[] | null = null;
+  readonly #field: CostReport;
+  readonly #type: CostReport;
+
+  constructor(field: CostReport, type: CostReport) {
+    this.fieldCost = field.total;
+    this.typeCost = type.total;
+    this.total = saturate(field.total + type.total);
+    this.operationType = field.operationType;
+    this.operationName = field.operationName;
+    this.depth = field.depth;
+    this.#field = field;
+    this.#type = type;
+  }
+
+  get fields(): readonly FieldCost[] {
+    if (this.#fields === null) {
+      const byPath = new Map<string, { path: string; count: number; cost: number }>();
+      for (const entry of [...this.#field.fields, ...this.#type.fields]) {
+        const known = byPath.get(entry.path);
+        if (known) known.cost = saturate(known.cost + entry.cost);
+        else byPath.set(entry.path, { ...entry });
+      }
+      this.#fields = Object.freeze([...byPath.values()].sort((a, b) => b.cost - a.cost));
+    }
+    return this.#fields;
+  }
+
+  toJSON(): CostReport {
+    const { total, fieldCost, typeCost, operationType, operationName, depth, fields } = this;
+    return { total, fieldCost, typeCost, operationType, operationName, depth, fields };
+  }
 }
 
 const NO_INPUTS: Readonly<Record<string, unknown>> = Object.freeze({});
-const NO_PLANS: readonly Plan[] = Object.freeze([]);
+const NO_PLANS: readonly CostPlan[] = Object.freeze([]);
 const NO_DEFINITIONS: readonly VariableDefinitionNode[] = Object.freeze([]);
 
 function hasOwn(values: Readonly<Record<string, unknown>>, name: string): boolean {
@@ -67,6 +119,8 @@ export class CostAnalyzer {
   readonly schema: GraphQLSchema;
   readonly options: ResolvedCostOptions;
   private readonly table: CostTable;
+  /** The `'ibm'` model's type cost, priced by a second table; null in the other models. */
+  private readonly typeChannel: CostAnalyzer | null;
   private readonly leafPlans: LeafPlans = new Map();
   /**
    * Where a document's compiled state is kept: a non-enumerable property under this analyzer's own symbol
@@ -84,8 +138,17 @@ export class CostAnalyzer {
    */
   constructor(schema: GraphQLSchema, options: CostOptions = {}) {
     this.schema = schema;
-    this.options = resolveCostOptions(options);
-    this.table = new CostTable(schema, this.options);
+    // A Federation schema's @link decides what the cost directives are called, unless the caller says.
+    const linked = options.directiveNames === undefined ? linkedCostDirectiveNames(schema) : null;
+    this.options = resolveCostOptions(linked === null ? options : { ...options, directiveNames: linked });
+    const channel = (options as { [TYPE_CHANNEL]?: true })[TYPE_CHANNEL] === true ? 'type' : null;
+    const ibm = this.options.model === 'ibm';
+    this.table = new CostTable(schema, this.options, channel ?? (ibm ? 'field' : 'total'));
+    // IBM's type cost is a second table over the same documents, priced alongside the field cost.
+    this.typeChannel =
+      ibm && channel === null
+        ? new CostAnalyzer(schema, { ...options, maxCost: Infinity, [TYPE_CHANNEL]: true } as CostOptions)
+        : null;
   }
 
   /**
@@ -96,13 +159,29 @@ export class CostAnalyzer {
    *   report) beyond `maxCost`.
    */
   analyze(document: DocumentNode, request: CostRequest = {}): CostReport {
+    let report = this.analyzeChannel(document, request);
+    if (this.typeChannel !== null) {
+      report = new IbmCostReport(report, this.typeChannel.analyzeChannel(document, request));
+      const { maxFieldCost, maxTypeCost } = this.options;
+      if (report.fieldCost! > maxFieldCost) throw this.costExceeded(report, 'fieldCost', maxFieldCost);
+      if (report.typeCost! > maxTypeCost) throw this.costExceeded(report, 'typeCost', maxTypeCost);
+    }
+    if (report.total > this.options.maxCost) throw this.costExceeded(report, 'cost', this.options.maxCost);
+    return report;
+  }
+
+  private analyzeChannel(document: DocumentNode, request: CostRequest): CostReport {
     const { plan, slotValues, state } = this.prepare(document, request);
     let report = plan.dynamic ? undefined : state.reports?.get(plan);
     if (!report) {
-      report = new PlanReport(plan, planTotal(plan, slotValues), slotValues, this.options.maxBreakdownFields);
+      report = new CostPlanReport(
+        plan,
+        costPlanTotal(plan, slotValues),
+        slotValues,
+        this.options.maxBreakdownFields,
+      );
       if (!plan.dynamic) (state.reports ??= new Map()).set(plan, report);
     }
-    if (report.total > this.options.maxCost) throw this.costExceeded(report);
     return report;
   }
 
@@ -115,15 +194,25 @@ export class CostAnalyzer {
    */
   actualCost(document: DocumentNode, request: ActualCostRequest): number {
     const { plan, slotValues } = this.prepare(document, request);
-    return actualTotal(plan, slotValues, request.data);
+    const total = actualTotal(plan, slotValues, request.data);
+    return this.typeChannel === null ? total : total + this.typeChannel.actualCost(document, request);
   }
 
-  private costExceeded(report: CostReport): CostError {
-    const max = this.options.maxCost;
+  private costExceeded(report: CostReport, limit: 'cost' | 'fieldCost' | 'typeCost', max: number): CostError {
     const fields = report.fields
       .slice(0, this.options.errorFieldCount)
       .map(({ path, cost }) => ({ path, cost }));
     const name = report.operationName === null ? 'The operation' : `Operation "${report.operationName}"`;
+    if (limit !== 'cost') {
+      const value = report[limit]!;
+      const label = limit === 'fieldCost' ? 'field cost' : 'type cost';
+      const option = limit === 'fieldCost' ? 'maxFieldCost' : 'maxTypeCost';
+      return new CostError(
+        CostErrorCode.COST_LIMIT_EXCEEDED,
+        `${name} has a ${label} of ${value} points, more than the maximum of ${max} (${option}).`,
+        { extensions: { cost: report.total, limit, [limit]: value, [option]: max, fields }, report },
+      );
+    }
     return new CostError(
       CostErrorCode.COST_LIMIT_EXCEEDED,
       `${name} costs ${report.total} points, more than the maximum of ${max}.`,
@@ -137,7 +226,7 @@ export class CostAnalyzer {
   private prepare(
     document: DocumentNode,
     request: CostRequest,
-  ): { plan: Plan; slotValues: ArrayLike<number>; state: OperationState } {
+  ): { plan: CostPlan; slotValues: ArrayLike<number>; state: CompiledOperation } {
     if (typeof document !== 'object' || document === null || document.kind !== Kind.DOCUMENT) {
       throw new TypeError(
         'CostAnalyzer expects a parsed DocumentNode (use analyzeCost() to price a string).',
@@ -159,9 +248,9 @@ export class CostAnalyzer {
       if (state.plans.length > 0) {
         let values: Readonly<Record<string, unknown>> = NO_INPUTS;
         if (state.hot.length > 0) {
-          const coerced = getVariableValues(this.schema, state.hot, inputs);
-          if (coerced.errors) throw invalidVariables(coerced.errors[0]!);
-          values = coerced.coerced;
+          const coerced = Object.create(null) as Record<string, unknown>;
+          coerceVariables(this.schema, state.hot, inputs, coerced);
+          values = coerced;
         }
         for (const plan of state.plans) {
           if (this.matches(plan, values)) {
@@ -169,8 +258,10 @@ export class CostAnalyzer {
           }
         }
       }
-      const reader = new VariableReader(this.table, state.definitions, inputs);
-      const plan = new Compiler(this.table, documentState.index, this.leafPlans, reader).compile(operation);
+      const reader = new VariableReader(this.schema, state.definitions, inputs);
+      const plan = new CostPlanCompiler(this.table, documentState.index, this.leafPlans, reader).compile(
+        operation,
+      );
       if (state.plans.length < MAX_PLANS_PER_OPERATION) {
         state.plans = state.plans.length === 0 ? [plan] : [...state.plans, plan];
         if (plan.variables.length > 0) state.hot = hotDefinitions(state, plan);
@@ -181,7 +272,7 @@ export class CostAnalyzer {
     }
   }
 
-  private matches(plan: Plan, values: Readonly<Record<string, unknown>>): boolean {
+  private matches(plan: CostPlan, values: Readonly<Record<string, unknown>>): boolean {
     for (const condition of plan.conditions) {
       const value = hasOwn(values, condition.name) ? values[condition.name] : undefined;
       if (value !== condition.value) return false;
@@ -226,7 +317,7 @@ export class CostAnalyzer {
 }
 
 /** The definitions of the variables the cached plans read, once `plan` joins them, in first-read order. */
-function hotDefinitions(state: OperationState, plan: Plan): readonly VariableDefinitionNode[] {
+function hotDefinitions(state: CompiledOperation, plan: CostPlan): readonly VariableDefinitionNode[] {
   const hot = [...state.hot];
   const seen = new Set(hot);
   for (const name of plan.variables) {

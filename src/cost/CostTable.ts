@@ -1,5 +1,6 @@
 import type {
   ConstDirectiveNode,
+  FieldNode,
   GraphQLArgument,
   GraphQLField,
   GraphQLInputField,
@@ -23,15 +24,29 @@ import {
   valueFromASTUntyped,
 } from 'graphql';
 import { CostError, CostErrorCode } from './CostError.js';
+import type { CostChannel, CostModel } from './costModel.js';
+import { costModel } from './costModel.js';
+import type { CostPlanField } from './costPlan.js';
 import type { ResolvedCostOptions } from './options.js';
-import type { PlanField } from './plan.js';
+
+/** One slicing argument of a `@listSize`: an argument, or a dotted path into an input object argument. */
+export interface SlicingArgument {
+  /** As written in the directive: `first`, `filter.max`. */
+  readonly name: string;
+  /** The argument name, then input field names. */
+  readonly path: readonly string[];
+  /**
+   * `sizeAt[k]`: the size the schema's defaults give when the path is missing from segment `k` on (that
+   * argument or input field omitted, or, in the Apollo model, null): the default of segment `k`, else
+   * the defaults of the input fields below it. Null when no default reaches the end of the path.
+   */
+  readonly sizeAt: readonly (number | null)[];
+}
 
 /** A field's `@listSize`, resolved. */
 export interface ListSizeSpec {
   readonly assumedSize: number | null;
-  readonly slicingArguments: readonly string[];
-  /** The schema default of each slicing argument (null when none), used when a client passes null. */
-  readonly slicingDefaults: readonly (number | null)[];
+  readonly slicingArguments: readonly SlicingArgument[];
   readonly sizedFields: readonly string[];
   readonly requireOneSlicingArgument: boolean;
 }
@@ -60,7 +75,7 @@ export interface FieldCostInfo {
    * change its cost (no costly or slicing arguments, not sized by its parent): built on first use by the
    * compiler and shared by every plan of this table, since plans are never modified once built.
    */
-  plainLeaf: PlanField | null;
+  plainLeaf: CostPlanField | null;
 }
 
 interface Annotated {
@@ -87,6 +102,33 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A list size from a coerced value: a number, or a list's length; null for anything else. */
+export function sizeValue(value: unknown): number | null {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.length;
+  return null;
+}
+
+/** GraphQL list input coercion for directive arguments read untyped: one value is a one-item list. */
+function asList(raw: unknown): unknown {
+  return raw === undefined || raw === null || Array.isArray(raw) ? raw : [raw];
+}
+
+/** The value the schema's defaults give to `rest` below an argument or input field left out. */
+function defaultBelow(owner: GraphQLArgument | GraphQLInputField, rest: readonly string[]): unknown {
+  let value: unknown = owner.defaultValue;
+  if (value !== undefined) {
+    for (const key of rest) value = isRecord(value) ? value[key] : undefined;
+    return value;
+  }
+  if (rest.length === 0) return undefined;
+  const type = getNullableType(owner.type);
+  if (!isInputObjectType(type)) return undefined;
+  const field = type.getFields()[rest[0]!];
+  return field === undefined ? undefined : defaultBelow(field, rest.slice(1));
+}
+
 /**
  * Reads the cost layer's annotations of a schema once: `@cost` and `@listSize` (possibly renamed), their
  * code-first equivalents in `extensions`, and optionally graphql-query-complexity's `@complexity`.
@@ -94,6 +136,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export class CostTable {
   readonly schema: GraphQLSchema;
   readonly options: ResolvedCostOptions;
+  readonly model: CostModel;
+  /** Weights of the arguments of directives (IBM), by directive name; empty when the model has none. */
+  private readonly directiveArgs = new Map<string, ReadonlyMap<string, number>>();
   private readonly fields = new Map<GraphQLObjectType, Map<string, FieldCostInfo>>();
   private readonly typeCosts = new Map<GraphQLNamedType, number>();
   private readonly argWeights = new Map<GraphQLArgument | GraphQLInputField, number>();
@@ -101,9 +146,11 @@ export class CostTable {
   private readonly possible = new Map<GraphQLNamedType, readonly GraphQLObjectType[]>();
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
 
-  constructor(schema: GraphQLSchema, options: ResolvedCostOptions) {
+  constructor(schema: GraphQLSchema, options: ResolvedCostOptions, channel: CostChannel = 'total') {
     this.schema = schema;
     this.options = options;
+    this.model = costModel(options, channel);
+    this.checkDirectiveNames();
     const types = Object.values(schema.getTypeMap());
     for (const type of types) {
       if (type.name.startsWith('__')) continue;
@@ -112,7 +159,7 @@ export class CostTable {
     for (const type of types) {
       if (isInputObjectType(type) && !type.name.startsWith('__')) {
         for (const field of Object.values(type.getFields())) {
-          this.argWeights.set(field, this.readWeight(field, `${type.name}.${field.name}`) ?? 0);
+          this.argWeights.set(field, this.inputWeight(field, `${type.name}.${field.name}`));
         }
       }
     }
@@ -122,6 +169,46 @@ export class CostTable {
       else if (isAbstractType(type)) this.possible.set(type, schema.getPossibleTypes(type));
       const possible = this.possible.get(type);
       if (possible) this.conditions.set(type.name, new Set(possible));
+    }
+    if (this.model.directiveArgumentWeights) {
+      for (const directive of schema.getDirectives()) {
+        const weights = new Map<string, number>();
+        for (const arg of directive.args) {
+          const weight = this.inputWeight(arg, `@${directive.name}(${arg.name}:)`);
+          if (weight !== 0) weights.set(arg.name, weight);
+        }
+        if (weights.size > 0) this.directiveArgs.set(directive.name, weights);
+      }
+    }
+  }
+
+  /**
+   * The points the directives on a field node cost (IBM: the weights of their arguments, for every
+   * argument given; a variable counts as given). 0 unless the model weighs directive arguments.
+   */
+  directivesCost(node: FieldNode): number {
+    const directives = node.directives;
+    if (directives === undefined || directives.length === 0 || this.directiveArgs.size === 0) return 0;
+    let cost = 0;
+    for (const directive of directives) {
+      const weights = this.directiveArgs.get(directive.name.value);
+      if (weights === undefined) continue;
+      for (const arg of directive.arguments ?? []) cost += weights.get(arg.name.value) ?? 0;
+    }
+    return cost;
+  }
+
+  /**
+   * Refuses a `complexityDirective` that shares a name with `@listSize`: the two cannot be told apart. One
+   * that shares the name of `@cost` is fine: a `value` argument marks graphql-query-complexity's form.
+   */
+  private checkDirectiveNames(): void {
+    const { complexityDirective, directiveNames } = this.options;
+    if (complexityDirective !== null && complexityDirective === directiveNames.listSize) {
+      throw new CostError(
+        CostErrorCode.INVALID_COST_DIRECTIVE,
+        `CostOptions.complexityDirective "@${complexityDirective}" is also the @listSize directive (directiveNames.listSize): rename one of them.`,
+      );
     }
   }
 
@@ -143,19 +230,24 @@ export class CostTable {
     return this.fields.get(type);
   }
 
-  /** Points per instance of a named type (object, scalar, enum, input object). */
+  /** Points per instance of a named type (object, scalar, enum, input object); 0 where the model has none. */
   typeCost(type: GraphQLNamedType): number {
+    if (!this.model.typeWeights) return 0;
     return (
       this.typeCosts.get(type) ?? (isLeafType(type) ? this.options.leafTypeCost : this.options.objectTypeCost)
     );
   }
 
-  /** The points the coerced argument values of a field cost: each given argument's weight and value. */
+  /**
+   * The points the coerced argument values of a field cost: each given argument's weight and value. An
+   * explicit null is absent (Apollo: 0 points) or present (IBM: its weight, nothing below it).
+   */
   argumentsCost(info: FieldCostInfo, values: Readonly<Record<string, unknown>>): number {
     let cost = 0;
+    const nullIsPresent = this.model.nullIsPresent;
     for (const arg of info.def.args) {
       const value = values[arg.name];
-      if (value === undefined || value === null) continue;
+      if (value === undefined || (value === null && !nullIsPresent)) continue;
       cost += (this.argWeights.get(arg) ?? 0) + this.valueCost(arg.type, value);
     }
     return cost;
@@ -170,17 +262,27 @@ export class CostTable {
       for (const item of value) cost += this.valueCost(nullable.ofType, item);
       return cost;
     }
+    const inputTypeCosts = this.model.inputTypeCosts;
     if (isInputObjectType(nullable)) {
-      let cost = this.typeCost(nullable);
+      let cost = inputTypeCosts ? this.typeCost(nullable) : 0;
       if (!isRecord(value)) return cost;
+      const nullIsPresent = this.model.nullIsPresent;
       for (const field of Object.values(nullable.getFields())) {
         const fieldValue = value[field.name];
-        if (fieldValue === undefined || fieldValue === null) continue;
+        if (fieldValue === undefined || (fieldValue === null && !nullIsPresent)) continue;
         cost += (this.argWeights.get(field) ?? 0) + this.valueCost(field.type, fieldValue);
       }
       return cost;
     }
-    return this.typeCost(nullable);
+    return inputTypeCosts ? this.typeCost(nullable) : 0;
+  }
+
+  /** The weight of an argument or input field: its `@cost`, else the model's default for its type. */
+  private inputWeight(element: GraphQLArgument | GraphQLInputField, coordinate: string): number {
+    const weight = this.readWeight(element, coordinate);
+    if (!this.model.argumentWeights) return 0;
+    if (weight !== null) return weight;
+    return isInputObjectType(getNamedType(element.type)) ? this.model.compositeInputWeight : 0;
   }
 
   private readFields(type: GraphQLObjectType): Map<string, FieldCostInfo> {
@@ -205,17 +307,19 @@ export class CostTable {
       }
       let costlyArgs = false;
       for (const arg of def.args) {
-        const argWeight = this.readWeight(arg, `${coordinate}(${arg.name}:)`) ?? 0;
+        const argWeight = this.inputWeight(arg, `${coordinate}(${arg.name}:)`);
         this.argWeights.set(arg, argWeight);
         if (argWeight !== 0 || this.mayCost(getNamedType(arg.type), new Set())) costlyArgs = true;
       }
       const named = getNamedType(def.type);
+      const leaf = isLeafType(named);
+      const model = this.model;
       result.set(def.name, {
         def,
         named,
-        leaf: isLeafType(named),
+        leaf,
         coordinate,
-        weight: weight ?? 0,
+        weight: !model.fieldWeights ? 0 : (weight ?? (leaf ? 0 : model.compositeFieldWeight)),
         isList: isListType(isNonNullType(def.type) ? def.type.ofType : def.type),
         listSize,
         multipliers,
@@ -233,7 +337,7 @@ export class CostTable {
     if (known !== undefined) return known;
     if (seen.has(type)) return false;
     seen.add(type);
-    let costly = this.typeCost(type) !== 0;
+    let costly = this.model.inputTypeCosts && this.typeCost(type) !== 0;
     if (!costly && isInputObjectType(type)) {
       for (const field of Object.values(type.getFields())) {
         if ((this.argWeights.get(field) ?? 0) !== 0 || this.mayCost(getNamedType(field.type), seen)) {
@@ -274,8 +378,23 @@ export class CostTable {
     if (ext !== undefined && ext !== null) {
       return this.weightValue(isRecord(ext) ? ext['weight'] : ext, coordinate);
     }
-    const directive = directivesOf(element, this.options.directiveNames.cost);
+    const name = this.options.directiveNames.cost;
+    const directive = directivesOf(element, name);
     if (directive === null) return null;
+    if (!('weight' in directive)) {
+      // graphql-query-complexity's form under the same name: read by readComplexity, or refused clearly.
+      if (name === this.options.complexityDirective && 'value' in directive) return null;
+      // In graphql-query-complexity's model a @cost of another shape is just another directive.
+      if (this.options.model === 'graphql-query-complexity') return null;
+      const given = Object.keys(directive);
+      throw this.invalid(
+        coordinate,
+        `@${name} has no weight argument${given.length > 0 ? ` (it has ${given.join(', ')})` : ''}` +
+          ('value' in directive
+            ? `; this looks like graphql-query-complexity's directive: set complexityDirective: '${name}' or model: 'graphql-query-complexity'`
+            : ''),
+      );
+    }
     return this.weightValue(directive['weight'], coordinate);
   }
 
@@ -290,42 +409,83 @@ export class CostTable {
     }
     if (raw === null) return null;
     const { assumedSize, slicingArguments, sizedFields, requireOneSlicingArgument } = raw;
+    const where = `@${this.options.directiveNames.listSize}`;
     if (assumedSize !== undefined && assumedSize !== null) {
       if (typeof assumedSize !== 'number' || !Number.isInteger(assumedSize) || assumedSize < 0) {
         throw this.invalid(
           coordinate,
-          `assumedSize must be a non-negative integer, got ${JSON.stringify(assumedSize)}`,
+          `${where}(assumedSize:) must be a non-negative integer, got ${JSON.stringify(assumedSize)}`,
         );
       }
     }
-    const slicing = this.names(slicingArguments, coordinate, 'slicingArguments');
-    for (const name of slicing) {
-      if (!def.args.some((arg) => arg.name === name)) {
-        throw this.invalid(coordinate, `slicing argument "${name}" is not an argument of the field`);
-      }
-    }
-    const sized = this.names(sizedFields, coordinate, 'sizedFields');
+    const slicing = this.names(asList(slicingArguments), coordinate, `${where}(slicingArguments:)`).map(
+      (name) => this.slicingArgument(def, name, coordinate, where),
+    );
+    const sized = this.names(asList(sizedFields), coordinate, `${where}(sizedFields:)`);
     const returned = getNamedType(def.type);
     for (const name of sized) {
       if ((isObjectType(returned) || isInterfaceType(returned)) && !returned.getFields()[name]) {
-        throw this.invalid(coordinate, `sized field "${name}" is not a field of ${returned.name}`);
+        throw this.invalid(
+          coordinate,
+          `${where}(sizedFields:) names "${name}", which is not a field of ${returned.name}`,
+        );
       }
     }
-    if (requireOneSlicingArgument !== undefined && typeof requireOneSlicingArgument !== 'boolean') {
-      throw this.invalid(coordinate, 'requireOneSlicingArgument must be a boolean');
+    if (
+      requireOneSlicingArgument !== undefined &&
+      requireOneSlicingArgument !== null &&
+      typeof requireOneSlicingArgument !== 'boolean'
+    ) {
+      throw this.invalid(coordinate, `${where}(requireOneSlicingArgument:) must be a boolean`);
     }
-    const slicingDefaults = slicing.map((name) => {
-      const value = def.args.find((arg) => arg.name === name)?.defaultValue;
-      return typeof value === 'number' ? value : null;
-    });
     return {
       assumedSize: typeof assumedSize === 'number' ? assumedSize : null,
       slicingArguments: slicing,
-      slicingDefaults,
       sizedFields: sized,
       // The directive's default is true (Apollo Federation, IBM); code-first objects get the same default.
       requireOneSlicingArgument: requireOneSlicingArgument ?? true,
     };
+  }
+
+  /**
+   * Resolves one slicing argument, accepting exactly what evaluation can size a list with: an argument,
+   * or a dotted path through input object fields (never through a list), that ends at an `Int`, a
+   * `Float`, a custom scalar (its value counts when it is a number) or a list (which counts its length).
+   */
+  private slicingArgument(
+    def: GraphQLField<unknown, unknown>,
+    name: string,
+    coordinate: string,
+    where: string,
+  ): SlicingArgument {
+    const path = name.split('.');
+    const refuse = (reason: string): CostError =>
+      this.invalid(coordinate, `${where}(slicingArguments:) names "${name}", ${reason}`);
+    const arg = def.args.find((candidate) => candidate.name === path[0]);
+    if (!arg) throw refuse(`but "${path[0]}" is not an argument of the field`);
+    const owners: (GraphQLArgument | GraphQLInputField)[] = [arg];
+    let type: GraphQLInputType = arg.type;
+    for (let k = 1; k < path.length; k++) {
+      const nullable = getNullableType(type);
+      if (isListType(nullable))
+        throw refuse(`whose "${path.slice(0, k).join('.')}" is a list: a path cannot pass through a list`);
+      if (!isInputObjectType(nullable)) {
+        throw refuse(`but "${path.slice(0, k).join('.')}" is not an input object`);
+      }
+      const field = nullable.getFields()[path[k]!];
+      if (!field) throw refuse(`but "${path[k]}" is not a field of ${nullable.name}`);
+      owners.push(field);
+      type = field.type;
+    }
+    const end = getNullableType(type);
+    const usable = isListType(end) || (isScalarType(end) && !['String', 'ID', 'Boolean'].includes(end.name));
+    if (!usable) {
+      throw refuse(
+        `of type ${String(type)}: a slicing argument must be an Int, a Float, a numeric custom scalar or a list`,
+      );
+    }
+    const sizeAt = owners.map((owner, k) => sizeValue(defaultBelow(owner, path.slice(k + 1))));
+    return { name, path, sizeAt };
   }
 
   private names(raw: unknown, coordinate: string, what: string): readonly string[] {
@@ -345,7 +505,10 @@ export class CostTable {
     const name = this.options.complexityDirective;
     const directive = name === null ? null : directivesOf(def, name);
     if (directive === null) return null;
-    const multipliers = this.names(directive['multipliers'], coordinate, 'multipliers');
+    // Under the name of @cost, Apollo's form (weight:) is @cost's, not graphql-query-complexity's.
+    if (name === this.options.directiveNames.cost && !('value' in directive)) return null;
+    if (!('value' in directive)) throw this.invalid(coordinate, `@${name} has no value argument`);
+    const multipliers = this.names(asList(directive['multipliers']), coordinate, `@${name}(multipliers:)`);
     return {
       multipliers: multipliers.map((path) => path.split('.')),
       instanceCost: this.weightValue(directive['value'], coordinate),

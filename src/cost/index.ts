@@ -2,13 +2,24 @@ export type * from './types.js';
 export { CostAnalyzer } from './CostAnalyzer.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
 export { analyzeCost } from './analyzeCost.js';
+export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
+export type {
+  AuditFinding,
+  AuditOptions,
+  AuditSeverity,
+  CostliestOperation,
+  SchemaAudit,
+} from './auditSchema.js';
+export { linkedCostDirectiveNames } from './federation.js';
 export type { AnalyzeCostArgs } from './analyzeCost.js';
 export { CostError, CostErrorCode } from './CostError.js';
 export type { CostErrorExtensions, CostErrorOptions } from './CostError.js';
 export { COST_DIRECTIVES_SDL, costDirectivesSDL } from './directives.js';
 export { withCostDirectives } from './withCostDirectives.js';
 export {
+  COST_MODELS,
   DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
+  DEFAULT_COST_MODEL,
   DEFAULT_DEPTH_COST,
   DEFAULT_DIRECTIVE_NAMES,
   DEFAULT_ERROR_FIELD_COUNT,
@@ -25,4 +36,4 @@ export {
   DEFAULT_SUBSCRIPTION_COST,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
-export type { CostDirectiveNames, CostOptions } from './options.js';
+export type { CostDirectiveNames, CostModelName, CostOptions } from './options.js';

@@ -46,6 +46,29 @@ export const MAX_SUPPORTED_DEPTH = 500;
 
 //#endregion
 
+/**
+ * The cost models graphql-quota reproduces, each the model of the tool a team migrates from:
+ * - `'apollo'`: Apollo Federation demand control (Apollo Router, Hive Gateway, Cosmo): `@cost` weights on
+ *   fields, types and arguments, composite types 1 point per instance, lists sized by `@listSize`.
+ * - `'ibm'`: the IBM GraphQL Cost Directives specification (https://ibm.github.io/graphql-specs/cost-spec.html),
+ *   as Hot Chocolate implements it: a field cost and a type cost, reported and limited separately.
+ * - `'graphql-query-complexity'`: graphql-query-complexity's `directiveEstimator` and
+ *   `simpleEstimator({ defaultComplexity: 1 })`: every field 1 point plus its children, `@complexity(value,
+ *   multipliers)` where given.
+ * See docs/cost-models.md for every rule and every remaining difference.
+ */
+export type CostModelName = 'apollo' | 'ibm' | 'graphql-query-complexity';
+
+/** The cost models, in the order of {@link CostModelName}. */
+export const COST_MODELS: readonly CostModelName[] = Object.freeze([
+  'apollo',
+  'ibm',
+  'graphql-query-complexity',
+]);
+
+/** The default cost model. */
+export const DEFAULT_COST_MODEL: CostModelName = 'apollo';
+
 /** Names of the two cost directives, for schemas that import them under other names. */
 export interface CostDirectiveNames {
   /** The `@cost(weight:)` directive. Default `'cost'`. */
@@ -56,22 +79,36 @@ export interface CostDirectiveNames {
 
 /** Options of {@link CostAnalyzer} and {@link analyzeCost}. */
 export interface CostOptions {
+  //#region Model
+  /**
+   * The cost model: `'apollo'` (default, {@link DEFAULT_COST_MODEL}), `'ibm'` or
+   * `'graphql-query-complexity'` (see {@link CostModelName}). A model sets the defaults of the options below
+   * (an option given explicitly still wins) and the rules no option expresses: how negative weights offset
+   * children, what an explicit `null` argument costs, whether lists multiply, which directives are read.
+   */
+  readonly model?: CostModelName;
+  //#endregion
+
   //#region Type costs
   /**
-   * Points per instance of a composite output type (object, interface, union) and per input object given
-   * as an argument, unless the type carries its own `@cost`. An integer. Default 1
-   * ({@link DEFAULT_OBJECT_TYPE_COST}), as in Apollo's demand control.
+   * Points per instance of a composite output type (object, interface, union) and, in the `'apollo'` model,
+   * per input object given as an argument, unless the type carries its own `@cost`. An integer. Default 1
+   * ({@link DEFAULT_OBJECT_TYPE_COST}) in every model: Apollo's demand control, IBM's default composite
+   * weight, and `simpleEstimator`'s 1 point per field in `'graphql-query-complexity'`.
    */
   readonly objectTypeCost?: number;
   /**
    * Points per instance of a scalar or enum, unless the type carries its own `@cost`. An integer.
-   * Default 0 ({@link DEFAULT_LEAF_TYPE_COST}).
+   * Default 0 ({@link DEFAULT_LEAF_TYPE_COST}); 1 in `'graphql-query-complexity'` (every field costs 1).
    */
   readonly leafTypeCost?: number;
   //#endregion
 
   //#region Operation base costs
-  /** Base points added to every mutation. A non-negative integer. Default 10 ({@link DEFAULT_MUTATION_COST}). */
+  /**
+   * Base points added to every mutation. A non-negative integer. Default 10 ({@link DEFAULT_MUTATION_COST})
+   * in `'apollo'`; 0 in `'ibm'` and `'graphql-query-complexity'`, which define no mutation surcharge.
+   */
   readonly mutationCost?: number;
   /** Base points added to every query. A non-negative integer. Default 0 ({@link DEFAULT_QUERY_COST}). */
   readonly queryCost?: number;
@@ -127,6 +164,18 @@ export interface CostOptions {
    */
   readonly maxCost?: number;
   /**
+   * `'ibm'` model only: the most field cost (IBM "Field Cost") an operation may have, as Hot Chocolate's
+   * `MaxFieldCost`; a costlier one is rejected with `COST_LIMIT_EXCEEDED` and `extensions.limit:
+   * 'fieldCost'`. A non-negative number or `Infinity`. Default `Infinity`.
+   */
+  readonly maxFieldCost?: number;
+  /**
+   * `'ibm'` model only: the most type cost (IBM "Type Cost") an operation may have, as Hot Chocolate's
+   * `MaxTypeCost`; `extensions.limit: 'typeCost'` when exceeded. A non-negative number or `Infinity`.
+   * Default `Infinity`.
+   */
+  readonly maxTypeCost?: number;
+  /**
    * How many of the costliest fields a `COST_LIMIT_EXCEEDED` error lists in `extensions.fields`. A
    * non-negative integer. Default 5 ({@link DEFAULT_ERROR_FIELD_COUNT}).
    */
@@ -152,7 +201,9 @@ export interface CostOptions {
    * `@complexity`; a string reads a directive of that name. On a field, `value` is the points per instance
    * (replacing the type cost) and the list size is the product of the `multipliers` arguments (dotted paths
    * reach into input objects; a list argument counts its length; 1 when none is given). Fields that carry
-   * `@cost` or `@listSize` ignore it. Default `false`.
+   * `@cost` or `@listSize` ignore it. Default `false`; `'complexity'` in the `'graphql-query-complexity'`
+   * model. When it names the cost directive too (`'cost'`), a `@cost` with a `value` argument is read as
+   * `@complexity` and one with `weight` as `@cost`, so both kinds of schema load.
    */
   readonly complexityDirective?: boolean | string;
   //#endregion
@@ -160,6 +211,7 @@ export interface CostOptions {
 
 /** Every option resolved to its value. */
 export interface ResolvedCostOptions {
+  readonly model: CostModelName;
   readonly objectTypeCost: number;
   readonly leafTypeCost: number;
   readonly mutationCost: number;
@@ -171,6 +223,8 @@ export interface ResolvedCostOptions {
   readonly depthCost: number;
   readonly maxDepth: number;
   readonly maxCost: number;
+  readonly maxFieldCost: number;
+  readonly maxTypeCost: number;
   readonly errorFieldCount: number;
   readonly maxBreakdownFields: number;
   readonly directiveNames: CostDirectiveNames;
@@ -201,15 +255,25 @@ function directiveName(name: string, value: string | undefined, fallback: string
 
 const MAX_WEIGHT = 1_000_000_000;
 
-/** Resolves options to their values, throwing a `TypeError` that names the first invalid option. */
-export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptions {
-  const maxCost = options.maxCost ?? DEFAULT_MAX_COST;
-  if (typeof maxCost !== 'number' || Number.isNaN(maxCost) || maxCost < 0) {
+function limit(name: string, value: number | undefined): number {
+  const resolved = value ?? DEFAULT_MAX_COST;
+  if (typeof resolved !== 'number' || Number.isNaN(resolved) || resolved < 0) {
     throw new TypeError(
-      `CostOptions.maxCost must be a non-negative number or Infinity, got ${String(maxCost)}`,
+      `CostOptions.${name} must be a non-negative number or Infinity, got ${String(resolved)}`,
     );
   }
-  const complexity = options.complexityDirective ?? false;
+  return resolved;
+}
+
+/** Resolves options to their values, throwing a `TypeError` that names the first invalid option. */
+export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptions {
+  const model = options.model ?? DEFAULT_COST_MODEL;
+  if (!COST_MODELS.includes(model)) {
+    throw new TypeError(`CostOptions.model must be one of ${COST_MODELS.join(', ')}, got ${String(model)}`);
+  }
+  const gqc = model === 'graphql-query-complexity';
+  const maxCost = limit('maxCost', options.maxCost);
+  const complexity = options.complexityDirective ?? gqc;
   let complexityDirective: string | null = null;
   if (complexity === true) complexityDirective = DEFAULT_COMPLEXITY_DIRECTIVE_NAME;
   else if (typeof complexity === 'string')
@@ -219,6 +283,7 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
   }
   const names = options.directiveNames ?? {};
   return {
+    model,
     objectTypeCost: integer(
       'objectTypeCost',
       options.objectTypeCost,
@@ -229,11 +294,17 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
     leafTypeCost: integer(
       'leafTypeCost',
       options.leafTypeCost,
-      DEFAULT_LEAF_TYPE_COST,
+      gqc ? 1 : DEFAULT_LEAF_TYPE_COST,
       -MAX_WEIGHT,
       MAX_WEIGHT,
     ),
-    mutationCost: integer('mutationCost', options.mutationCost, DEFAULT_MUTATION_COST, 0, MAX_WEIGHT),
+    mutationCost: integer(
+      'mutationCost',
+      options.mutationCost,
+      model === 'apollo' ? DEFAULT_MUTATION_COST : 0,
+      0,
+      MAX_WEIGHT,
+    ),
     queryCost: integer('queryCost', options.queryCost, DEFAULT_QUERY_COST, 0, MAX_WEIGHT),
     subscriptionCost: integer(
       'subscriptionCost',
@@ -254,6 +325,8 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
     depthCost: integer('depthCost', options.depthCost, DEFAULT_DEPTH_COST, 0, MAX_WEIGHT),
     maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1, MAX_SUPPORTED_DEPTH),
     maxCost,
+    maxFieldCost: limit('maxFieldCost', options.maxFieldCost),
+    maxTypeCost: limit('maxTypeCost', options.maxTypeCost),
     errorFieldCount: integer('errorFieldCount', options.errorFieldCount, DEFAULT_ERROR_FIELD_COUNT, 0, 1_000),
     maxBreakdownFields: integer(
       'maxBreakdownFields',

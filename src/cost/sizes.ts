@@ -1,5 +1,7 @@
 import { CostError, CostErrorCode } from './CostError.js';
+import type { CostModel } from './costModel.js';
 import type { FieldCostInfo } from './CostTable.js';
+import { sizeValue } from './CostTable.js';
 import type { ResolvedCostOptions } from './options.js';
 
 /**
@@ -13,12 +15,6 @@ export function clampSize(value: number, maxListSize: number): number {
   return Math.ceil(value);
 }
 
-function numeric(value: unknown): number | null {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  return null;
-}
-
 function dig(values: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
   let value: unknown = values;
   for (const key of path) {
@@ -29,43 +25,66 @@ function dig(values: Readonly<Record<string, unknown>>, path: readonly string[])
 }
 
 /**
- * The size `@listSize` (or, in compat mode, `@complexity(multipliers:)`) gives a field from its coerced
- * arguments: the largest slicing argument present (schema defaults count as present), else `assumedSize`,
- * else `defaultListSize`.
+ * The size `@listSize` (or `@complexity(multipliers:)`) gives a field from its coerced arguments: the
+ * largest slicing argument given (a list counts its length, a dotted path reads an input field, schema
+ * defaults count as given), else `assumedSize`, else `defaultListSize`.
+ *
+ * @throws CostError `INVALID_SLICING_ARGUMENTS` when `requireOneSlicingArgument` holds and not exactly one
+ *   slicing argument is given.
  */
 export function sizeOf(
   info: FieldCostInfo,
   args: Readonly<Record<string, unknown>>,
-  options: ResolvedCostOptions,
+  table: { readonly options: ResolvedCostOptions; readonly model: CostModel },
 ): number {
-  const max = options.maxListSize;
+  const max = table.options.maxListSize;
   if (info.multipliers !== null) {
     let product = 1;
     for (const path of info.multipliers) {
-      const value = dig(args, path);
-      const factor = Array.isArray(value) ? value.length : numeric(value);
+      const factor = sizeValue(dig(args, path));
       if (factor !== null) product = clampSize(product * clampSize(factor, max), max);
     }
     return product;
   }
   const listSize = info.listSize!;
+  const nullIsPresent = table.model.nullIsPresent;
   let count = 0;
   let largest = Number.NEGATIVE_INFINITY;
-  const names = listSize.slicingArguments;
-  for (let i = 0; i < names.length; i++) {
-    const given = args[names[i]!];
-    // An explicit null gets the schema default, as Apollo's router does (and as resolvers usually do).
-    const value = given === null ? (listSize.slicingDefaults[i] ?? null) : numeric(given);
-    if (value === null) continue;
+  const slicing = listSize.slicingArguments;
+  for (let i = 0; i < slicing.length; i++) {
+    const { path, sizeAt } = slicing[i]!;
+    let value: unknown = args;
+    let size: number | null = null;
+    let given = false;
+    for (let k = 0; k < path.length; k++) {
+      value = (value as Record<string, unknown>)[path[k]!];
+      if (value === undefined || (value === null && !nullIsPresent)) {
+        // Left out (or, in the Apollo model, null, as Apollo's router reads it): the schema's defaults.
+        size = sizeAt[k] ?? null;
+        given = size !== null;
+        break;
+      }
+      if (value === null || typeof value !== 'object' || k === path.length - 1) {
+        // IBM: an explicit null is given but sizes nothing.
+        size = k === path.length - 1 ? sizeValue(value) : null;
+        given = true;
+        break;
+      }
+    }
+    if (!given) continue;
     count++;
-    if (value > largest || Number.isNaN(value)) largest = value;
+    if (size !== null && (size > largest || Number.isNaN(size))) largest = size;
   }
-  if (listSize.requireOneSlicingArgument && listSize.slicingArguments.length > 0 && count !== 1) {
+  if (listSize.requireOneSlicingArgument && slicing.length > 0 && count !== 1) {
+    const names = slicing.map((s) => s.name);
     throw new CostError(
       CostErrorCode.INVALID_SLICING_ARGUMENTS,
       `Field "${info.coordinate}" requires exactly one of its slicing arguments (${names.join(', ')}); ${count} given.`,
       { extensions: { field: info.coordinate, slicingArguments: names, given: count } },
     );
   }
-  return clampSize(count > 0 ? largest : (listSize.assumedSize ?? options.defaultListSize), max);
+  return clampSize(
+    largest !== Number.NEGATIVE_INFINITY ? largest : (listSize.assumedSize ?? table.options.defaultListSize),
+    max,
+  );
 }

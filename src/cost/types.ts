@@ -14,8 +14,14 @@ export interface FieldCost {
 
 /** The analysis of one operation. */
 export interface CostReport {
-  /** The operation's cost in points; a non-negative integer. */
+  /**
+   * The operation's cost in points; a non-negative integer. In the `'ibm'` model, `fieldCost + typeCost`.
+   */
   readonly total: number;
+  /** `'ibm'` model only: IBM's Field Cost (the weighted resolver calls); absent in the other models. */
+  readonly fieldCost?: number;
+  /** `'ibm'` model only: IBM's Type Cost (the weighted instances of types); absent in the other models. */
+  readonly typeCost?: number;
   readonly operationType: 'query' | 'mutation' | 'subscription';
   /** The operation's name; null for an anonymous operation. */
   readonly operationName: string | null;

@@ -1,5 +1,4 @@
 export * from './structuredFields.js';
-export * from './partitionKey.js';
 export * from './headerLimit.js';
 export * from './mergeDecisions.js';
 export * from './ietfRateLimit.js';

@@ -1,5 +1,6 @@
 import type { CostOptions } from '../cost/index.js';
-import { randomPartitionKeySecret, type QuotaHeaderOptions } from '../http/index.js';
+import type { QuotaHeaderOptions } from '../http/index.js';
+import { randomPartitionKeySecret } from './partitionKey.js';
 import { QuotaValidationError, createPlanResolver, type Plan, type PlanResolver } from '../quota/index.js';
 import { combineObservers, type QuotaObserver } from '../observability/index.js';
 import { identifyFromContext } from './identify.js';

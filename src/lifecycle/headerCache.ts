@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
 import {
   exposeHeadersValue,
-  partitionKey,
   rateLimitPolicyValue,
   type HeaderField,
   type QuotaHeaderOptions,
 } from '../http/index.js';
+import { partitionKey } from './partitionKey.js';
 import type { LimitStatus } from '../quota/index.js';
 
 /** Clients whose `pk` and `RateLimit-Policy` value are remembered (least recently used dropped first). */

@@ -1,9 +1,10 @@
 /**
- * The compiled form of one operation: a tree of merged fields whose constant parts are pre-computed and
+ * The compiled cost plan of one operation: a tree of merged fields whose constant parts are pre-computed and
  * whose variable-dependent parts (list sizes, argument costs) are numbered slots evaluated per request.
  */
-import type { FieldNode, GraphQLArgument } from 'graphql';
+import type { FieldNode } from 'graphql';
 import type { FieldCostInfo } from './CostTable.js';
+import type { VariableArgument } from './values.js';
 
 /** One possible runtime type of a selection: an object type (or, for a leaf, the leaf type). */
 export interface Alternative {
@@ -11,11 +12,11 @@ export interface Alternative {
   /** Points per instance of this type. */
   readonly typeCost: number;
   /** The merged fields selected on this type, in document order. */
-  readonly fields: readonly PlanField[];
+  readonly fields: readonly CostPlanField[];
   /** The summed cost of the fields that do not depend on variables. */
   readonly constSum: number;
   /** The fields that depend on variables. */
-  readonly dynFields: readonly PlanField[];
+  readonly dynFields: readonly CostPlanField[];
   /** The deepest field nesting of this alternative (0 without fields). */
   readonly height: number;
   /** The response key of a `__typename` selected here, or null. */
@@ -23,7 +24,7 @@ export interface Alternative {
 }
 
 /** A selection set as executed on a field's return type: one alternative per possible concrete type. */
-export interface SelectionPlan {
+export interface SelectionCostPlan {
   /** True for a scalar or enum (one alternative without fields). */
   readonly leaf: boolean;
   readonly alternatives: readonly Alternative[];
@@ -32,10 +33,15 @@ export interface SelectionPlan {
   readonly dynamic: boolean;
   /** The response key of a `__typename` selected here, used to tell alternatives apart in a response. */
   readonly typenameKey: string | null;
+  /**
+   * The model's formula for the field this selection belongs to (see `CostModel.clampInstance`); kept here
+   * rather than on every field, since leaf selections are shared.
+   */
+  readonly clampInstance: boolean;
 }
 
 /** One merged field (all field nodes execution merges under one response key). */
-export interface PlanField {
+export interface CostPlanField {
   readonly key: string;
   /** Points per resolution known at compile time: the field's weight and its constant argument costs. */
   readonly own: number;
@@ -45,7 +51,7 @@ export interface PlanField {
   readonly size: number;
   /** The slot holding the variable-dependent list size, or -1. */
   readonly sizeSlot: number;
-  readonly selection: SelectionPlan;
+  readonly selection: SelectionCostPlan;
   /** `@complexity(value:)`, replacing the type cost of every alternative; null when absent. */
   readonly instanceCost: number | null;
   readonly dynamic: boolean;
@@ -67,7 +73,7 @@ export interface Slot {
    * coerced values into `scratch` (which holds the literals, coerced once). Null when a variable sits
    * inside a list or input object literal: then `getArgumentValues` runs per request.
    */
-  readonly direct: readonly { readonly arg: GraphQLArgument; readonly variable: string }[] | null;
+  readonly direct: readonly VariableArgument[] | null;
   readonly scratch: Record<string, unknown>;
 }
 
@@ -77,13 +83,19 @@ export interface Condition {
   readonly value: unknown;
 }
 
-export interface Plan {
+/** The compiled cost plan of one operation (under one combination of `@skip`/`@include` values). */
+export interface CostPlan {
   readonly operationType: 'query' | 'mutation' | 'subscription';
   readonly operationName: string | null;
   readonly root: Alternative;
   readonly depth: number;
   /** Operation type cost plus depth cost. */
   readonly base: number;
+  /**
+   * IBM's type cost counts the root operation type as one instance: its weight, added to the fields' and
+   * floored at 0 as every instance is. Null in the other models and channels.
+   */
+  readonly rootTypeCost: number | null;
   readonly slots: readonly Slot[];
   /** How many slot values `slots` produce. */
   readonly slotCount: number;
@@ -101,10 +113,11 @@ export function saturate(value: number): number {
 }
 
 /**
- * The cost of one resolution of a field given its own points and its size: the best alternative of
- * `max(0, own + size × typeCost) + size × children`.
+ * The cost of one resolution of a field given its own points and its size: the costliest alternative of
+ * `max(0, own + size × typeCost) + size × children` (Apollo), or `max(0, own) + size × max(0, typeCost +
+ * children)` when the model clamps per instance (IBM, graphql-query-complexity).
  */
-export function fieldCost(field: PlanField, slotValues: ArrayLike<number>): number {
+export function fieldCost(field: CostPlanField, slotValues: ArrayLike<number>): number {
   if (!field.dynamic) return field.constTotal;
   const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
   const size = field.sizeSlot >= 0 ? (slotValues[field.sizeSlot] ?? 0) : field.size;
@@ -112,13 +125,23 @@ export function fieldCost(field: PlanField, slotValues: ArrayLike<number>): numb
 }
 
 export function resolutionCost(
-  field: Pick<PlanField, 'selection' | 'instanceCost'>,
+  field: Pick<CostPlanField, 'selection' | 'instanceCost'>,
   own: number,
   size: number,
   slotValues: ArrayLike<number>,
 ): number {
   const alternatives = field.selection.alternatives;
   let best = own > 0 ? own : 0;
+  if (field.selection.clampInstance) {
+    // max(0, own) + size × the costliest instance, each floored at 0.
+    let instance = 0;
+    for (let i = 0; i < alternatives.length; i++) {
+      const alt = alternatives[i]!;
+      const cost = (field.instanceCost ?? alt.typeCost) + alternativeCost(alt, slotValues);
+      if (cost > instance) instance = cost;
+    }
+    return saturate(best + size * instance);
+  }
   for (let i = 0; i < alternatives.length; i++) {
     const alt = alternatives[i]!;
     const typeCost = field.instanceCost ?? alt.typeCost;

@@ -1,215 +1,47 @@
 /**
- * Compiles one operation into a {@link Plan}, following execution's own field collection
- * (graphql-js `collectFields`): fields merge by response key, a fragment is spread once per selection set,
- * `@skip`/`@include` are honoured, and abstract types become one alternative per possible object type.
+ * Plan building: compiles one operation into a {@link CostPlan}. Fields are collected as execution does
+ * ({@link FieldCollector}), abstract types become one alternative per possible object type, and whatever
+ * depends on variables becomes a numbered slot evaluated per request.
  *
  * The walk is written with plain loops, explicit stacks and memo tables rather than `visit()`: it runs on
  * every new document, and memoising the plan of each selection set per return type keeps hostile fragment
  * fan-outs linear in the size of the document.
  */
 import type {
-  ArgumentNode,
   FieldNode,
   GraphQLCompositeType,
-  GraphQLArgument,
-  GraphQLField,
   GraphQLNamedType,
   GraphQLObjectType,
-  NamedTypeNode,
   OperationDefinitionNode,
-  SelectionNode,
-  GraphQLSchema,
   SelectionSetNode,
-  ValueNode,
-  VariableDefinitionNode,
 } from 'graphql';
-import {
-  GraphQLError,
-  GraphQLIncludeDirective,
-  GraphQLInt,
-  GraphQLNonNull,
-  GraphQLSkipDirective,
-  Kind,
-  getArgumentValues,
-  getDirectiveValues,
-  getVariableValues,
-  isNonNullType,
-  valueFromAST,
-} from 'graphql';
+import { Kind } from 'graphql';
+import { FieldCollector } from './collectFields.js';
 import { CostError, CostErrorCode } from './CostError.js';
+import type { Alternative, Condition, CostPlan, CostPlanField, SelectionCostPlan, Slot } from './costPlan.js';
+import { resolutionCost, saturate } from './costPlan.js';
 import type { CostTable, FieldCostInfo } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
-import { unknownFragment } from './document.js';
-import type { Alternative, Condition, Plan, PlanField, SelectionPlan, Slot } from './plan.js';
-import { resolutionCost, saturate } from './plan.js';
 import { sizeOf } from './sizes.js';
+import type { VariableArgument, VariableReader } from './values.js';
+import { argumentValues, constantArgumentValues, variablesIn } from './values.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
-const NON_NULL_INT = new GraphQLNonNull(GraphQLInt);
-/** GraphQL's Int is a signed 32-bit integer. */
-const MAX_INT = 2147483647;
-const MIN_INT = -2147483648;
-const NO_FIELDS: readonly PlanField[] = Object.freeze([]);
+const NO_FIELDS: readonly CostPlanField[] = Object.freeze([]);
 const NO_SLOTS: readonly number[] = Object.freeze([]);
 const NO_PLAN_SLOTS: readonly Slot[] = Object.freeze([]);
 const NO_CONDITIONS: readonly Condition[] = Object.freeze([]);
-const NOTHING: Readonly<Record<string, unknown>> = Object.freeze(
-  Object.create(null) as Record<string, unknown>,
-);
 
 /** The selection plan of an introspection field: not walked, so it costs `introspectionCost` whatever it asks. */
-const INTROSPECTION_SELECTION: SelectionPlan = Object.freeze({
+const INTROSPECTION_SELECTION: SelectionCostPlan = Object.freeze({
   leaf: false,
   alternatives: Object.freeze([]),
   height: 0,
   dynamic: false,
   typenameKey: null,
+  // Without alternatives both formulas give the field's own points.
+  clampInstance: false,
 });
-
-/** Coerces variables one at a time, only those the cost reads, with graphql-js's own coercion. */
-export class VariableReader {
-  readonly values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  private readonly done = new Set<string>();
-
-  constructor(
-    private readonly table: CostTable,
-    private readonly definitions: ReadonlyMap<string, VariableDefinitionNode>,
-    private readonly inputs: Readonly<Record<string, unknown>>,
-  ) {}
-
-  read(names: readonly string[]): void {
-    let definitions: VariableDefinitionNode[] | null = null;
-    for (const name of names) {
-      if (this.done.has(name)) continue;
-      this.done.add(name);
-      const definition = this.definitions.get(name);
-      // An undeclared variable is "not provided": execution would reject the document in validation.
-      if (definition && !readIntVariable(this.table.schema, definition, this.inputs, this.values)) {
-        (definitions ??= []).push(definition);
-      }
-    }
-    if (definitions === null) return;
-    const result = getVariableValues(this.table.schema, definitions, this.inputs);
-    if (result.errors) throw invalidVariables(result.errors[0]!);
-    for (const definition of definitions) {
-      const name = definition.variable.name.value;
-      const value = result.coerced[name];
-      if (value !== undefined) this.values[name] = value;
-    }
-  }
-}
-
-/**
- * `getVariableValues` for one `Int` or `Int!` variable whose value is plainly valid (an int within 32 bits,
- * null where allowed, absent with or without a default): the same coerced value without building the
- * whole coercion machinery per request. Returns false, having read nothing, for anything else, which then
- * goes to `getVariableValues` (and so gets its errors).
- */
-function readIntVariable(
-  schema: GraphQLSchema,
-  definition: VariableDefinitionNode,
-  inputs: Readonly<Record<string, unknown>>,
-  values: Record<string, unknown>,
-): boolean {
-  const typeNode = definition.type;
-  const nonNull = typeNode.kind === Kind.NON_NULL_TYPE;
-  const named = nonNull ? typeNode.type : typeNode;
-  if (named.kind !== Kind.NAMED_TYPE || named.name.value !== 'Int' || schema.getType('Int') !== GraphQLInt) {
-    return false;
-  }
-  const name = definition.variable.name.value;
-  if (!Object.prototype.hasOwnProperty.call(inputs, name)) {
-    if (definition.defaultValue !== undefined) {
-      const value: unknown = valueFromAST(definition.defaultValue, nonNull ? NON_NULL_INT : GraphQLInt);
-      if (value !== undefined) values[name] = value;
-      return true;
-    }
-    return !nonNull;
-  }
-  const value = inputs[name];
-  if (value === null) {
-    if (nonNull) return false;
-    values[name] = null;
-    return true;
-  }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_INT || value < MIN_INT)
-    return false;
-  values[name] = value;
-  return true;
-}
-
-export function invalidVariables(error: GraphQLError): CostError {
-  return new CostError(CostErrorCode.INVALID_VARIABLES, error.message, { originalError: error });
-}
-
-/** Appends the names of the variables used in a value to `out`. */
-function variablesInValue(value: ValueNode, out: string[]): void {
-  if (value.kind === Kind.VARIABLE) out.push(value.name.value);
-  else if (value.kind === Kind.LIST) for (const item of value.values) variablesInValue(item, out);
-  else if (value.kind === Kind.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
-}
-
-export function variablesIn(args: readonly ArgumentNode[] | undefined): readonly string[] {
-  if (args === undefined || args.length === 0) return NO_VARIABLES;
-  let out: string[] | null = null;
-  for (const arg of args) {
-    const kind = arg.value.kind;
-    if (kind === Kind.VARIABLE || kind === Kind.LIST || kind === Kind.OBJECT)
-      variablesInValue(arg.value, (out ??= []));
-  }
-  return out === null || out.length === 0 ? NO_VARIABLES : out;
-}
-
-/** `getArgumentValues`, with its errors turned into cost errors. */
-export function argumentValues(
-  def: GraphQLField<unknown, unknown>,
-  node: FieldNode,
-  values: Readonly<Record<string, unknown>>,
-): Record<string, unknown> {
-  try {
-    return getArgumentValues(def, node, values);
-  } catch (error) {
-    if (!(error instanceof GraphQLError)) throw error;
-    const code =
-      variablesIn(node.arguments).length > 0
-        ? CostErrorCode.INVALID_VARIABLES
-        : CostErrorCode.INVALID_OPERATION;
-    throw new CostError(code, error.message, { originalError: error });
-  }
-}
-
-/**
- * {@link argumentValues} for arguments that use no variable (`first: 10`, `kind: IMAGE`, none at all),
- * without the name index `getArgumentValues` builds on every call: each argument is coerced by
- * `valueFromAST`, as there, into the same null-prototype record. Whatever does not coerce is handed to
- * `getArgumentValues` itself, so that errors stay graphql-js's own.
- */
-function constantArgumentValues(
-  def: GraphQLField<unknown, unknown>,
-  node: FieldNode,
-): Readonly<Record<string, unknown>> {
-  const defs = def.args;
-  if (defs.length === 0) return NOTHING;
-  const nodes = node.arguments;
-  const values = Object.create(null) as Record<string, unknown>;
-  for (let i = 0; i < defs.length; i++) {
-    const arg = defs[i]!;
-    // The last node of a name wins, as in graphql-js's keyMap.
-    let argNode: ArgumentNode | undefined;
-    if (nodes !== undefined) {
-      for (let k = 0; k < nodes.length; k++) if (nodes[k]!.name.value === arg.name) argNode = nodes[k];
-    }
-    if (argNode === undefined) {
-      if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
-      else if (isNonNullType(arg.type)) return argumentValues(def, node, NOTHING);
-      continue;
-    }
-    const value: unknown = valueFromAST(argNode.value, arg.type);
-    if (value === undefined) return argumentValues(def, node, NOTHING);
-    values[arg.name] = value;
-  }
-  return values;
-}
 
 export function depthExceeded(maxDepth: number): CostError {
   return new CostError(
@@ -226,23 +58,22 @@ interface Sizing {
 }
 
 /** Plans of leaf types, shared by every compilation against one table. */
-export type LeafPlans = Map<GraphQLNamedType, SelectionPlan>;
+export type LeafPlans = Map<GraphQLNamedType, SelectionCostPlan>;
 
 /** The memo entry of a selection set: the plan for its first return type, others keyed by string. */
 interface MemoEntry {
   readonly type: GraphQLCompositeType;
-  readonly plan: SelectionPlan;
+  readonly plan: SelectionCostPlan;
 }
 
-export class Compiler {
+/** Builds the {@link CostPlan} of one operation; one compiler per compilation. */
+export class CostPlanCompiler {
   // Everything below is created on first use: a typical operation needs few of them, and a cold analysis
   // pays for every allocation twice (once to make it, once when the collector copies what is still live).
   private slots: Slot[] | null = null;
   private slotCount = 0;
-  private conditions: Condition[] | null = null;
-  private variables: Set<string> | null = null;
   private memo: Map<SelectionSetNode, MemoEntry> | null = null;
-  private memoByKey: Map<string, SelectionPlan> | null = null;
+  private memoByKey: Map<string, SelectionCostPlan> | null = null;
   /**
    * How many selections with several alternatives enclose the current one. Without fragments, a selection
    * set is compiled more than once only below such a selection (once per alternative), so only there is
@@ -250,11 +81,13 @@ export class Compiler {
    */
   private branching = 0;
   private readonly maxDepth: number;
+  private readonly clampInstance: boolean;
+  private readonly directiveWeights: boolean;
+  private readonly typenameCost: number;
+  private readonly collector: FieldCollector;
   // Buffers reused to keep allocation (and so garbage collection) low: `collect` finishes before the
   // walk recurses, and each depth only ever uses its own keys/groups buffers. Their lengths are never reset
   // (V8 frees the backing store of an array whose length is set to 0): each depth counts its own entries.
-  private readonly stack: (readonly SelectionNode[])[] = [];
-  private readonly next: number[] = [];
   private readonly keyBuffers: string[][] = [];
   private readonly groupBuffers: (FieldNode | FieldNode[])[][] = [];
   /**
@@ -262,12 +95,10 @@ export class Compiler {
    * is one exact-size copy rather than an array grown by `push` (whose spare capacity would stay live).
    * Nested compilations use the region above their parent's and hand it back on return.
    */
-  private readonly fieldStack: PlanField[] = [];
+  private readonly fieldStack: CostPlanField[] = [];
   private fieldTop = 0;
   private readonly alternativeStack: Alternative[] = [];
   private alternativeTop = 0;
-  /** Past a few keys, a Map from response key to position keeps wide selections (2,000 aliases) linear. */
-  private index: Map<string, number> | null = null;
 
   constructor(
     private readonly table: CostTable,
@@ -276,13 +107,17 @@ export class Compiler {
     private readonly reader: VariableReader,
   ) {
     this.maxDepth = table.options.maxDepth;
+    this.clampInstance = table.model.clampInstance;
+    this.directiveWeights = table.model.directiveArgumentWeights;
+    this.typenameCost = table.model.typenameCost;
+    this.collector = new FieldCollector(table, document, reader);
   }
 
-  compile(operation: OperationDefinitionNode): Plan {
+  compile(operation: OperationDefinitionNode): CostPlan {
     const schema = this.table.schema;
     const options = this.table.options;
     const rootType = schema.getRootType(operation.operation);
-    const type: Plan['operationType'] = operation.operation;
+    const type: CostPlan['operationType'] = operation.operation;
     if (!rootType) {
       throw new CostError(CostErrorCode.INVALID_OPERATION, `The schema does not support ${type} operations.`);
     }
@@ -293,17 +128,18 @@ export class Compiler {
         : type === 'query'
           ? options.queryCost
           : options.subscriptionCost;
-    const variables = this.variables;
+    const variables = this.reader.names;
     return {
       operationType: type,
       operationName: operation.name?.value ?? null,
       root,
       depth: root.height,
       base: typeCost + options.depthCost * root.height,
+      rootTypeCost: this.table.model.rootTypeCost ? this.table.typeCost(rootType) : null,
       slots: this.slots ?? NO_PLAN_SLOTS,
       slotCount: this.slotCount,
-      conditions: this.conditions ?? NO_CONDITIONS,
-      variables: variables === null ? NO_VARIABLES : [...variables],
+      conditions: this.collector.conditions ?? NO_CONDITIONS,
+      variables: variables.size === 0 ? NO_VARIABLES : [...variables],
       dynamic: this.slots !== null,
     };
   }
@@ -315,7 +151,7 @@ export class Compiler {
     type: GraphQLCompositeType,
     depth: number,
     sizing: Sizing | null,
-  ): SelectionPlan {
+  ): SelectionCostPlan {
     // A sized parent hands its size to some children, so such a selection is not shared.
     const memoize = sizing === null && (this.branching > 0 || this.document.fragments.size > 0);
     let key: string | null = null;
@@ -355,7 +191,14 @@ export class Compiler {
       this.alternativeTop = start;
       this.branching--;
     }
-    const plan: SelectionPlan = { leaf: false, alternatives, height, dynamic, typenameKey };
+    const plan: SelectionCostPlan = {
+      leaf: false,
+      alternatives,
+      height,
+      dynamic,
+      typenameKey,
+      clampInstance: this.clampInstance,
+    };
     if (memoize) {
       if (key !== null) (this.memoByKey ??= new Map()).set(key, plan);
       else (this.memo ??= new Map()).set(single!, { type, plan });
@@ -389,10 +232,10 @@ export class Compiler {
     const keys = (this.keyBuffers[depth] ??= []);
     const groups = (this.groupBuffers[depth] ??= []);
     let count = 0;
-    if (single !== null) count = this.collect(single, object, keys, groups, 0);
-    else for (const set of sets!) count = this.collect(set, object, keys, groups, count);
-    this.visited = null;
-    this.index = null;
+    const collector = this.collector;
+    if (single !== null) count = collector.collect(single, object, keys, groups, 0);
+    else for (const set of sets!) count = collector.collect(set, object, keys, groups, count);
+    collector.done();
     const infos = this.table.fieldsOf(object);
     const stack = this.fieldStack;
     const start = this.fieldTop;
@@ -409,9 +252,10 @@ export class Compiler {
       if (name === '__typename') {
         typenameKey ??= key;
         if (height < 1) height = 1;
+        constSum += this.typenameCost;
         continue;
       }
-      let field: PlanField;
+      let field: CostPlanField;
       if (root && (name === '__schema' || name === '__type') && object === this.table.schema.getQueryType()) {
         field = this.introspection(key);
         if (height < 1) height = 1;
@@ -453,7 +297,7 @@ export class Compiler {
     };
   }
 
-  private introspection(key: string): PlanField {
+  private introspection(key: string): CostPlanField {
     const cost = this.table.options.introspectionCost;
     return {
       key,
@@ -476,27 +320,28 @@ export class Compiler {
     info: FieldCostInfo,
     depth: number,
     sizing: Sizing | null,
-  ): PlanField {
+  ): CostPlanField {
     if (depth > this.maxDepth) throw depthExceeded(this.maxDepth);
     const sized = info.listSize !== null || info.multipliers !== null;
     // Most fields are plain leaves (`id`, `name`): their compiled form depends on nothing but the schema.
+    const directivesCost = this.directiveWeights ? this.table.directivesCost(first) : 0;
     const plain =
       info.leaf &&
       !info.costlyArgs &&
       !sized &&
+      directivesCost === 0 &&
       key === info.def.name &&
       (sizing === null || !info.isList || !sizing.names.includes(key));
     if (plain && info.plainLeaf !== null && !first.selectionSet) return info.plainLeaf;
     const options = this.table.options;
-    let own = info.weight;
+    const model = this.table.model;
+    let own = info.weight + directivesCost;
     let argSlot = -1;
     let args: Readonly<Record<string, unknown>> | null = null;
     if (info.costlyArgs || sized) {
       const variables = variablesIn(first.arguments);
       if (variables.length > 0) {
         this.reader.read(variables);
-        const seen = (this.variables ??= new Set());
-        for (const name of variables) seen.add(name);
       } else {
         args = constantArgumentValues(info.def, first);
       }
@@ -506,7 +351,7 @@ export class Compiler {
     let computedSlot = -1;
     if (args !== null) {
       if (info.costlyArgs) own += this.table.argumentsCost(info, args);
-      if (sized) computedSize = sizeOf(info, args, options);
+      if (sized) computedSize = sizeOf(info, args, this.table);
     } else if (info.costlyArgs || sized) {
       const slot = this.slot(info, first, sized, info.costlyArgs);
       argSlot = slot.argsIndex;
@@ -517,15 +362,19 @@ export class Compiler {
     if (sizing !== null && info.isList && sizing.names.includes(info.def.name)) {
       size = sizing.size;
       sizeSlot = sizing.slot;
-    } else if (sized && (info.isList || info.multipliers !== null)) {
+    } else if (
+      sized &&
+      (info.isList || info.multipliers !== null) &&
+      !(model.sizedFieldsOnly && info.listSize !== null && info.listSize.sizedFields.length > 0)
+    ) {
       size = computedSize;
       sizeSlot = computedSlot;
     } else if (info.isList) {
-      size = options.defaultListSize;
+      size = model.listsMultiply ? options.defaultListSize : 1;
     }
 
     const named = info.named;
-    let selection: SelectionPlan;
+    let selection: SelectionCostPlan;
     if (info.leaf) {
       if (first.selectionSet) {
         throw new CostError(
@@ -572,7 +421,7 @@ export class Compiler {
     return field;
   }
 
-  private leaf(type: GraphQLNamedType): SelectionPlan {
+  private leaf(type: GraphQLNamedType): SelectionCostPlan {
     let plan = this.leafPlans.get(type);
     if (!plan) {
       plan = Object.freeze({
@@ -591,6 +440,7 @@ export class Compiler {
         height: 0,
         dynamic: false,
         typenameKey: null,
+        clampInstance: this.clampInstance,
       });
       this.leafPlans.set(type, plan);
     }
@@ -598,7 +448,7 @@ export class Compiler {
   }
 
   private slot(info: FieldCostInfo, node: FieldNode, size: boolean, args: boolean): Slot {
-    let direct: { arg: GraphQLArgument; variable: string }[] | null = [];
+    let direct: VariableArgument[] | null = [];
     for (const argNode of node.arguments ?? []) {
       const arg = info.def.args.find((candidate) => candidate.name === argNode.name.value);
       if (!arg) continue;
@@ -617,139 +467,5 @@ export class Compiler {
     };
     (this.slots ??= []).push(slot);
     return slot;
-  }
-
-  /** Fragments already spread while collecting one alternative (graphql-js `visitedFragmentNames`). */
-  private visited: Set<string> | null = null;
-
-  /**
-   * Execution's `collectFields` for one object type, appending to parallel arrays of response keys and
-   * field groups from position `count` on, and returning the new count (a linear scan beats a Map for the
-   * few keys of a selection set; a group is one node until a second one merges into it). Uses an explicit
-   * stack because fragment chains are not bounded.
-   */
-  private collect(
-    set: SelectionSetNode,
-    object: GraphQLObjectType,
-    keys: string[],
-    groups: (FieldNode | FieldNode[])[],
-    count: number,
-  ): number {
-    let n = count;
-    const stack = this.stack;
-    const next = this.next;
-    const base = stack.length;
-    stack.push(set.selections);
-    next.push(0);
-    while (stack.length > base) {
-      const top = stack.length - 1;
-      const selections = stack[top]!;
-      const i = next[top]!;
-      if (i >= selections.length) {
-        stack.pop();
-        next.pop();
-        continue;
-      }
-      next[top] = i + 1;
-      const selection = selections[i]!;
-      if (selection.kind === Kind.FIELD) {
-        if (
-          selection.directives !== undefined &&
-          selection.directives.length > 0 &&
-          !this.included(selection)
-        ) {
-          continue;
-        }
-        const key = selection.alias === undefined ? selection.name.value : selection.alias.value;
-        let at = -1;
-        const index = this.index;
-        if (index !== null) at = index.get(key) ?? -1;
-        else {
-          for (let k = n - 1; k >= 0; k--) {
-            if (keys[k] === key) {
-              at = k;
-              break;
-            }
-          }
-        }
-        if (at < 0) {
-          index?.set(key, n);
-          keys[n] = key;
-          groups[n] = selection;
-          n++;
-          if (index === null && n > 32) {
-            const built = new Map<string, number>();
-            for (let k = 0; k < n; k++) built.set(keys[k]!, k);
-            this.index = built;
-          }
-        } else {
-          const group = groups[at]!;
-          if (Array.isArray(group)) group.push(selection);
-          else groups[at] = [group, selection];
-        }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
-        stack.push(selection.selectionSet.selections);
-        next.push(0);
-      } else {
-        const name = selection.name.value;
-        if ((this.visited ??= new Set()).has(name) || !this.included(selection)) continue;
-        this.visited.add(name);
-        const fragment = this.document.fragments.get(name);
-        if (!fragment) throw unknownFragment(name);
-        if (!this.applies(fragment.typeCondition, object)) continue;
-        stack.push(fragment.selectionSet.selections);
-        next.push(0);
-      }
-    }
-    return n;
-  }
-
-  private applies(condition: NamedTypeNode | undefined, object: GraphQLObjectType): boolean {
-    if (condition === undefined) return true;
-    const name = condition.name.value;
-    if (name === object.name) return true;
-    const types = this.table.conditionTypes(name);
-    if (types === undefined) {
-      throw new CostError(CostErrorCode.INVALID_OPERATION, `Unknown type "${name}" in a type condition.`);
-    }
-    return types.has(object);
-  }
-
-  /** graphql-js `shouldIncludeNode`, recording each variable it reads as a condition of the plan. */
-  private included(node: SelectionNode): boolean {
-    const directives = node.directives;
-    if (directives === undefined || directives.length === 0) return true;
-    let relevant = false;
-    for (const directive of directives) {
-      const name = directive.name.value;
-      if (name !== 'skip' && name !== 'include') continue;
-      relevant = true;
-      const variables = variablesIn(directive.arguments);
-      if (variables.length === 0) continue;
-      this.reader.read(variables);
-      for (const variable of variables) {
-        (this.variables ??= new Set()).add(variable);
-        const conditions = (this.conditions ??= []);
-        if (!conditions.some((condition) => condition.name === variable)) {
-          conditions.push({ name: variable, value: this.reader.values[variable] });
-        }
-      }
-    }
-    if (!relevant) return true;
-    try {
-      if (getDirectiveValues(GraphQLSkipDirective, node, this.reader.values)?.['if'] === true) return false;
-      if (getDirectiveValues(GraphQLIncludeDirective, node, this.reader.values)?.['if'] === false)
-        return false;
-    } catch (error) {
-      if (!(error instanceof GraphQLError)) throw error;
-      const usesVariables = directives.some((d) => variablesIn(d.arguments).length > 0);
-      throw new CostError(
-        usesVariables ? CostErrorCode.INVALID_VARIABLES : CostErrorCode.INVALID_OPERATION,
-        error.message,
-        { originalError: error },
-      );
-    }
-    return true;
   }
 }

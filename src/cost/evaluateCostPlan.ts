@@ -1,21 +1,19 @@
 /**
- * Per-request evaluation of a compiled {@link Plan}: slots from variables, the total, the lazily built
+ * Per-request evaluation of a compiled {@link CostPlan}: slots from variables, the total, the lazily built
  * breakdown, and the actual cost of a response.
  */
-import { isNonNullType } from 'graphql';
-import { argumentValues } from './compile.js';
-import { CostError, CostErrorCode } from './CostError.js';
+import type { Alternative, CostPlan, CostPlanField } from './costPlan.js';
+import { alternativeCost, saturate } from './costPlan.js';
 import type { CostTable } from './CostTable.js';
-import type { Alternative, Plan, PlanField, Slot } from './plan.js';
-import { alternativeCost, saturate } from './plan.js';
 import { sizeOf } from './sizes.js';
 import type { CostReport, FieldCost } from './types.js';
+import { argumentValues, variableArgumentValues } from './values.js';
 
 const NO_SLOTS: readonly number[] = Object.freeze([]);
 
 /** Computes every slot value of the plan from coerced variable values. */
 export function evaluateSlots(
-  plan: Plan,
+  plan: CostPlan,
   table: CostTable,
   values: Readonly<Record<string, unknown>>,
 ): ArrayLike<number> {
@@ -25,63 +23,38 @@ export function evaluateSlots(
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
     const args =
-      slot.direct === null ? argumentValues(slot.info.def, slot.node, values) : directValues(slot, values);
-    if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table.options);
+      slot.direct === null
+        ? argumentValues(slot.info.def, slot.node, values)
+        : variableArgumentValues(slot.direct, slot.scratch, values);
+    if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table);
     if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args);
   }
   return result;
 }
 
-/**
- * `getArgumentValues` for arguments that are literals or bare variables, without re-coercing: the
- * variables are already coerced, and the rules below are graphql-js's own for a variable argument.
- */
-function directValues(slot: Slot, values: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const args = slot.scratch;
-  const direct = slot.direct!;
-  for (let i = 0; i < direct.length; i++) {
-    const { arg, variable } = direct[i]!;
-    const value = Object.prototype.hasOwnProperty.call(values, variable) ? values[variable] : undefined;
-    if (value === undefined) {
-      if (arg.defaultValue === undefined && isNonNullType(arg.type)) {
-        throw new CostError(
-          CostErrorCode.INVALID_VARIABLES,
-          `Argument "${arg.name}" of required type "${String(arg.type)}" was provided the variable "$${variable}" which was not provided a runtime value.`,
-        );
-      }
-      args[arg.name] = arg.defaultValue;
-    } else if (value === null && isNonNullType(arg.type)) {
-      throw new CostError(
-        CostErrorCode.INVALID_VARIABLES,
-        `Argument "${arg.name}" of non-null type "${String(arg.type)}" must not be null.`,
-      );
-    } else {
-      args[arg.name] = value;
-    }
-  }
-  return args;
-}
-
 /** The operation's total in points. */
-export function planTotal(plan: Plan, slotValues: ArrayLike<number>): number {
-  return saturate(plan.base + alternativeCost(plan.root, slotValues));
+export function costPlanTotal(plan: CostPlan, slotValues: ArrayLike<number>): number {
+  const fields = alternativeCost(plan.root, slotValues);
+  if (plan.rootTypeCost === null) return saturate(plan.base + fields);
+  const root = plan.rootTypeCost + fields;
+  return saturate(plan.base + (root > 0 ? root : 0));
 }
 
 /**
  * A {@link CostReport} whose `fields` breakdown is computed on first read: most callers only need the
  * total, and a repeated operation should not pay for a breakdown nobody reads. `toJSON` includes it.
  */
-export class PlanReport implements CostReport {
+export class CostPlanReport implements CostReport {
   readonly total: number;
   readonly operationType: CostReport['operationType'];
   readonly operationName: string | null;
   readonly depth: number;
   #fields: readonly FieldCost[] | null = null;
-  readonly #plan: Plan;
+  readonly #plan: CostPlan;
   readonly #slotValues: ArrayLike<number>;
   readonly #limit: number;
 
-  constructor(plan: Plan, total: number, slotValues: ArrayLike<number>, limit: number) {
+  constructor(plan: CostPlan, total: number, slotValues: ArrayLike<number>, limit: number) {
     this.total = total;
     this.operationType = plan.operationType;
     this.operationName = plan.operationName;
@@ -109,7 +82,7 @@ interface Chosen {
 }
 
 /** The alternative the estimate charged for, and the field's own points in it. */
-function choose(field: PlanField, slotValues: ArrayLike<number>, out: Chosen): void {
+function choose(field: CostPlanField, slotValues: ArrayLike<number>, out: Chosen): void {
   const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
   const size = field.sizeSlot >= 0 ? (slotValues[field.sizeSlot] ?? 0) : field.size;
   let best = own > 0 ? own : 0;
@@ -117,9 +90,18 @@ function choose(field: PlanField, slotValues: ArrayLike<number>, out: Chosen): v
   out.alternative = null;
   out.size = size;
   for (const alt of field.selection.alternatives) {
-    const ownTotal = own + size * (field.instanceCost ?? alt.typeCost);
-    const ownCost = ownTotal > 0 ? ownTotal : 0;
-    const cost = ownCost + size * alternativeCost(alt, slotValues);
+    const typeCost = field.instanceCost ?? alt.typeCost;
+    const children = alternativeCost(alt, slotValues);
+    let ownCost: number;
+    if (field.selection.clampInstance) {
+      // The field's share is what its type adds to (or, negative, takes from) each instance's children.
+      const instance = typeCost + children;
+      ownCost = best + size * ((instance > 0 ? instance : 0) - children);
+    } else {
+      const ownTotal = own + size * typeCost;
+      ownCost = ownTotal > 0 ? ownTotal : 0;
+    }
+    const cost = ownCost + size * children;
     if (cost > best || out.alternative === null) {
       best = cost;
       out.own = ownCost;
@@ -133,7 +115,7 @@ function choose(field: PlanField, slotValues: ArrayLike<number>, out: Chosen): v
  * entries, one entry with path `'…'` carries the remaining points so that the breakdown still adds up.
  */
 export function breakdown(
-  plan: Plan,
+  plan: CostPlan,
   total: number,
   slotValues: ArrayLike<number>,
   limit: number,
@@ -184,10 +166,11 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
  * but no type cost. When a response object does not tell its type (no `__typename` selected), the
  * costliest alternative consistent with it is charged.
  */
-export function actualTotal(plan: Plan, slotValues: ArrayLike<number>, data: unknown): number {
-  let total = plan.base;
-  if (isRecord(data)) total += actualFields(plan.root, data, slotValues);
-  return saturate(total);
+export function actualTotal(plan: CostPlan, slotValues: ArrayLike<number>, data: unknown): number {
+  const fields = isRecord(data) ? actualFields(plan.root, data, slotValues) : 0;
+  if (plan.rootTypeCost === null) return saturate(plan.base + fields);
+  const root = plan.rootTypeCost + fields;
+  return saturate(plan.base + (root > 0 ? root : 0));
 }
 
 function actualFields(
@@ -204,16 +187,17 @@ function actualFields(
   return saturate(cost);
 }
 
-function actualField(field: PlanField, value: unknown, slotValues: ArrayLike<number>): number {
+function actualField(field: CostPlanField, value: unknown, slotValues: ArrayLike<number>): number {
   const own = field.argSlot >= 0 ? field.own + (slotValues[field.argSlot] ?? 0) : field.own;
   const acc = { typeCost: 0, children: 0 };
   actualValue(field, value, slotValues, acc);
+  if (field.selection.clampInstance) return saturate((own > 0 ? own : 0) + acc.children);
   const ownTotal = own + acc.typeCost;
   return saturate((ownTotal > 0 ? ownTotal : 0) + acc.children);
 }
 
 function actualValue(
-  field: PlanField,
+  field: CostPlanField,
   value: unknown,
   slotValues: ArrayLike<number>,
   acc: { typeCost: number; children: number },
@@ -227,7 +211,9 @@ function actualValue(
   const alternatives = selection.alternatives;
   if (alternatives.length === 0) return;
   if (selection.leaf || !isRecord(value)) {
-    acc.typeCost += field.instanceCost ?? alternatives[0]!.typeCost;
+    const typeCost = field.instanceCost ?? alternatives[0]!.typeCost;
+    if (field.selection.clampInstance) acc.children += typeCost > 0 ? typeCost : 0;
+    else acc.typeCost += typeCost;
     return;
   }
   const typename = selection.typenameKey === null ? undefined : value[selection.typenameKey];
@@ -243,6 +229,11 @@ function actualValue(
       bestType = typeCost;
       bestChildren = children;
     }
+  }
+  if (field.selection.clampInstance) {
+    const instance = bestType + bestChildren;
+    acc.children = saturate(acc.children + (instance > 0 ? instance : 0));
+    return;
   }
   acc.typeCost += bestType;
   acc.children = saturate(acc.children + bestChildren);

@@ -1,0 +1,20 @@
+import { bundleClient } from './bundle.js';
+
+describe('graphql-quota/client in a browser bundle', () => {
+  it('bundles for the browser: no Node built-in, no server code, only the header constants of src/http ship', async () => {
+    const bundle = await bundleClient("export * from './src/client/index.ts';");
+    expect(bundle.inputs).toEqual([
+      'src/client/operations.ts',
+      'src/client/pacer.ts',
+      'src/client/parseQuotaHeaders.ts',
+      'src/client/quotaFetch.ts',
+      'src/client/structuredFields.ts',
+      'src/http/ietfRateLimit.ts',
+    ]);
+  });
+
+  it('bundles graphql-quota/client/cost for the browser too (the analyzer imports only graphql)', async () => {
+    const bundle = await bundleClient("export * from './src/client/cost.ts';");
+    expect(bundle.inputs.every((f) => f.startsWith('src/client/') || f.startsWith('src/cost/'))).toBe(true);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The client's model of its quota, from the last responses: per limit what is left and when more comes, so
+ * that a request that would be refused waits instead of being sent. Pure over an injected clock.
+ */
+import type { QuotaLimit, QuotaState } from './types.js';
+
+/** A limit as last described, brought forward in time by the client. */
+interface Model extends Omit<QuotaLimit, 'remaining' | 'resetAtMs'> {
+  remaining: number;
+  resetAtMs: number | null;
+  /**
+   * What is left once `resetAtMs` passes: the whole limit after a success (the window resets, the bucket is
+   * full), but only the refused operation's units after a refusal by this limit, whose effective window
+   * (`t`) is then the time a retry can succeed, not the time the bucket is full.
+   */
+  fillTo: number | null;
+  /** When `remaining` was last brought up to date. */
+  atMs: number;
+}
+
+/** What to do before sending: go now (0), wait that many ms, or wait for a response or a free slot (-1). */
+export type Gate = number;
+
+/** Units one request needs from a limit: 1 of a request count, the cost of a cost count, none of concurrency. */
+function needOf(unit: string, cost: number): number {
+  return unit === 'requests' ? 1 : unit === 'concurrent-requests' || unit === 'content-bytes' ? 0 : cost;
+}
+
+/** The pacing state of one `quotaFetch`. A closure rather than a class: its private state minifies. */
+export interface Pacer {
+  /** Nothing is sent before this time (epoch ms): the last `Retry-After`. */
+  readonly blockedUntilMs: number;
+  /** Requests sent and not yet answered. */
+  readonly inflight: number;
+  /**
+   * How long a request of `cost` must wait at `now`: the longest wait over every limit that has not enough
+   * left, the `Retry-After` in force, or -1 to wait for a response (no state known yet while a request is
+   * in flight, or no slot free). A cost over a limit's whole capacity does not wait: no wait would help, and
+   * the server answers it with an error that says so.
+   */
+  gate(cost: number, now: number, maxConcurrency: number): { waitMs: Gate; limit: string | null };
+  /** Takes a request's units from every limit as it is sent; returns its sequence number. */
+  send(cost: number): number;
+  /** A request ended (answered or failed). */
+  done(cost: number): void;
+  /**
+   * Feeds a response's state, read after its request left the in-flight count: what the server says is
+   * left, less what other requests in flight will take. A response to a request sent before the one that
+   * last updated the model can only lower it (it was decided earlier, so it knows less). `refused` gives,
+   * per limit, the units of the operation it refused (null when it did not).
+   */
+  observe(state: QuotaState, seq: number, now: number, refused: (limit: string) => number | null): void;
+}
+
+export function createPacer(): Pacer {
+  const models = new Map<string, Model>();
+  let inflightCost = 0;
+  /** The highest send sequence number whose response updated the models. */
+  let observedSeq = -1;
+  let seq = 0;
+  /** Own concurrency cap from a `concurrent-requests` policy. */
+  let slots = Infinity;
+  /** The model was never fed a response: one request goes first and the rest wait for its answer. */
+  let known = false;
+
+  /** Brings a model forward to `now`: a bucket refills at its restore rate; a window ends at its reset. */
+  const forward = (m: Model, now: number): void => {
+    if (m.restorePerSecond !== null) {
+      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + ((now - m.atMs) * m.restorePerSecond) / 1000);
+    } else if (m.resetAtMs !== null && now >= m.resetAtMs) {
+      m.remaining = m.fillTo ?? m.limit ?? Infinity;
+      m.fillTo = m.limit;
+      // The next window ends a window later, when its length is known.
+      m.resetAtMs = m.windowSeconds === null ? null : m.resetAtMs + m.windowSeconds * 1000;
+    }
+    m.atMs = now;
+  };
+
+  const pacer = {
+    blockedUntilMs: 0,
+    inflight: 0,
+
+    gate(cost: number, now: number, maxConcurrency: number) {
+      if (pacer.inflight >= Math.min(maxConcurrency, slots) || (!known && pacer.inflight > 0))
+        return { waitMs: -1, limit: null };
+      let waitMs = Math.max(0, pacer.blockedUntilMs - now);
+      let limit: string | null = null;
+      for (const [name, m] of models) {
+        forward(m, now);
+        const need = needOf(m.unit, cost);
+        if (need === 0 || m.remaining >= need || (m.limit !== null && need > m.limit)) continue;
+        const wait =
+          m.restorePerSecond !== null
+            ? Math.ceil(((need - m.remaining) * 1000) / m.restorePerSecond)
+            : m.resetAtMs !== null
+              ? m.resetAtMs - now
+              : pacer.inflight > 0
+                ? -1
+                : 0;
+        if (wait === -1 && waitMs === 0) return { waitMs: -1, limit: name };
+        if (wait > waitMs) [waitMs, limit] = [wait, name];
+      }
+      return { waitMs, limit };
+    },
+
+    send(cost: number) {
+      for (const m of models.values()) m.remaining -= needOf(m.unit, cost);
+      pacer.inflight++;
+      inflightCost += cost;
+      return seq++;
+    },
+
+    done(cost: number) {
+      pacer.inflight--;
+      inflightCost -= cost;
+    },
+
+    observe(state: QuotaState, sent: number, now: number, refused: (limit: string) => number | null) {
+      const fresh = sent > observedSeq;
+      if (fresh) observedSeq = sent;
+      known = true;
+      // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
+      const wait =
+        state.retryAfterMs ?? Math.max(0, ...state.refusals.map((r) => (r.retryAfterSeconds ?? 0) * 1000));
+      pacer.blockedUntilMs = Math.max(pacer.blockedUntilMs, now + wait);
+      for (const l of state.limits) {
+        if (l.unit === 'concurrent-requests') {
+          if (l.limit !== null) slots = Math.max(1, l.limit);
+          continue;
+        }
+        if (l.remaining === null) continue;
+        const seen = models.get(l.name);
+        const refusedNeed = refused(l.name);
+        const next: Model = {
+          ...l,
+          remaining: l.remaining - (l.unit === 'requests' ? pacer.inflight : inflightCost),
+          fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
+          atMs: now,
+          // A rate learnt from `extensions.cost` stays when a later response carries headers only.
+          restorePerSecond: l.restorePerSecond ?? seen?.restorePerSecond ?? null,
+        };
+        if (seen !== undefined && !fresh) {
+          forward(seen, now);
+          next.remaining = Math.min(next.remaining, seen.remaining);
+        }
+        models.set(l.name, next);
+      }
+    },
+  };
+  return pacer;
+}

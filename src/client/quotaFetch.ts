@@ -1,0 +1,514 @@
+/**
+ * `quotaFetch(options)`: a `fetch` that reads the quota a GraphQL server reports, waits before sending a
+ * request the server would refuse, retries what waiting can cure, and never re-sends what already ran.
+ */
+import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
+import { readOperations, type GraphQLOperation } from './operations.js';
+import { createPacer } from './pacer.js';
+import type { QuotaLimit, QuotaState } from './types.js';
+
+/** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
+export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Time, injectable for tests: fake timers do not reach a clock captured at start-up. */
+export interface QuotaClock {
+  /** Epoch milliseconds. Default `Date.now`. */
+  now(): number;
+  /** Resolves after `ms` milliseconds; rejects with `signal.reason` once `signal` aborts. Default: `setTimeout`. */
+  sleep(ms: number, signal?: AbortSignal | null): Promise<void>;
+}
+
+/** Why a request waits before it is sent. */
+export type ThrottleReason =
+  /** A limit has not enough left for the operation's estimated cost: waiting for its refill or reset. */
+  | 'quota'
+  /** A `Retry-After` is in force. */
+  | 'retry-after'
+  /** The client's own `maxRequestsPerSecond`. */
+  | 'rate';
+
+export interface ThrottleEvent {
+  readonly reason: ThrottleReason;
+  /** How long the request waits, ms. */
+  readonly delayMs: number;
+  /** The limit waited for (`quota`), else null. */
+  readonly limit: string | null;
+  /** The operation's estimated cost used for pacing, points; null when unknown. */
+  readonly cost: number | null;
+}
+
+export interface RetryEvent {
+  /** 1 for the first retry. */
+  readonly attempt: number;
+  /** How long before it is sent, ms. */
+  readonly delayMs: number;
+  /** The status that caused it; null after a network error. */
+  readonly status: number | null;
+  /** The network error that caused it; null otherwise. */
+  readonly error: unknown;
+  /** Operations re-sent: all of a single request, only the refused ones of a batch. */
+  readonly operations: number;
+}
+
+export interface UsageEvent {
+  /** The limit, as the response described it. */
+  readonly limit: QuotaLimit;
+  /** The threshold crossed, a fraction of the limit (0.8 for 80 %). */
+  readonly threshold: number;
+  /** `1 - remaining / limit` now. */
+  readonly usedFraction: number;
+}
+
+/** Thrown (and the request not sent) when pacing would have to wait longer than `maxWaitMs`. */
+export class QuotaWaitError extends Error {
+  override readonly name = 'QuotaWaitError';
+  constructor(
+    /** How long the request would have had to wait, ms. */
+    readonly waitMs: number,
+    /** The limit that would have refused it; null for a `Retry-After`. */
+    readonly limit: string | null,
+  ) {
+    super(
+      `graphql-quota: the quota allows this request in ${Math.ceil(waitMs / 1000)} s, longer than maxWaitMs`,
+    );
+  }
+}
+
+/** Default {@link QuotaFetchOptions.maxRetries}. */
+export const DEFAULT_MAX_RETRIES = 3;
+/** Default {@link QuotaFetchOptions.baseDelayMs}. */
+export const DEFAULT_BASE_DELAY_MS = 250;
+/** Default {@link QuotaFetchOptions.maxDelayMs}. */
+export const DEFAULT_MAX_DELAY_MS = 20_000;
+/** Default {@link QuotaFetchOptions.maxWaitMs}. */
+export const DEFAULT_MAX_WAIT_MS = 60_000;
+/** Default {@link QuotaFetchOptions.usageThresholds}. */
+export const DEFAULT_CLIENT_USAGE_THRESHOLDS: readonly number[] = [0.8];
+/** The request header that asks a graphql-quota server for `extensions.cost`. */
+export const COST_REQUEST_HEADER = 'x-quota-cost';
+
+export interface QuotaFetchOptions {
+  /** The `fetch` wrapped. Default `globalThis.fetch`. */
+  readonly fetch?: FetchFunction;
+  /** Retries after the first attempt, at most. Default {@link DEFAULT_MAX_RETRIES} (3). */
+  readonly maxRetries?: number;
+  /**
+   * The backoff when no `Retry-After` says how long to wait: a random delay in [0, min(maxDelayMs,
+   * baseDelayMs × 2^attempt)) ("full jitter"). Also the jitter added after a `Retry-After`, so that clients
+   * told the same time do not all return in the same millisecond. Default {@link DEFAULT_BASE_DELAY_MS}.
+   */
+  readonly baseDelayMs?: number;
+  /** Cap of one backoff delay, ms. Default {@link DEFAULT_MAX_DELAY_MS}. */
+  readonly maxDelayMs?: number;
+  /**
+   * The longest wait accepted, ms: a `Retry-After` longer than this is not waited for (the refusal is
+   * returned); a pacing wait longer than this throws {@link QuotaWaitError} without sending. Default
+   * {@link DEFAULT_MAX_WAIT_MS} (one minute).
+   */
+  readonly maxWaitMs?: number;
+  /**
+   * Retry mutations too. Default false: a mutation is never sent twice, even after a refusal, because a
+   * proxy's 503 or a dropped connection cannot say whether it ran. Batches are decided per operation.
+   */
+  readonly retryMutations?: boolean;
+  /** Wait before sending what the last known quota would refuse. Default true. */
+  readonly pacing?: boolean;
+  /**
+   * The operation's cost, in the server's points, for pacing: a hint you know, or `analyzerCostEstimator`
+   * (graphql-quota/client/cost) running the server's cost analysis here. Null or undefined: the cost the
+   * server reported for the same operation last time (`extensions.cost.requestedQueryCost`, or the
+   * `extensions.quota.cost` of a refusal), else 1.
+   */
+  readonly estimateCost?: (operation: GraphQLOperation) => number | null | undefined;
+  /**
+   * Send `x-quota-cost: 1` so that a graphql-quota server adds `extensions.cost`: the cost learnt per
+   * operation, and a token bucket's restore rate. A browser needs the server's CORS to allow the header.
+   * Default false.
+   */
+  readonly requestCost?: boolean;
+  /** Requests in flight at once, at most (policies like "3 concurrent requests"). Default: no cap. */
+  readonly maxConcurrency?: number;
+  /** Requests sent per second, at most, evenly spaced (policies like "20 requests per second"). Default: no cap. */
+  readonly maxRequestsPerSecond?: number;
+  /**
+   * Keep successful query responses (GET requests and persisted queries only) for `ttlMs`, at most
+   * `maxEntries` of them (the oldest is dropped). Default: no cache.
+   */
+  readonly cache?: { readonly maxEntries: number; readonly ttlMs: number };
+  /** Fractions of a limit whose crossing calls `onUsage`, each in (0, 1]. Default [0.8]. */
+  readonly usageThresholds?: readonly number[];
+  /** Called when a request waits before being sent. */
+  readonly onThrottle?: (event: ThrottleEvent) => void;
+  /** Called before each retry. */
+  readonly onRetry?: (event: RetryEvent) => void;
+  /** Called when a limit's usage goes from under a threshold to at or over it. */
+  readonly onUsage?: (event: UsageEvent) => void;
+  /** Called with every response's parsed quota state. */
+  readonly onState?: (state: QuotaState, response: Response) => void;
+  /** Time. Default: `Date.now` and `setTimeout`. */
+  readonly clock?: QuotaClock;
+  /** A random number in [0, 1) for jitter. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** The statuses retried (when the operations may be). */
+const RETRY_STATUS = [429, 503];
+/** The refusal codes a wait cures. */
+const RETRY_CODES = ['QUOTA_EXCEEDED', 'THROTTLED', 'QUOTA_STORE_UNAVAILABLE'];
+/** Operation costs remembered from `extensions.cost`, by document and name. */
+const COST_MEMORY = 500;
+
+/**
+ * Rejects with the signal's reason unchanged, as `fetch` itself does (a `DOMException` named `AbortError`
+ * unless the caller gave `abort()` a reason of its own).
+ */
+function rejectAborted(reject: (reason: unknown) => void, signal: AbortSignal): void {
+  reject(signal.reason);
+}
+
+const realClock: QuotaClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return rejectAborted(reject, signal);
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+      };
+      const abort = () => (done(), rejectAborted(reject, signal!));
+      const timer = setTimeout(() => (done(), resolve()), ms);
+      signal?.addEventListener('abort', abort);
+    }),
+};
+
+function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  if (!(value >= 0) || (integer && !Number.isInteger(value)))
+    throw new TypeError(
+      `quotaFetch: ${name} must be a non-negative ${integer ? 'integer' : 'number'}, got ${value}`,
+    );
+  return value;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null;
+
+/** Whether a result was refused unrun (no `data`) for a reason that waiting cures. */
+const refusedUnrun = (result: unknown): boolean =>
+  isObj(result) && result['data'] == null && resultRefusals(result).some((r) => RETRY_CODES.includes(r.code));
+
+/**
+ * Returns a `fetch`-compatible function for GraphQL requests (Apollo Client's `HttpLink({ fetch })`, urql's
+ * `fetch` option, graphql-request's `fetch`, plain code). For each request it:
+ * 1. serves a fresh cached response when `cache` is set (GET and persisted queries);
+ * 2. waits while a `Retry-After` is in force, while the last known quota has not enough for the
+ *    operation's estimated cost (until the limit's refill or reset), and for the `maxConcurrency` and
+ *    `maxRequestsPerSecond` caps; before any quota is known, one request goes first and the others wait for
+ *    its answer;
+ * 3. sends it, and reads the quota state of the response (`parseQuotaHeaders`, with the JSON body);
+ * 4. retries a 429 or 503, or a result refused with `QUOTA_EXCEEDED`, `THROTTLED` (Shopify, HTTP 200) or
+ *    `QUOTA_STORE_UNAVAILABLE`, no earlier than `Retry-After` (or `extensions.quota.retryAfterSeconds`, or
+ *    a bucket's refill time) plus a jitter of up to `baseDelayMs`, else after a full-jitter exponential
+ *    backoff; at most `maxRetries` times; never a mutation unless `retryMutations`; never a refusal that
+ *    waiting cannot cure (400 `QUOTA_CAPACITY_EXCEEDED` or `COST_LIMIT_EXCEEDED`, 403 `CLIENT_BLOCKED`).
+ *    For a batch (a JSON array body), only the operations whose results were refused unrun are re-sent, and
+ *    their results are put back in place: an operation of a batch that ran is never sent again.
+ *
+ * Aborting `init.signal` rejects at once with its reason, waiting included. Options are validated here and
+ * throw `TypeError`. Pacing state is per returned function: share one function among the workers that
+ * share an API key.
+ */
+export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
+  const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const maxRetries = positive('maxRetries', options.maxRetries, DEFAULT_MAX_RETRIES, true);
+  const baseDelay = positive('baseDelayMs', options.baseDelayMs, DEFAULT_BASE_DELAY_MS);
+  const maxDelay = positive('maxDelayMs', options.maxDelayMs, DEFAULT_MAX_DELAY_MS);
+  const maxWait = positive('maxWaitMs', options.maxWaitMs, DEFAULT_MAX_WAIT_MS);
+  const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Infinity) || Infinity;
+  const rps = positive('maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity);
+  const thresholds = options.usageThresholds ?? DEFAULT_CLIENT_USAGE_THRESHOLDS;
+  for (const t of thresholds)
+    if (!(t > 0 && t <= 1)) throw new TypeError(`quotaFetch: usageThresholds must be in (0, 1], got ${t}`);
+  const cacheOptions = options.cache;
+  if (cacheOptions) {
+    positive('cache.maxEntries', cacheOptions.maxEntries, 0, true);
+    positive('cache.ttlMs', cacheOptions.ttlMs, 0);
+  }
+  const clock = options.clock ?? realClock;
+  const random = options.random ?? Math.random;
+  const pacing = options.pacing ?? true;
+
+  const pacer = createPacer();
+  const costs = new Map<string, number>();
+  const usage = new Map<string, number>();
+  const cache = new Map<
+    string,
+    { expiresMs: number; status: number; headers: [string, string][]; body: string }
+  >();
+  let nextSendMs = 0;
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const event = (signal: AbortSignal | null | undefined) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return rejectAborted(reject, signal);
+      const abort = () => rejectAborted(reject, signal!);
+      signal?.addEventListener('abort', abort, { once: true });
+      waiters.push(() => (signal?.removeEventListener('abort', abort), resolve()));
+    });
+  const backoff = (attempt: number) => random() * Math.min(maxDelay, baseDelay * 2 ** attempt);
+  const keyOf = (op: GraphQLOperation) =>
+    `${op.operationName ?? ''}\u0000${op.query ?? JSON.stringify(op.extensions)}`;
+  const costOf = (op: GraphQLOperation): number | null => {
+    const hinted = options.estimateCost?.(op);
+    return typeof hinted === 'number' && hinted >= 0 ? hinted : (costs.get(keyOf(op)) ?? null);
+  };
+
+  /** The estimated cost of operations sent together; null when none is known. */
+  const costOfAll = (ops: readonly GraphQLOperation[]): number | null => {
+    const estimates = ops.map(costOf);
+    return estimates.some((c) => c !== null) ? estimates.reduce<number>((a, c) => a + (c ?? 1), 0) : null;
+  };
+
+  /**
+   * Waits until the operations may go, then counts them as sent; returns their sequence number and the cost
+   * counted. The cost is estimated again after each wait: a response meanwhile may have taught it.
+   */
+  async function admit(
+    ops: readonly GraphQLOperation[],
+    signal: AbortSignal | null | undefined,
+  ): Promise<{ seq: number; cost: number | null }> {
+    for (;;) {
+      const cost = costOfAll(ops);
+      const now = clock.now();
+      const gate = pacing
+        ? pacer.gate(cost ?? 1, now, maxConcurrency)
+        : { waitMs: pacer.inflight >= maxConcurrency ? -1 : 0, limit: null };
+      let waitMs = gate.waitMs;
+      let reason: ThrottleReason =
+        pacer.blockedUntilMs > now && gate.limit === null ? 'retry-after' : 'quota';
+      if (waitMs === 0 && nextSendMs > now) [waitMs, reason] = [nextSendMs - now, 'rate'];
+      if (waitMs === 0) break;
+      if (waitMs === -1) await event(signal);
+      else {
+        if (waitMs > maxWait) throw new QuotaWaitError(waitMs, gate.limit);
+        options.onThrottle?.({ reason, delayMs: waitMs, limit: gate.limit, cost });
+        await clock.sleep(waitMs, signal);
+      }
+    }
+    if (rps !== Infinity) nextSendMs = Math.max(nextSendMs, clock.now()) + 1000 / rps;
+    const cost = costOfAll(ops);
+    return { seq: pacer.send(cost ?? 1), cost };
+  }
+
+  function observe(
+    state: QuotaState,
+    seq: number,
+    ops: readonly GraphQLOperation[],
+    cost: number | null,
+    status: number,
+  ) {
+    // The cost the server charged (extensions.cost), or stated in a refusal (extensions.quota.cost).
+    const learnt = state.requestedCost ?? state.refusals[0]?.cost ?? null;
+    if (!ops[1] && ops[0] && learnt !== null) {
+      if (costs.size >= COST_MEMORY) costs.delete(costs.keys().next().value!);
+      costs.set(keyOf(ops[0]), learnt);
+    }
+    // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say).
+    // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say), and
+    // what they refused.
+    const named = state.refusals.filter((r) => r.limit !== null);
+    const refused = (limit: string) =>
+      named.length > 0
+        ? named.some((r) => r.limit === limit)
+          ? (named.find((r) => r.limit === limit)!.cost ?? learnt ?? cost ?? 1)
+          : null
+        : status === 429 || state.refusals.length > 0
+          ? (learnt ?? cost ?? 1)
+          : null;
+    pacer.observe(state, seq, clock.now(), refused);
+    for (const l of state.limits) {
+      if (!l.limit || l.remaining === null) continue;
+      const used = 1 - l.remaining / l.limit;
+      const before = usage.get(l.name) ?? 0;
+      usage.set(l.name, used);
+      for (const threshold of thresholds)
+        if (before < threshold && used >= threshold)
+          options.onUsage?.({ limit: l, threshold, usedFraction: used });
+    }
+  }
+
+  return async function fetchWithQuota(
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> {
+    const signal = init.signal ?? (typeof input === 'object' && 'signal' in input ? input.signal : null);
+    const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url;
+    const method = (
+      init.method ?? (typeof input === 'object' && 'method' in input ? input.method : 'GET')
+    ).toUpperCase();
+    const read = readOperations(url, method, init.body);
+    // A body this client cannot read (a stream, a Request's own body) may be a mutation and may not be
+    // re-readable: it is sent once, never retried.
+    const ops = read?.operations ?? [
+      { query: null, operationName: null, variables: null, extensions: null, type: null },
+    ];
+    const isBatch = read?.isBatch ?? false;
+    const retryable = (op: GraphQLOperation) =>
+      op.type === 'query' || (options.retryMutations === true && read !== null);
+    const cacheKey =
+      cacheOptions &&
+      read &&
+      !isBatch &&
+      ops[0]!.type === 'query' &&
+      (method === 'GET' || ops[0]!.extensions?.['persistedQuery'])
+        ? `${method} ${url} ${method === 'GET' || typeof init.body !== 'string' ? '' : init.body}`
+        : null;
+    if (cacheKey !== null) {
+      const hit = cache.get(cacheKey);
+      if (hit && hit.expiresMs > clock.now())
+        return new Response(hit.body, { status: hit.status, headers: hit.headers });
+      cache.delete(cacheKey);
+    }
+    let headers = init.headers;
+    if (options.requestCost) {
+      // A Request's own headers are kept: headers given in init would replace them all.
+      const h = new Headers(
+        headers ?? (typeof input === 'object' && 'headers' in input ? input.headers : undefined),
+      );
+      h.set(COST_REQUEST_HEADER, '1');
+      headers = h;
+    }
+
+    // Operations still to be answered (indices into `ops`), and the answers of a batch so far.
+    let pending = ops.map((_, i) => i);
+    const results: unknown[] = [];
+    let retried = false;
+    /** The status of the last answer that refused something: what a batch still partly refused answers. */
+    let refusalStatus = 200;
+    for (let attempt = 0; ; attempt++) {
+      const sent = pending.map((i) => ops[i]!);
+      const body =
+        isBatch && retried
+          ? JSON.stringify(pending.map((i) => (JSON.parse(init.body as string) as unknown[])[i]))
+          : init.body;
+      const { seq, cost } = await admit(sent, signal);
+      let response: Response;
+      try {
+        response = await base(input, {
+          ...init,
+          ...(body != null ? { body } : {}),
+          ...(headers ? { headers } : {}),
+        });
+      } catch (error) {
+        pacer.done(cost ?? 1);
+        wake();
+        const delayMs = backoff(attempt);
+        if (signal?.aborted || attempt >= maxRetries || !sent.every(retryable)) throw error;
+        options.onRetry?.({ attempt: attempt + 1, delayMs, status: null, error, operations: sent.length });
+        await clock.sleep(delayMs, signal);
+        continue;
+      }
+      pacer.done(cost ?? 1);
+      if (response.status !== 200) refusalStatus = response.status;
+      const json = /json/i.test(response.headers.get('content-type') ?? '');
+      const text = json
+        ? await response
+            .clone()
+            .text()
+            .catch(() => null)
+        : null;
+      let parsed: unknown = null;
+      try {
+        parsed = text === null ? null : JSON.parse(text);
+      } catch {
+        // Not JSON after all: headers alone are read.
+      }
+      const state = parseQuotaHeaders(response.headers, { body: parsed, nowMs: clock.now() });
+      observe(state, seq, sent, cost, response.status);
+      wake();
+      options.onState?.(state, response);
+
+      // GitHub answers an exhausted primary limit with 403 and x-ratelimit-remaining: 0.
+      const github = state.limits.find((l) => l.sources.includes('github') && l.remaining === 0);
+      const throttled =
+        RETRY_STATUS.includes(response.status) ||
+        (response.status === 403 && github !== undefined && state.refusals.length === 0);
+      const answers = isBatch
+        ? Array.isArray(parsed) && parsed.length === sent.length
+          ? parsed
+          : null
+        : [parsed];
+      // A retry is owed to each operation refused unrun, whose result says so (or, for a single operation,
+      // whose status does).
+      const again: number[] = [];
+      pending.forEach((i, j) => {
+        results[i] = answers?.[j];
+        const refused = refusedUnrun(answers?.[j]) || (!isBatch && throttled);
+        if (refused && retryable(ops[i]!)) again.push(i);
+      });
+      // When a retry can succeed: the Retry-After in force (or graphql-quota's `retryAfterSeconds`), or,
+      // when pacing, what the quota model says the refused operations wait for (a Shopify bucket's refill
+      // for their cost, GitHub's reset).
+      const now = clock.now();
+      const wait = Math.max(
+        pacer.blockedUntilMs - now,
+        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity).waitMs : 0,
+      );
+      const hinted = wait > 0 ? wait : null;
+      const delayMs = hinted === null ? backoff(attempt) : hinted + random() * baseDelay;
+      const done =
+        again.length === 0 ||
+        attempt >= maxRetries ||
+        (hinted ?? 0) > maxWait ||
+        (isBatch && answers === null);
+      if (done) {
+        if (!retried) {
+          if (
+            cacheKey !== null &&
+            response.status === 200 &&
+            isObj(parsed) &&
+            !parsed['errors'] &&
+            text !== null
+          ) {
+            if (cache.size >= cacheOptions!.maxEntries) cache.delete(cache.keys().next().value!);
+            if (cacheOptions!.maxEntries > 0)
+              cache.set(cacheKey, {
+                expiresMs: clock.now() + cacheOptions!.ttlMs,
+                status: 200,
+                headers: [...response.headers],
+                body: text,
+              });
+          }
+          return response;
+        }
+        const out = new Headers(response.headers);
+        out.delete('content-length');
+        out.delete('content-encoding');
+        // A batch answered in parts: one body with every result in place; its status is 200 once none is refused.
+        const anyRefused = results.some(refusedUnrun);
+        return isBatch
+          ? new Response(JSON.stringify(results), {
+              status: anyRefused ? refusalStatus : 200,
+              headers: out,
+            })
+          : response;
+      }
+      options.onRetry?.({
+        attempt: attempt + 1,
+        delayMs,
+        status: response.status,
+        error: null,
+        operations: again.length,
+      });
+      // The response is dropped unread by the caller: release its body.
+      await response.body?.cancel().catch(() => undefined);
+      await clock.sleep(delayMs, signal);
+      pending = again;
+      retried = true;
+    }
+  };
+}
