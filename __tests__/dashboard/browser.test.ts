@@ -119,6 +119,19 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('updates live: an operation sent while the page is open shows up at the next poll', async () => {
+    const page = await browser.newPage();
+    await signIn(page, 'partner', 'demo-pro');
+    const before = (await shownNumbers(page)).get('total.operations')!;
+    expect((await graphql('query Tree { categoryTree { code } }', 'demo-pro')).status).toBe(200);
+    await page.waitForSelector(`[data-k="total.operations"][data-value="${before + 1}"]`, {
+      timeout: 30_000,
+    });
+    const state = (await demo.quota.readClientQuota({ id: 'acme-pro', anonymous: false }, 'pro'))!;
+    expect((await shownNumbers(page)).get('limit.hourly.used')).toBe(state.limits[0]!.used);
+    await page.close();
+  }, 60_000);
+
   it("a partner's page never shows another client's data, and asking for it answers 403", async () => {
     const page = await browser.newPage();
     await signIn(page, 'partner', 'demo-pro');
