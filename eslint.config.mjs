@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './eslint.layers.cjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'scripts/**', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['src/dashboard/vendor/**', 'dist/**', 'node_modules/**', 'coverage/**', 'bin/**', 'scripts/**', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

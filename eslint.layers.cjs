@@ -25,6 +25,7 @@ const LAYERS = [
   { folder: 'store', imports: ['quota'], packages: ['lru-cache', 'node:crypto'] },
   { folder: 'engine', imports: ['quota', 'store'], packages: ['lru-cache'] },
   { folder: 'observability', imports: ['quota', 'http', 'engine'], packages: ANY },
+  { folder: 'history', imports: ['quota', 'observability'], packages: ['lru-cache'] },
   {
     folder: 'lifecycle',
     imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability'],
@@ -50,6 +51,11 @@ const LAYERS = [
     // Mercurius's hooks hand over Fastify's reply and request.
     frameworks: ['mercurius', 'fastify'],
   },
+  {
+    folder: 'dashboard',
+    imports: ['quota', 'observability', 'history', 'lifecycle'],
+    packages: ['node:crypto', 'node:http', 'node:zlib'],
+  },
   { folder: 'client', imports: ['http', 'cost'], packages: ['graphql'] },
   { folder: 'cli', imports: ['cost', 'quota', 'http', 'store', 'engine', 'lifecycle'], packages: ANY },
 ];
@@ -59,7 +65,7 @@ const LAYERS = [
  * its own subpath export), the CLI or the client.
  */
 const ROOT = {
-  imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability', 'lifecycle'],
+  imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability', 'history', 'lifecycle'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

@@ -119,6 +119,17 @@ describe('the core entry, graphql-quota', () => {
         'createQuotaLifecycle',
         'identifyByApiKey',
         'identifyFromContext',
+        // history
+        'ACTIVITY_MINUTES',
+        'DEFAULT_HISTORY_MAX_CLIENTS',
+        'DEFAULT_HISTORY_MAX_OPERATION_NAMES',
+        'DEFAULT_HOUR_RETENTION_MS',
+        'DEFAULT_MINUTE_RETENTION_MS',
+        'InstanceActivity',
+        'KILL_SWITCH_ORDERS',
+        'MemoryUsageHistory',
+        'OTHER_OPERATIONS',
+        'usageHistoryObserver',
         // observability
         'AlertWatcher',
         'CLIENT_LABELLED_METRICS',

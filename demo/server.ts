@@ -13,8 +13,7 @@
  * `GET /quota` there too (send `x-api-key`), a decision log record per operation on stdout (JSON lines,
  * pino), alerts in that log, and the free `quota` field in the schema.
  */
-import { ApolloServer } from '@apollo/server';
-import { startStandaloneServer } from '@apollo/server/standalone';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import Fastify from 'fastify';
 import { createYoga } from 'graphql-yoga';
 import mercurius, { type MercuriusContext } from 'mercurius';
@@ -23,7 +22,9 @@ import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
 import { quotaPlugin } from '../src/apollo/index.js';
+import { createDashboardHandler, type DashboardQuota } from '../src/dashboard/index.js';
 import { useQuota } from '../src/envelop/index.js';
+import { InstanceActivity, MemoryUsageHistory, usageHistoryObserver } from '../src/history/index.js';
 import {
   identifyByApiKey,
   type QuotaKillSwitch,
@@ -37,6 +38,12 @@ import { mercuriusQuota } from '../src/mercurius/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../src/store/index.js';
 import { createDemoSchema } from './schema.js';
+
+/**
+ * The operator token of the dashboard's operator view when DASHBOARD_OPERATOR_TOKEN is not set: a development
+ * default, printed at start. Set the variable anywhere that is not your laptop.
+ */
+export const DEMO_OPERATOR_TOKEN = 'demo-operator-token-change-me';
 
 /** Default port; the PORT environment variable overrides it. */
 export const DEFAULT_DEMO_PORT = 4000;
@@ -119,14 +126,21 @@ export interface DemoServerOptions {
   readonly store?: QuotaStore;
   /** The quota clock, Unix epoch milliseconds (tests). Default `Date.now`. */
   readonly clock?: () => number;
-  /** Port of `/metrics` and `/quota`; 0 picks a free one. Default: METRICS_PORT, else {@link DEFAULT_DEMO_METRICS_PORT}. */
+  /**
+   * Port of `/metrics` and `/quota`; 0 picks a free one. Default: METRICS_PORT, else a free one when `port` is
+   * 0, else {@link DEFAULT_DEMO_METRICS_PORT}.
+   */
   readonly metricsPort?: number;
   /** Where the decision log and alerts go (JSON lines). Default: stdout. */
   readonly log?: DestinationStream;
+  /** The dashboard's operator token. Default: DASHBOARD_OPERATOR_TOKEN, else {@link DEMO_OPERATOR_TOKEN}. */
+  readonly operatorToken?: string;
 }
 
 /** What every adapter hands back: the kill switch, the engine, and the caller's own quota. */
-export type DemoQuota = QuotaKillSwitch & Pick<QuotaLifecycle<DemoContext>, 'callerOf' | 'readQuota'>;
+export type DemoQuota = QuotaKillSwitch &
+  DashboardQuota<DemoContext> &
+  Pick<QuotaLifecycle<DemoContext>, 'callerOf' | 'readQuota'>;
 
 export interface DemoServer {
   readonly url: string;
@@ -137,6 +151,10 @@ export interface DemoServer {
   readonly metrics: QuotaMetrics;
   /** The kill switch (and the engine) of the server's adapter. */
   readonly quota: DemoQuota;
+  /** The usage history the dashboard reads (on in the demo; off unless asked for in the library). */
+  readonly history: MemoryUsageHistory;
+  /** The dashboard's operator token in force. */
+  readonly operatorToken: string;
   stop(): Promise<void>;
 }
 
@@ -177,8 +195,9 @@ async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise
   // Loaded only when asked for: the in-memory demo needs no Redis client.
   const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const keyPrefix = process.env['REDIS_KEY_PREFIX'];
   return {
-    store: new RedisStore({ client }),
+    store: new RedisStore({ client, ...(keyPrefix ? { keyPrefix } : {}) }),
     close: async () => {
       await client.quit();
     },
@@ -200,11 +219,29 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     thresholds: { refusals: 0.5, serverErrors: 0.05, storeFailures: 0.1, fallback: 0.1 },
     onAlert: (alert) => log.warn({ alert }, `graphql-quota alert: ${alert.kind} ${alert.status}`),
   });
+  const clock = options.clock ?? Date.now;
+  const history = new MemoryUsageHistory({ clock });
+  const activity = new InstanceActivity(clock);
   const quotaOptions = demoQuotaOptions(store, options.clock, [
     metrics,
     decisionLog({ logger: log }),
     alerts,
+    usageHistoryObserver(history, activity),
   ]);
+  const contextOf = (req: IncomingMessage): DemoContext =>
+    req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};
+  const operatorToken =
+    options.operatorToken ?? (process.env['DASHBOARD_OPERATOR_TOKEN'] || DEMO_OPERATOR_TOKEN);
+  // The dashboard at /dashboard, on every server: the same handler, fed by the same history.
+  const dashboardFor = (quota: DemoQuota) =>
+    createDashboardHandler<DemoContext>({
+      quota,
+      history,
+      activity,
+      operatorToken,
+      context: contextOf,
+      clock,
+    });
   const port = options.port ?? Number(process.env['PORT'] ?? DEFAULT_DEMO_PORT);
   const schemaFor = (quota: DemoQuota) =>
     createDemoSchema({ quota: { peeker: quota.engine, caller: quota.callerOf } });
@@ -213,12 +250,16 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const ops = async (quota: DemoQuota) => {
     const metricsServer = await listen(
       createServer((req, res) => void serveOps(req, res, registry, quota)),
-      options.metricsPort ?? Number(process.env['METRICS_PORT'] ?? DEFAULT_DEMO_METRICS_PORT),
+      options.metricsPort ??
+        // A demo on a free port (tests, several processes) takes a free metrics port too.
+        Number(process.env['METRICS_PORT'] ?? (port === 0 ? 0 : DEFAULT_DEMO_METRICS_PORT)),
     );
     const checker = setInterval(() => alerts.check(), ALERT_CHECK_MS).unref();
     return {
       metricsUrl: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/`,
       metrics,
+      history,
+      operatorToken,
       stop: async () => {
         clearInterval(checker);
         await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
@@ -235,7 +276,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       // On Node's HTTP server, Yoga's server context carries the Node request.
       context: ({ req }) => (req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
     });
-    const httpServer = createServer((req, res) => void yoga(req, res));
+    const dashboard = dashboardFor(quota);
+    const httpServer = createServer((req, res) => dashboard(req, res, () => void yoga(req, res)));
     await new Promise<void>((resolve) => httpServer.listen(port, resolve));
     const { stop: stopOps, ...opsInfo } = await ops(quota);
     return {
@@ -259,6 +301,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     const quota: DemoQuota = {
       ...plugin,
       readQuota: (request) => plugin.readQuota(request as QuotaRequest<MercuriusContext & DemoContext>),
+      identifyRequest: (request) =>
+        plugin.identifyRequest(request as QuotaRequest<MercuriusContext & DemoContext>),
     };
     const app = Fastify();
     await app.register(mercurius, {
@@ -268,6 +312,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       context: (request) => ({ ip: request.socket.remoteAddress }),
     });
     await app.register(plugin);
+    const dashboard = dashboardFor(quota);
+    const mount = (request: { raw: IncomingMessage }, reply: { hijack(): void; raw: ServerResponse }) => {
+      reply.hijack();
+      dashboard(request.raw, reply.raw);
+    };
+    app.all('/dashboard', mount);
+    app.all('/dashboard/*', mount);
     await app.listen({ port });
     const { stop: stopOps, ...opsInfo } = await ops(quota);
     return {
@@ -289,10 +340,19 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     plugins: [quota],
     includeStacktraceInErrorResponses: false,
   });
-  const { url } = await startStandaloneServer(server, {
-    listen: { port },
-    context: ({ req }) => Promise.resolve(req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {}),
+  await server.start();
+  const dashboard = dashboardFor(quota);
+  const httpServer = createServer((req, res) => {
+    dashboard(req, res, () => {
+      graphqlRequest(server, req, res, contextOf(req)).catch((error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.statusCode = 500;
+        res.end();
+      });
+    });
   });
+  await new Promise<void>((resolve) => httpServer.listen(port, resolve));
+  const url = `http://localhost:${(httpServer.address() as AddressInfo).port}/`;
   const { stop: stopOps, ...opsInfo } = await ops(quota);
   return {
     url,
@@ -301,10 +361,71 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     quota,
     stop: async () => {
       await stopOps();
+      httpServer.closeAllConnections();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await server.stop();
       await close();
     },
   };
+}
+
+/** The most request body the demo reads, in bytes. */
+const MAX_BODY_BYTES = 1_000_000;
+
+/** Hands a Node request to Apollo Server (what `startStandaloneServer` does with Express, in a few lines). */
+async function graphqlRequest(
+  server: ApolloServer<DemoContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: DemoContext,
+): Promise<void> {
+  // CORS as startStandaloneServer's `cors()` answers it: any origin, preflights answered here.
+  res.setHeader('access-control-allow-origin', '*');
+  if (req.method === 'OPTIONS') {
+    res.statusCode = 204;
+    res.setHeader('access-control-allow-methods', 'GET,HEAD,PUT,PATCH,POST,DELETE');
+    const asked = req.headers['access-control-request-headers'];
+    if (asked !== undefined) res.setHeader('access-control-allow-headers', asked);
+    res.setHeader('vary', 'Access-Control-Request-Headers');
+    return void res.end();
+  }
+  const headers = new HeaderMap();
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      res.statusCode = 413;
+      return void res.end();
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  let body: unknown = text;
+  if (/^application\/json/i.test(req.headers['content-type'] ?? '') && text !== '') {
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      res.statusCode = 400;
+      return void res.end('malformed JSON body');
+    }
+  }
+  const result = await server.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: (req.method ?? 'GET').toUpperCase(),
+      headers,
+      search: new URL(req.url ?? '/', 'http://localhost').search,
+      body,
+    },
+    context: () => Promise.resolve(context),
+  });
+  res.statusCode = result.status ?? 200;
+  for (const [name, value] of result.headers) res.setHeader(name, value);
+  if (result.body.kind === 'complete') return void res.end(result.body.string);
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
 }
 
 function listen(server: Server, port: number): Promise<Server> {
@@ -349,6 +470,11 @@ if (require.main === module) {
       );
       console.log(`metrics: ${metricsUrl}metrics; your quota: ${metricsUrl}quota (x-api-key); log: stdout`);
       console.log(`API keys: ${Object.keys(DEMO_API_KEYS).join(', ')} (header x-api-key); none: anonymous`);
+      console.log(`dashboard: ${url}dashboard (sign in with an API key, or as operator)`);
+      if (!process.env['DASHBOARD_OPERATOR_TOKEN'])
+        console.log(
+          `operator token (development default; set DASHBOARD_OPERATOR_TOKEN): ${DEMO_OPERATOR_TOKEN}`,
+        );
     },
     (error: unknown) => {
       console.error(error);

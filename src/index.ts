@@ -130,6 +130,36 @@ export {
 export type { HeaderField, IetfRateLimitOptions, QuotaHeaderOptions } from './http/index.js';
 //#endregion
 
+//#region Usage history: per client and minute, for the dashboard and reports
+export {
+  ACTIVITY_MINUTES,
+  DEFAULT_HISTORY_MAX_CLIENTS,
+  DEFAULT_HISTORY_MAX_OPERATION_NAMES,
+  DEFAULT_HOUR_RETENTION_MS,
+  DEFAULT_MINUTE_RETENTION_MS,
+  InstanceActivity,
+  KILL_SWITCH_ORDERS,
+  MemoryUsageHistory,
+  OTHER_OPERATIONS,
+  usageHistoryObserver,
+} from './history/index.js';
+export type {
+  ActivityPoint,
+  ClientRanking,
+  ClientUsage,
+  HistoryClient,
+  MemoryUsageHistoryOptions,
+  OperationUsage,
+  TimeRange,
+  UsageCounts,
+  UsageHistory,
+  UsageHistoryReader,
+  UsagePoint,
+  UsageRecord,
+  UsageRetention,
+} from './history/index.js';
+//#endregion
+
 //#region The request lifecycle, shared by every server adapter
 export {
   COST_REFUSAL_STATUS,
@@ -175,7 +205,7 @@ export type {
 } from './lifecycle/index.js';
 //#endregion
 
-//#region Observability: metrics, the decision log, alerts and the free "my quota" query
+//#region Observability: events, metrics kept in memory, the decision log, alerts, the "my quota" query
 export {
   AlertWatcher,
   CLIENT_LABELLED_METRICS,

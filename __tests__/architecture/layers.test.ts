@@ -195,11 +195,11 @@ describe('the layer rule', () => {
     ).toEqual([
       restricted(
         './mercurius/index.js',
-        'Layers: the package root may not import mercurius (the package root imports cost, quota, http, store, engine, observability, lifecycle). See eslint.layers.cjs.',
+        'Layers: the package root may not import mercurius (the package root imports cost, quota, http, store, engine, observability, history, lifecycle). See eslint.layers.cjs.',
       ),
       restricted(
         './apollo/index.js',
-        'Layers: the package root may not import apollo (the package root imports cost, quota, http, store, engine, observability, lifecycle). See eslint.layers.cjs.',
+        'Layers: the package root may not import apollo (the package root imports cost, quota, http, store, engine, observability, history, lifecycle). See eslint.layers.cjs.',
       ),
     ]);
     expect(await problems('src/index.ts', "export { compilePlan } from './quota/compilePlan.js';\n")).toEqual(

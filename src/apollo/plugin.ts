@@ -22,7 +22,10 @@ export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
   extends
     ApolloServerPlugin<TContext>,
     QuotaKillSwitch,
-    Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'> {}
+    Pick<
+      QuotaLifecycle<TContext>,
+      'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'
+    > {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
 interface RequestState {
@@ -63,7 +66,7 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   };
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
-  const { callerOf, readQuota } = lifecycle;
+  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
 
   return {
     engine,
@@ -73,8 +76,11 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     unblockAnonymous,
     blockEveryone,
     unblockEveryone,
+    mode,
     callerOf,
     readQuota,
+    identifyRequest,
+    readClientQuota,
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);

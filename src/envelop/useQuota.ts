@@ -18,7 +18,7 @@ import {
  */
 export type QuotaEnvelopPlugin<TContext extends object = object> = Plugin<TContext> &
   QuotaKillSwitch &
-  Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'>;
+  Pick<QuotaLifecycle<TContext>, 'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'>;
 
 /**
  * The options of {@link useQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin` takes.
@@ -118,12 +118,15 @@ export function useQuota<TContext extends object = YogaInitialContext>(
   });
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
-  const { callerOf, readQuota } = lifecycle;
+  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
 
   return {
     ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
+    mode,
     callerOf,
     readQuota,
+    identifyRequest,
+    readClientQuota,
 
     onYogaInit({ yoga }) {
       lifecycle.useServerLogger(yoga.logger);

@@ -16,6 +16,7 @@ import { HeaderCache } from './headerCache.js';
 import {
   DEFAULT_ANONYMOUS_KEY,
   type QuotaMode,
+  type QuotaClient,
   type QuotaOptions,
   type QuotaRejectionEvent,
 } from './options.js';
@@ -87,6 +88,25 @@ export interface QuotaLifecycle<TContext = unknown> extends QuotaKillSwitch {
    * something unusable).
    */
   readonly readQuota: (request: QuotaRequest<TContext>) => Promise<QuotaState>;
+  /**
+   * Who the request's client is, identified as for an operation (`identify`, `planFor`, the anonymous key),
+   * without reading the store: its public description and its caller (store key and plan). For HTTP routes
+   * that serve a client its own data (the usage dashboard). Rejects with an `Error` when `identify` or
+   * `planFor` gave something unusable (an operation would be refused with `QUOTA_MISCONFIGURED`), or with
+   * what `identify` threw.
+   */
+  readonly identifyRequest: (
+    request: QuotaRequest<TContext>,
+  ) => Promise<{ readonly client: QuotaClient; readonly caller: QuotaCaller }>;
+  /**
+   * The quota state of any client, by id and plan name (as the observers report them), read with the
+   * engine's `peek`: nothing is charged. For operators only (the dashboard's operator view): never expose it
+   * to a client. Resolves to null when `plan` is not one of the plans.
+   */
+  readonly readClientQuota: (
+    client: { readonly id: string; readonly anonymous: boolean },
+    plan: string,
+  ) => Promise<QuotaState | null>;
 }
 
 /**
@@ -285,6 +305,22 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
   readonly readQuota = async (request: QuotaRequest<TContext>): Promise<QuotaState> => {
     const client = await resolveClient(this.config, request);
     return readQuota(this.engine, { key: client.key, plan: client.plan });
+  };
+
+  readonly identifyRequest = async (
+    request: QuotaRequest<TContext>,
+  ): Promise<{ client: QuotaClient; caller: QuotaCaller }> => {
+    const client = await resolveClient(this.config, request);
+    return { client: client.public, caller: { key: client.key, plan: client.plan } };
+  };
+
+  readonly readClientQuota = async (
+    client: { readonly id: string; readonly anonymous: boolean },
+    plan: string,
+  ): Promise<QuotaState | null> => {
+    const chosen = this.config.plans.get(plan);
+    if (chosen === undefined) return null;
+    return readQuota(this.engine, { key: storeKey(client.id, client.anonymous), plan: chosen });
   };
 
   /** A kill-switch order, told to the observers once the store has answered. */

@@ -19,7 +19,12 @@ import {
  * the reference to call `block`.
  */
 export interface MercuriusQuotaPlugin<TContext extends MercuriusContext = MercuriusContext>
-  extends QuotaKillSwitch, Pick<QuotaLifecycle<TContext>, 'callerOf' | 'readQuota'> {
+  extends
+    QuotaKillSwitch,
+    Pick<
+      QuotaLifecycle<TContext>,
+      'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'
+    > {
   (app: FastifyInstance): Promise<void>;
 }
 
@@ -199,10 +204,13 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
 
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
-  const { callerOf, readQuota } = lifecycle;
+  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
   return Object.assign(register, {
+    mode,
     callerOf,
     readQuota,
+    identifyRequest,
+    readClientQuota,
     engine,
     block,
     unblock,
