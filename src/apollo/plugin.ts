@@ -101,6 +101,11 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           return Promise.resolve();
         },
         async willSendResponse(context) {
+          // From here the operation is settled (settle runs once), so the unexpected-error hook has nothing
+          // left to do for it. Dropped now, not at the next full GC: a WeakMap entry holds its value through
+          // young-generation collections, and this one held the whole request (operation, document,
+          // context), tripling what each request promoted to the old generation.
+          requests.delete(requestContext);
           await state.operation?.settle(outcomeOf(context));
           const { http, body } = context.response;
           responses.get(http)?.writeHeaders(http.headers);
