@@ -275,7 +275,7 @@ export const UNLIMITED: Plan = {
 const silent: QuotaLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** graphql-query-complexity as the Apollo plugin its users write (its README's `getComplexity`). */
-function complexityPlugin(schema: GraphQLSchema, maximumComplexity: number): ApolloServerPlugin<AppContext> {
+export function complexityPlugin(schema: GraphQLSchema, maximumComplexity: number): ApolloServerPlugin<AppContext> {
   const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
   return {
     requestDidStart: () =>

@@ -56,14 +56,14 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   options: QuotaOptions<TContext>,
 ): QuotaPlugin<TContext> {
   const lifecycle = createQuotaLifecycle(options);
-  // A batched request's operations share one response head, and so one QuotaResponse.
-  const responses = new WeakMap<HTTPGraphQLHead, QuotaResponse>();
+  // A batched request's operations share one response head, and so one QuotaResponse. It is kept on the
+  // head itself, under a symbol of this plugin's own, rather than in a WeakMap keyed by the head: a WeakMap
+  // entry holds its value (the decision and its header fields) through young-generation collections, so
+  // every response's were promoted to the old generation and collected only by full GCs.
+  const RESPONSE = Symbol('graphql-quota response');
+  type QuotaHead = HTTPGraphQLHead & { [RESPONSE]?: QuotaResponse };
   const requests = new WeakMap<GraphQLRequestContext<TContext>, RequestState>();
-  const responseOf = (http: HTTPGraphQLHead): QuotaResponse => {
-    let response = responses.get(http);
-    if (response === undefined) responses.set(http, (response = lifecycle.startResponse()));
-    return response;
-  };
+  const responseOf = (http: QuotaHead): QuotaResponse => (http[RESPONSE] ??= lifecycle.startResponse());
   const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
     lifecycle;
   const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
@@ -116,9 +116,14 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           return Promise.resolve();
         },
         async willSendResponse(context) {
+          // From here the operation is settled (settle runs once), so the unexpected-error hook has nothing
+          // left to do for it. Dropped now, not at the next full GC: a WeakMap entry holds its value through
+          // young-generation collections, and this one held the whole request (operation, document,
+          // context), tripling what each request promoted to the old generation.
+          requests.delete(requestContext);
           await state.operation?.settle(outcomeOf(context), context.response.http.status ?? 200);
           const { http, body } = context.response;
-          responses.get(http)?.writeHeaders(http.headers);
+          (http as QuotaHead)[RESPONSE]?.writeHeaders(http.headers);
           const cost = state.operation?.costExtension() ?? null;
           if (cost !== null && body.kind === 'single')
             body.singleResult.extensions = { ...body.singleResult.extensions, cost };
