@@ -118,6 +118,7 @@ describe('graphql-quota cost: reports', () => {
       operationType: 'query',
       operationName: 'Shelf',
       total: 14,
+      saturated: false,
       depth: 3,
       maxCost: 14,
       withinLimit: true,

@@ -31,6 +31,11 @@ export interface CostErrorExtensions {
   readonly code: CostErrorCode;
   /** `COST_LIMIT_EXCEEDED`: the operation's cost in points. */
   readonly cost?: number;
+  /**
+   * `COST_LIMIT_EXCEEDED`: present, and true, when `cost` is saturated at `Number.MAX_SAFE_INTEGER`, so a
+   * lower bound rather than the exact cost (the message then says "at least … (saturated)").
+   */
+  readonly saturated?: true;
   /** `COST_LIMIT_EXCEEDED`: the limit in points. */
   readonly maxCost?: number;
   /** `COST_LIMIT_EXCEEDED`: the costliest fields, costliest first. */
