@@ -188,7 +188,7 @@ describe('graphql-quota: help and usage errors', () => {
   it('prints the help on --help, with or without the command', async () => {
     await expect(cli(['--help'])).resolves.toEqual({ code: 0, stdout: USAGE, stderr: '' });
     await expect(cli(['cost', '-h'])).resolves.toEqual({ code: 0, stdout: USAGE, stderr: '' });
-    expect(USAGE).toContain('--max-depth <levels>       Exit 1 when fields nest deeper (default 64).');
+    expect(USAGE).toContain('--max-depth <levels>       Exit 1 when fields nest deeper (default 64; 1 to 500).');
   });
 
   it.each([

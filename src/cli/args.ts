@@ -88,7 +88,7 @@ Options:
   --variables <json|@file>   Variable values: inline JSON, or @ and a JSON file.
   --model <name>             Cost model: ${COST_MODELS.join(', ')} (default apollo).
   --max-cost <points>        Exit 1 when an operation costs more than this.
-  --max-depth <levels>       Exit 1 when fields nest deeper (default ${DEFAULT_MAX_DEPTH}).
+  --max-depth <levels>       Exit 1 when fields nest deeper (default ${DEFAULT_MAX_DEPTH}; 1 to ${MAX_SUPPORTED_DEPTH}).
   --default-list-size <n>    Items assumed for a list without @listSize (default ${DEFAULT_LIST_SIZE}).
   --top <n>                  Breakdown rows to print (default ${DEFAULT_TOP_FIELDS}; 0 prints all).
   --json                     Print one JSON document on stdout: the report (or the table),
