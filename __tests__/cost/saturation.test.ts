@@ -13,8 +13,9 @@ import {
   CostErrorCode,
 } from '../../src/cost/index.js';
 import type { CostModelName, CostReport } from '../../src/cost/index.js';
-import { ExitCode, runCli } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/main.js';
+import { ExitCode } from '../../src/cli/main.js';
+import { memoryCli } from '../helpers/memoryCli.js';
+import type { MemoryRun } from '../helpers/memoryCli.js';
 
 const CEILING = Number.MAX_SAFE_INTEGER;
 
@@ -127,23 +128,8 @@ describe('ibm: each channel', () => {
   });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(argv: string[], query: string): Promise<Run> {
-  const files: Record<string, string> = { 's.graphql': SDL, 'q.graphql': query };
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readFile: (path) =>
-      files[path] === undefined ? Promise.reject(new Error(`ENOENT: ${path}`)) : Promise.resolve(files[path]),
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
+function cli(argv: string[], query: string): Promise<MemoryRun> {
+  return memoryCli(argv, { 's.graphql': SDL, 'q.graphql': query });
 }
 
 describe.each(COST_MODELS)('CLI, %s model, a saturated total', (model) => {

@@ -140,6 +140,8 @@ export function formatAudit(audit: SchemaAudit, schemaName: string, depth: numbe
     for (const finding of audit.findings) {
       lines.push(`  ${finding.severity.padEnd(7)}  ${finding.code.padEnd(codeWidth)}  ${finding.coordinate}`);
       lines.push(`  ${' '.repeat(7)}  ${finding.message}`);
+      const at = finding.location;
+      if (at) lines.push(`  ${' '.repeat(7)}  at ${at.source}:${at.line}:${at.column}`);
     }
   }
   for (const operation of audit.costliest) {

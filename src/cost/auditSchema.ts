@@ -58,6 +58,11 @@ export interface AuditFinding {
   /** The schema coordinate: `Type.field`, `Type.field(arg:)`. */
   readonly coordinate: string;
   readonly message: string;
+  /**
+   * Where in the SDL (`INVALID_ANNOTATION`): the source's name (the file, when the schema was parsed from
+   * a named `Source`), 1-based line and column of the directive; absent when the schema has no AST.
+   */
+  readonly location?: { readonly source: string; readonly line: number; readonly column: number };
 }
 
 /** The costliest operation the audit could build within a depth. */
@@ -116,8 +121,19 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
     analyzer = new CostAnalyzer(schema, costOptions);
   } catch (error) {
     if (!(error instanceof CostError)) throw error;
-    const coordinate = /annotation on ([^:]+):/.exec(error.message)?.[1] ?? '(schema)';
-    add(AuditCode.INVALID_ANNOTATION, 'error', coordinate, error.message);
+    // Every invalid annotation at once, each located.
+    for (const problem of error.errors.length > 0 ? error.errors : [error]) {
+      const coordinate = problem.extensions.coordinate ?? '(schema)';
+      const at = problem.locations?.[0];
+      findings.push({
+        code: AuditCode.INVALID_ANNOTATION,
+        severity: 'error',
+        coordinate,
+        message: problem.message,
+        ...(at ? { location: { source: problem.source?.name ?? 'GraphQL request', ...at } } : {}),
+      });
+    }
+    findings.sort((a, b) => a.coordinate.localeCompare(b.coordinate));
     return { findings, lists: { total: 0, bounded: 0, percentBounded: 0 }, costliest: [] };
   }
   const resolved = resolveCostOptions({ ...costOptions, directiveNames: analyzer.options.directiveNames });
