@@ -240,7 +240,7 @@ describe('graphql-quota cost: input errors', () => {
     const run = await cli(['cost', '--schema', 's.graphql', '--query', 'q.graphql'], {
       's.graphql': 'type Query { a: Missing }',
     });
-    expect(run).toEqual(failed(ExitCode.ERROR, 'graphql-quota: INVALID_SCHEMA: Unknown type "Missing".'));
+    expect(run).toEqual(failed(ExitCode.ERROR, 'graphql-quota: INVALID_SCHEMA: s.graphql:1:17: Unknown type "Missing".'));
   });
 
   it('reports query syntax and validation errors with their positions', async () => {
