@@ -120,6 +120,11 @@ function invalidAnnotations(problems: readonly CostError[]): CostError {
   );
 }
 
+/** A Cursor Connections edge type: an object type named `…Edge` with a `node` field. */
+function isEdgeType(type: GraphQLNamedType): boolean {
+  return isObjectType(type) && type.name.endsWith('Edge') && type.getFields()['node'] !== undefined;
+}
+
 function directivesOf(element: Annotated, name: string): Record<string, unknown> | null {
   const nodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
   for (const node of nodes) {
@@ -180,6 +185,8 @@ export class CostTable {
   private readonly costlyInputs = new Map<GraphQLNamedType, boolean>();
   private readonly possible = new Map<GraphQLNamedType, readonly GraphQLObjectType[]>();
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
+  /** Coordinates of the fields sized by `conventions` (no annotation of their own), in schema order. */
+  readonly conventionFields: string[] = [];
   /** Every invalid annotation found while reading the schema; thrown together at the end. */
   private readonly problems: CostError[] = [];
 
@@ -375,6 +382,10 @@ export class CostTable {
       weight ??= this.readWeight(parent, coordinate);
       listSize ??= this.readListSize(parent, coordinate);
     }
+    if (listSize === null && this.options.conventions !== null && !this.hasComplexity(def)) {
+      listSize = this.conventionListSize(def);
+      if (listSize !== null) this.conventionFields.push(coordinate);
+    }
     let multipliers: string[][] | null = null;
     let instanceCost: number | null = null;
     if (this.options.complexityDirective !== null && weight === null && listSize === null) {
@@ -427,6 +438,7 @@ export class CostTable {
   private readTypeCost(type: GraphQLNamedType): number {
     const weight = this.readWeight(type, type.name);
     if (weight !== null) return weight;
+    if (this.options.conventions?.freeEdges && isEdgeType(type)) return 0;
     return isScalarType(type) || isEnumType(type) ? this.options.leafTypeCost : this.options.objectTypeCost;
   }
 
@@ -470,6 +482,48 @@ export class CostTable {
       );
     }
     return this.weightValue(directive['weight'], coordinate);
+  }
+
+  /** Whether the field carries the `complexityDirective` (which, like `@listSize`, beats conventions). */
+  private hasComplexity(def: GraphQLField<unknown, unknown>): boolean {
+    const name = this.options.complexityDirective;
+    return name !== null && directivesOf(def, name) !== null;
+  }
+
+  /**
+   * The `@listSize` the conventions give a field without one: a Cursor Connection sized by whichever of
+   * `first`/`last` it has, or a plain list sized by whichever `listArguments` it has; null otherwise.
+   */
+  private conventionListSize(def: GraphQLField<unknown, unknown>): ListSizeSpec | null {
+    const conventions = this.options.conventions!;
+    const named = getNamedType(def.type);
+    const has = (name: string): boolean => def.args.some((arg) => arg.name === name);
+    let slicing: string[] = [];
+    let sizedFields: string[] = [];
+    if (conventions.connections && isObjectType(named) && named.name.endsWith('Connection')) {
+      const fields = named.getFields();
+      sizedFields = ['edges', 'nodes'].filter((name) => fields[name] !== undefined);
+      slicing = sizedFields.length === 0 ? [] : ['first', 'last'].filter(has);
+    }
+    if (slicing.length === 0 && isListType(getNullableType(def.type))) {
+      slicing = conventions.listArguments.filter(has);
+      sizedFields = [];
+    }
+    // An argument of the right name but not a number (`first: String`) does not size anything.
+    const usable = slicing.flatMap((name) => {
+      try {
+        return [this.slicingArgument(def, name, def.name, 'conventions')];
+      } catch {
+        return [];
+      }
+    });
+    if (usable.length === 0) return null;
+    return {
+      assumedSize: conventions.defaultPageSize,
+      slicingArguments: usable,
+      sizedFields,
+      requireOneSlicingArgument: false,
+    };
   }
 
   private readListSize(def: GraphQLField<unknown, unknown>, coordinate: string): ListSizeSpec | null {

@@ -44,6 +44,8 @@ export const AuditCode = {
   MUTATION_WITHOUT_SURCHARGE: 'MUTATION_WITHOUT_SURCHARGE',
   /** Annotations that contradict each other or that the model ignores. */
   CONFLICTING_ANNOTATIONS: 'CONFLICTING_ANNOTATIONS',
+  /** A list field sized by `conventions` (Cursor Connections, `listArguments`), not by an annotation. */
+  SIZED_BY_CONVENTION: 'SIZED_BY_CONVENTION',
 } as const;
 
 export type AuditCode = (typeof AuditCode)[keyof typeof AuditCode];
@@ -151,6 +153,7 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
     }
   }
 
+  const byConvention = new Set(table.conventionFields);
   let total = 0;
   let bounded = 0;
   const mutationType = schema.getMutationType();
@@ -185,7 +188,18 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
           );
         }
       }
-      if (listSize !== null) auditListSize(info, list, add);
+      if (listSize !== null && byConvention.has(coordinate)) {
+        const args = listSize.slicingArguments.map((a) => a.name).join(', ');
+        const fields =
+          listSize.sizedFields.length > 0 ? `, sizedFields: ${listSize.sizedFields.join(', ')}` : '';
+        const assumed = listSize.assumedSize ?? resolved.defaultListSize;
+        add(
+          AuditCode.SIZED_BY_CONVENTION,
+          'info',
+          coordinate,
+          `${coordinate} is sized by convention: slicingArguments: ${args}${fields}; ${assumed} items when none is given.`,
+        );
+      } else if (listSize !== null) auditListSize(info, list, add);
       const complexity = resolved.complexityDirective ?? DEFAULT_COMPLEXITY_DIRECTIVE_NAME;
       if (info.def.astNode?.directives?.some((d) => d.name.value === complexity)) {
         if (listSize !== null || info.weight !== 0) {

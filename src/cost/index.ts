@@ -37,4 +37,4 @@ export {
   DEFAULT_SUBSCRIPTION_COST,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
-export type { CostDirectiveNames, CostModelName, CostOptions } from './options.js';
+export type { CostConventions, CostDirectiveNames, CostModelName, CostOptions } from './options.js';
