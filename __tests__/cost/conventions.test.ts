@@ -6,6 +6,7 @@
 import { auditSchema } from '../../src/cost/index.js';
 import type { CostOptions } from '../../src/cost/index.js';
 import { costHarness, costSchema } from '../helpers/costHarness.js';
+import { memoryCli } from '../helpers/memoryCli.js';
 
 const SDL = `
 type Query {
@@ -109,5 +110,50 @@ describe('the audit reports what the conventions sized', () => {
       'Repository.issues is sized by convention: slicingArguments: first, last, sizedFields: edges, nodes; 100 items when none is given.',
     );
     expect(sized.every((f) => f.severity === 'info')).toBe(true);
+  });
+});
+
+describe('the CLI flags', () => {
+  const files = { 's.graphql': SDL };
+  const query = ISSUES('');
+  test('--connections --default-page-size 100 --free-edges: 1 + 1 + 100 + 100 + 1 = 203', async () => {
+    const run = await memoryCli(
+      [
+        'cost',
+        '--schema',
+        's.graphql',
+        '-q',
+        query,
+        '--connections',
+        '--default-page-size',
+        '100',
+        '--free-edges',
+        '--json',
+      ],
+      files,
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ total: 203, saturated: false });
+  });
+  test('--list-arguments limit,take sizes users(limit: 4): 4', async () => {
+    const run = await memoryCli(
+      [
+        'cost',
+        '--schema',
+        's.graphql',
+        '-q',
+        '{ users(limit: 4) { name } }',
+        '--list-arguments',
+        'limit,take',
+        '--json',
+      ],
+      files,
+    );
+    expect(JSON.parse(run.stdout)).toMatchObject({ total: 4 });
+  });
+  test('audit --connections lists SIZED_BY_CONVENTION findings', async () => {
+    const run = await memoryCli(['audit', 's.graphql', '--connections', '--fail-on', 'never'], files);
+    expect(run.stdout).toContain('SIZED_BY_CONVENTION');
+    expect(run.stdout).toContain('Repository.issues is sized by convention: slicingArguments: first, last');
   });
 });

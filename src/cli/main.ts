@@ -177,6 +177,7 @@ function analyzerOptions(command: CostCommand | AuditCommand): CostOptions {
     ...(command.command === 'cost' && command.maxDepth !== null ? { maxDepth: command.maxDepth } : {}),
     ...(command.defaultListSize === null ? {} : { defaultListSize: command.defaultListSize }),
     ...(command.model === null ? {} : { model: command.model }),
+    ...(command.conventions === null ? {} : { conventions: command.conventions }),
   };
 }
 
