@@ -118,6 +118,7 @@ describe('graphql-quota cost: reports', () => {
       operationType: 'query',
       operationName: 'Shelf',
       total: 14,
+      saturated: false,
       depth: 3,
       maxCost: 14,
       withinLimit: true,
@@ -187,7 +188,9 @@ describe('graphql-quota: help and usage errors', () => {
   it('prints the help on --help, with or without the command', async () => {
     await expect(cli(['--help'])).resolves.toEqual({ code: 0, stdout: USAGE, stderr: '' });
     await expect(cli(['cost', '-h'])).resolves.toEqual({ code: 0, stdout: USAGE, stderr: '' });
-    expect(USAGE).toContain('--max-depth <levels>       Exit 1 when fields nest deeper (default 64).');
+    expect(USAGE).toContain(
+      '--max-depth <levels>       Exit 1 when fields nest deeper (default 64; 1 to 500).',
+    );
   });
 
   it.each([
@@ -239,7 +242,9 @@ describe('graphql-quota cost: input errors', () => {
     const run = await cli(['cost', '--schema', 's.graphql', '--query', 'q.graphql'], {
       's.graphql': 'type Query { a: Missing }',
     });
-    expect(run).toEqual(failed(ExitCode.ERROR, 'graphql-quota: INVALID_SCHEMA: Unknown type "Missing".'));
+    expect(run).toEqual(
+      failed(ExitCode.ERROR, 'graphql-quota: INVALID_SCHEMA: s.graphql:1:17: Unknown type "Missing".'),
+    );
   });
 
   it('reports query syntax and validation errors with their positions', async () => {

@@ -121,6 +121,7 @@ describe('the per-document cache', () => {
     const report = new CostAnalyzer(schema).analyze(parse('{ items(first: 2) { id } }'));
     expect(JSON.parse(JSON.stringify(report))).toEqual({
       total: 2,
+      saturated: false,
       operationType: 'query',
       operationName: null,
       depth: 2,

@@ -268,6 +268,7 @@ describe('options are validated eagerly', () => {
       maxBreakdownFields: 1000,
       directiveNames: { cost: 'cost', listSize: 'listSize' },
       complexityDirective: null,
+      conventions: null,
     });
   });
 });

@@ -41,6 +41,7 @@ describe("Apollo's demand-control examples", () => {
       const report = expectCost(`query BestsellersQuery { bestsellers ${BOOK_SELECTION} }`).report();
       expect({ ...report, fields: report.fields }).toEqual({
         total: 40,
+        saturated: false,
         operationType: 'query',
         operationName: 'BestsellersQuery',
         depth: 4,

@@ -6,7 +6,7 @@ import {
   DEFAULT_MAX_DEPTH,
   MAX_SUPPORTED_DEPTH,
 } from '../cost/index.js';
-import type { AuditSeverity, CostModelName } from '../cost/index.js';
+import type { AuditSeverity, CostConventions, CostModelName } from '../cost/index.js';
 import { CliError, CliErrorCode, messageOf } from './errors.js';
 
 /** Breakdown rows the text output prints unless `--top` says otherwise. */
@@ -34,6 +34,8 @@ export interface CostCommand {
   readonly maxCost: number | null;
   readonly maxDepth: number | null;
   readonly defaultListSize: number | null;
+  /** `--connections`, `--default-page-size`, `--free-edges`, `--list-arguments`; null when none given. */
+  readonly conventions: CostConventions | null;
   readonly model: CostModelName | null;
   /** Breakdown rows to print; 0 prints all. */
   readonly top: number;
@@ -43,6 +45,28 @@ export interface CostCommand {
 /** Findings at or above this severity fail `graphql-quota audit` (exit 1); `never` never fails. */
 export type FailOn = AuditSeverity | 'never';
 
+/** The conventions the flags ask for; null when no convention flag was given. */
+function conventions(values: {
+  readonly connections?: boolean;
+  readonly 'default-page-size'?: string;
+  readonly 'free-edges'?: boolean;
+  readonly 'list-arguments'?: string;
+}): CostConventions | null {
+  const pageSize = count('default-page-size', values['default-page-size']);
+  const listArguments = values['list-arguments']
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (values.connections !== true && pageSize === null && values['free-edges'] !== true && !listArguments)
+    return null;
+  return {
+    connections: values.connections === true,
+    ...(pageSize === null ? {} : { defaultPageSize: pageSize }),
+    freeEdges: values['free-edges'] === true,
+    ...(listArguments ? { listArguments } : {}),
+  };
+}
+
 /** The command line of `graphql-quota audit`, parsed. */
 export interface AuditCommand {
   readonly command: 'audit';
@@ -51,6 +75,8 @@ export interface AuditCommand {
   readonly depth: number;
   readonly model: CostModelName | null;
   readonly defaultListSize: number | null;
+  /** `--connections`, `--default-page-size`, `--free-edges`, `--list-arguments`; null when none given. */
+  readonly conventions: CostConventions | null;
   readonly failOn: FailOn;
   readonly json: boolean;
 }
@@ -88,8 +114,12 @@ Options:
   --variables <json|@file>   Variable values: inline JSON, or @ and a JSON file.
   --model <name>             Cost model: ${COST_MODELS.join(', ')} (default apollo).
   --max-cost <points>        Exit 1 when an operation costs more than this.
-  --max-depth <levels>       Exit 1 when fields nest deeper (default ${DEFAULT_MAX_DEPTH}).
+  --max-depth <levels>       Exit 1 when fields nest deeper (default ${DEFAULT_MAX_DEPTH}; 1 to ${MAX_SUPPORTED_DEPTH}).
   --default-list-size <n>    Items assumed for a list without @listSize (default ${DEFAULT_LIST_SIZE}).
+  --connections              Size unannotated Cursor Connections by first/last (conventions).
+  --default-page-size <n>    Items of a convention-sized list when no argument is given.
+  --free-edges               Edge types (…Edge with node) cost 0.
+  --list-arguments <a,b>     Arguments that size a plain list (e.g. limit,take,pageSize).
   --top <n>                  Breakdown rows to print (default ${DEFAULT_TOP_FIELDS}; 0 prints all).
   --json                     Print one JSON document on stdout: the report (or the table),
                              or {"error": {"code", "message"}}.
@@ -158,6 +188,10 @@ export function parseCommand(argv: readonly string[]): Command {
         'max-cost': { type: 'string' },
         'max-depth': { type: 'string' },
         'default-list-size': { type: 'string' },
+        connections: { type: 'boolean' },
+        'default-page-size': { type: 'string' },
+        'free-edges': { type: 'boolean' },
+        'list-arguments': { type: 'string' },
         top: { type: 'string' },
         depth: { type: 'string' },
         'fail-on': { type: 'string' },
@@ -196,6 +230,7 @@ export function parseCommand(argv: readonly string[]): Command {
       depth,
       model: model(values.model),
       defaultListSize: count('default-list-size', values['default-list-size']),
+      conventions: conventions(values),
       failOn,
       json: values.json === true,
     };
@@ -224,6 +259,7 @@ export function parseCommand(argv: readonly string[]): Command {
     maxCost: count('max-cost', values['max-cost']),
     maxDepth,
     defaultListSize: count('default-list-size', values['default-list-size']),
+    conventions: conventions(values),
     model: model(values.model),
     top: count('top', values.top) ?? DEFAULT_TOP_FIELDS,
     json: values.json === true,

@@ -1,3 +1,4 @@
+import { MAX_COST as CEILING, pointsText } from '../cost/index.js';
 import type { CostReport, SchemaAudit } from '../cost/index.js';
 
 /** What the text report shows besides the report itself. */
@@ -12,25 +13,46 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** A figure of points, `≥` prefixed when it is saturated (a lower bound, not the exact cost). */
+function figure(points: number): string {
+  return points >= CEILING ? `≥${CEILING}` : String(points);
+}
+
+/** A sum of rows that stops at the ceiling, as the analyzer's figures do. */
+function sumCosts(fields: readonly { readonly cost: number }[]): number {
+  let sum = 0;
+  for (const field of fields) sum = Math.min(CEILING, sum + field.cost);
+  return sum;
+}
+
 /**
  * The human-readable report: a header, then the breakdown as a right-aligned table. The operation's base
  * cost (a mutation's, say) is the part of the total no field accounts for, so it gets its own row.
  */
 export function formatReport(report: CostReport, options: FormatOptions): string {
   const name = report.operationName ?? '(anonymous)';
-  const lines = [`${report.operationType} ${name}`, `  total  ${plural(report.total, 'point', 'points')}`];
+  const saturated = report.saturated || report.total >= CEILING;
+  const lines = [`${report.operationType} ${name}`, `  total  ${pointsText(report.total)}`];
   if (options.maxCost !== null) {
+    const over = report.total - options.maxCost;
     const verdict =
-      report.total > options.maxCost ? `over by ${report.total - options.maxCost}` : 'within the limit';
+      report.total > options.maxCost ? `over by ${saturated ? 'at least ' : ''}${over}` : 'within the limit';
     lines.push(`  limit  ${options.maxCost}, ${verdict}`);
   }
   lines.push(`  depth  ${report.depth}`);
+  if (saturated) {
+    lines.push(
+      `  note   the total reached Number.MAX_SAFE_INTEGER and stopped there: the rows are lower bounds`,
+      `         and need not add up to it`,
+    );
+  }
 
-  const fieldPoints = report.fields.reduce((sum, f) => sum + f.cost, 0);
+  const fieldPoints = sumCosts(report.fields);
   const shown = options.top === 0 ? report.fields : report.fields.slice(0, options.top);
-  const rows: [string, string, string][] = shown.map((f) => [String(f.cost), String(f.count), f.path]);
-  const base = report.total - fieldPoints;
-  if (base !== 0) rows.push([String(base), '', `(${report.operationType} base cost)`]);
+  const rows: [string, string, string][] = shown.map((f) => [figure(f.cost), String(f.count), f.path]);
+  // The base cost is what no field accounts for: known only when nothing saturated.
+  const base = saturated ? 0 : report.total - fieldPoints;
+  if (base > 0) rows.push([String(base), '', `(${report.operationType} base cost)`]);
   if (rows.length > 0) {
     const costWidth = Math.max(4, ...rows.map((r) => r[0].length));
     const countWidth = Math.max(5, ...rows.map((r) => r[1].length));
@@ -40,9 +62,9 @@ export function formatReport(report: CostReport, options: FormatOptions): string
   }
   const hidden = report.fields.length - shown.length;
   if (hidden > 0) {
-    const hiddenPoints = report.fields.slice(shown.length).reduce((sum, f) => sum + f.cost, 0);
+    const hiddenPoints = sumCosts(report.fields.slice(shown.length));
     lines.push(
-      `  … ${plural(hidden, 'more field', 'more fields')} (${plural(hiddenPoints, 'point', 'points')}); --top 0 lists all`,
+      `  … ${plural(hidden, 'more field', 'more fields')} (${pointsText(hiddenPoints)}); --top 0 lists all`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -54,6 +76,7 @@ export function jsonReport(report: CostReport, maxCost: number | null): string {
     operationType: report.operationType,
     operationName: report.operationName,
     total: report.total,
+    saturated: report.saturated,
     depth: report.depth,
     ...(maxCost === null ? {} : { maxCost, withinLimit: report.total <= maxCost }),
     fields: report.fields,
@@ -80,7 +103,7 @@ export function formatTable(rows: readonly PricedRow[], maxCost: number | null):
   priced.sort((a, b) => b.report.total - a.report.total);
   const table: [string, string, string, string][] = [
     ...priced.map((row): [string, string, string, string] => [
-      String(row.report.total),
+      figure(row.report.total),
       maxCost === null ? '-' : row.report.total > maxCost ? 'over' : 'ok',
       row.operationName ?? '(anonymous)',
       row.file,
@@ -117,14 +140,16 @@ export function formatAudit(audit: SchemaAudit, schemaName: string, depth: numbe
     for (const finding of audit.findings) {
       lines.push(`  ${finding.severity.padEnd(7)}  ${finding.code.padEnd(codeWidth)}  ${finding.coordinate}`);
       lines.push(`  ${' '.repeat(7)}  ${finding.message}`);
+      const at = finding.location;
+      if (at) lines.push(`  ${' '.repeat(7)}  at ${at.source}:${at.line}:${at.column}`);
     }
   }
   for (const operation of audit.costliest) {
     lines.push(
       '',
-      `  costliest ${operation.operationType} within depth ${depth}: ${plural(operation.cost, 'point', 'points')}`,
+      `  costliest ${operation.operationType} within depth ${depth}: ${pointsText(operation.cost)}`,
     );
-    for (const field of operation.fields) lines.push(`    ${String(field.cost).padStart(8)}  ${field.path}`);
+    for (const field of operation.fields) lines.push(`    ${figure(field.cost).padStart(8)}  ${field.path}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -10,12 +10,14 @@ import {
   Source,
   buildASTSchema,
   buildClientSchema,
+  getLocation,
   parse,
   printSchema,
   validate,
   validateSchema,
+  visit,
 } from 'graphql';
-import type { DefinitionNode, DocumentNode, GraphQLSchema, IntrospectionQuery } from 'graphql';
+import type { ASTNode, DefinitionNode, DocumentNode, GraphQLSchema, IntrospectionQuery } from 'graphql';
 import { CostAnalyzer, CostError, CostErrorCode, auditSchema, withCostDirectives } from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
 import { USAGE, parseCommand } from './args.js';
@@ -62,6 +64,47 @@ function introspectionSDL(text: string, file: string): string {
   }
 }
 
+/**
+ * graphql-js's SDL validation (inside `buildASTSchema`) throws one Error whose message joins every error
+ * with a blank line and drops their locations. Each message names what it is about in quotes (`Unknown
+ * type "Foo".`, `Unknown directive "@bar".`): the first node of that name, a directive or a type
+ * reference or definition, gives it back its `file:line:column`.
+ */
+function locateSchemaErrors(message: string, definitions: readonly DefinitionNode[]): string {
+  const messages = message.split('\n\n').filter((m) => m.trim() !== '');
+  const lines = messages.map((text) => {
+    const name = /"([^"]+)"/.exec(text)?.[1];
+    const node = name === undefined ? undefined : nodeNamed(name, definitions);
+    const loc = node?.loc;
+    if (!loc) return text;
+    const { line, column } = getLocation(loc.source, loc.start);
+    return `${loc.source.name}:${line}:${column}: ${text}`;
+  });
+  return lines.length > 1 ? `${lines.length} schema errors:\n${lines.join('\n')}` : (lines[0] ?? message);
+}
+
+/** The first directive (`@name`), type reference or definition of that name, in document order. */
+function nodeNamed(name: string, definitions: readonly DefinitionNode[]): ASTNode | undefined {
+  const directive = name.startsWith('@') ? name.slice(1) : null;
+  let found: ASTNode | undefined;
+  for (const definition of definitions) {
+    visit(definition, {
+      enter(node) {
+        if (found) return false;
+        const matches =
+          directive === null
+            ? (node.kind === Kind.NAMED_TYPE && node.name.value === name) ||
+              ('name' in node && node.kind.endsWith('Definition') && node.name?.value === name)
+            : node.kind === Kind.DIRECTIVE && node.name.value === directive;
+        if (matches) found = node;
+        return undefined;
+      },
+    });
+    if (found) return found;
+  }
+  return undefined;
+}
+
 async function loadSchema(io: CliIo, files: readonly string[]): Promise<GraphQLSchema> {
   // Each file is parsed on its own so that errors point into the right file, then the definitions merge.
   const definitions: DefinitionNode[] = [];
@@ -75,7 +118,7 @@ async function loadSchema(io: CliIo, files: readonly string[]): Promise<GraphQLS
   try {
     schema = buildASTSchema(withCostDirectives({ kind: Kind.DOCUMENT, definitions }));
   } catch (error) {
-    throw new CliError(CliErrorCode.INVALID_SCHEMA, messageOf(error));
+    throw new CliError(CliErrorCode.INVALID_SCHEMA, locateSchemaErrors(messageOf(error), definitions));
   }
   const errors = validateSchema(schema);
   if (errors.length > 0) {
@@ -134,6 +177,7 @@ function analyzerOptions(command: CostCommand | AuditCommand): CostOptions {
     ...(command.command === 'cost' && command.maxDepth !== null ? { maxDepth: command.maxDepth } : {}),
     ...(command.defaultListSize === null ? {} : { defaultListSize: command.defaultListSize }),
     ...(command.model === null ? {} : { model: command.model }),
+    ...(command.conventions === null ? {} : { conventions: command.conventions }),
   };
 }
 
@@ -168,7 +212,12 @@ function failureOf(error: unknown): CliError {
   if (error instanceof CliError) return error;
   if (error instanceof CostError) {
     const exit = error.code === CostErrorCode.DEPTH_LIMIT_EXCEEDED ? ExitCode.OVER_LIMIT : ExitCode.ERROR;
-    return new CliError(error.code, error.message, exit);
+    if (error.errors.length > 1) {
+      // Every invalid annotation, one per line, each as file:line:column: message.
+      const lines = error.errors.map((problem) => describeGraphQLError(problem));
+      return new CliError(error.code, `${lines.length} invalid cost annotations:\n${lines.join('\n')}`, exit);
+    }
+    return new CliError(error.code, describeGraphQLError(error), exit);
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return new CliError(CliErrorCode.INTERNAL_ERROR, `Unexpected failure (please report it): ${detail}`);

@@ -4,12 +4,18 @@ import { CostPlanCompiler } from './compileCostPlan.js';
 import type { LeafPlans } from './compileCostPlan.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostPlan } from './costPlan.js';
-import { saturate } from './costPlan.js';
+import { MAX_COST, pointsText, saturate } from './costPlan.js';
 import { CostTable } from './CostTable.js';
 import { linkedCostDirectiveNames } from './federation.js';
 import type { DocumentIndex } from './document.js';
 import { indexDocument } from './document.js';
-import { CostPlanReport, actualTotal, costPlanTotal, evaluateSlots } from './evaluateCostPlan.js';
+import {
+  CostPlanReport,
+  actualTotal,
+  costPlanTotal,
+  evaluateSlots,
+  fieldCostEntry,
+} from './evaluateCostPlan.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
 import { resolveCostOptions } from './options.js';
 import type { CostReport, FieldCost } from './types.js';
@@ -60,6 +66,7 @@ const TYPE_CHANNEL = Symbol('graphql-quota.typeChannel');
  */
 class IbmCostReport implements CostReport {
   readonly total: number;
+  readonly saturated: boolean;
   readonly fieldCost: number;
   readonly typeCost: number;
   readonly operationType: CostReport['operationType'];
@@ -73,6 +80,7 @@ class IbmCostReport implements CostReport {
     this.fieldCost = field.total;
     this.typeCost = type.total;
     this.total = saturate(field.total + type.total);
+    this.saturated = this.total >= MAX_COST;
     this.operationType = field.operationType;
     this.operationName = field.operationName;
     this.depth = field.depth;
@@ -82,11 +90,13 @@ class IbmCostReport implements CostReport {
 
   get fields(): readonly FieldCost[] {
     if (this.#fields === null) {
-      const byPath = new Map<string, { path: string; count: number; cost: number }>();
+      const byPath = new Map<string, FieldCost>();
       for (const entry of [...this.#field.fields, ...this.#type.fields]) {
         const known = byPath.get(entry.path);
-        if (known) known.cost = saturate(known.cost + entry.cost);
-        else byPath.set(entry.path, { ...entry });
+        byPath.set(
+          entry.path,
+          known ? fieldCostEntry(entry.path, known.count, saturate(known.cost + entry.cost)) : entry,
+        );
       }
       this.#fields = Object.freeze([...byPath.values()].sort((a, b) => b.cost - a.cost));
     }
@@ -94,8 +104,8 @@ class IbmCostReport implements CostReport {
   }
 
   toJSON(): CostReport {
-    const { total, fieldCost, typeCost, operationType, operationName, depth, fields } = this;
-    return { total, fieldCost, typeCost, operationType, operationName, depth, fields };
+    const { total, saturated, fieldCost, typeCost, operationType, operationName, depth, fields } = this;
+    return { total, saturated, fieldCost, typeCost, operationType, operationName, depth, fields };
   }
 }
 
@@ -209,15 +219,30 @@ export class CostAnalyzer {
       const option = limit === 'fieldCost' ? 'maxFieldCost' : 'maxTypeCost';
       return new CostError(
         CostErrorCode.COST_LIMIT_EXCEEDED,
-        `${name} has a ${label} of ${value} points, more than the maximum of ${max} (${option}).`,
-        { extensions: { cost: report.total, limit, [limit]: value, [option]: max, fields }, report },
+        `${name} has a ${label} of ${pointsText(value)}, more than the maximum of ${max} (${option}).`,
+        {
+          extensions: {
+            cost: report.total,
+            ...(report.saturated ? { saturated: true } : {}),
+            limit,
+            [limit]: value,
+            [option]: max,
+            fields,
+          },
+          report,
+        },
       );
     }
     return new CostError(
       CostErrorCode.COST_LIMIT_EXCEEDED,
-      `${name} costs ${report.total} points, more than the maximum of ${max}.`,
+      `${name} costs ${pointsText(report.total)}, more than the maximum of ${max}.`,
       {
-        extensions: { cost: report.total, maxCost: max, fields },
+        extensions: {
+          cost: report.total,
+          ...(report.saturated ? { saturated: true } : {}),
+          maxCost: max,
+          fields,
+        },
         report,
       },
     );

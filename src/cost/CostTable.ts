@@ -1,10 +1,12 @@
 import type {
+  ASTNode,
   ConstDirectiveNode,
   FieldNode,
   GraphQLArgument,
   GraphQLField,
   GraphQLInputField,
   GraphQLInputType,
+  GraphQLInterfaceType,
   GraphQLNamedType,
   GraphQLObjectType,
   GraphQLSchema,
@@ -85,6 +87,44 @@ interface Annotated {
   readonly extensionASTNodes?: readonly { readonly directives?: readonly ConstDirectiveNode[] }[];
 }
 
+/**
+ * The error of one invalid annotation, located: graphql-js computes `locations` (and the CLI
+ * `file:line:column`) from the directive's node, or the element's when the annotation is not a directive
+ * (`extensions`). `extensions` adds `coordinate`, `directive` (null for `extensions`) and `reason`.
+ */
+function locatedAnnotationError(error: CostError, element: Annotated, names: readonly string[]): CostError {
+  const match = /^Invalid cost annotation on (.+?): (.*)$/s.exec(error.message);
+  const coordinate = match?.[1] ?? element.name;
+  const reason = match?.[2] ?? error.message;
+  const directives = [element.astNode, ...(element.extensionASTNodes ?? [])].flatMap(
+    (node) => node?.directives ?? [],
+  );
+  const candidates = directives.filter((d) => names.includes(d.name.value));
+  const named = candidates.find((d) => reason.includes(`@${d.name.value}`)) ?? candidates[0];
+  const node = named ?? element.astNode ?? null;
+  return new CostError(CostErrorCode.INVALID_COST_DIRECTIVE, error.message, {
+    extensions: { coordinate, directive: named ? `@${named.name.value}` : null, reason },
+    ...(node ? { nodes: [node as ASTNode] } : {}),
+  });
+}
+
+/** One error for several invalid annotations: each on its own line; `errors` lists them, located. */
+function invalidAnnotations(problems: readonly CostError[]): CostError {
+  return new CostError(
+    CostErrorCode.INVALID_COST_DIRECTIVE,
+    `${problems.length} invalid cost annotations:\n${problems.map((p) => `  ${p.message}`).join('\n')}`,
+    {
+      extensions: { annotations: problems.map((p) => ({ ...p.extensions, locations: p.locations ?? [] })) },
+      errors: problems,
+    },
+  );
+}
+
+/** A Cursor Connections edge type: an object type named `…Edge` with a `node` field. */
+function isEdgeType(type: GraphQLNamedType): boolean {
+  return isObjectType(type) && type.name.endsWith('Edge') && type.getFields()['node'] !== undefined;
+}
+
 function directivesOf(element: Annotated, name: string): Record<string, unknown> | null {
   const nodes = [element.astNode, ...(element.extensionASTNodes ?? [])];
   for (const node of nodes) {
@@ -145,6 +185,10 @@ export class CostTable {
   private readonly costlyInputs = new Map<GraphQLNamedType, boolean>();
   private readonly possible = new Map<GraphQLNamedType, readonly GraphQLObjectType[]>();
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
+  /** Coordinates of the fields sized by `conventions` (no annotation of their own), in schema order. */
+  readonly conventionFields: string[] = [];
+  /** Every invalid annotation found while reading the schema; thrown together at the end. */
+  private readonly problems: CostError[] = [];
 
   constructor(schema: GraphQLSchema, options: ResolvedCostOptions, channel: CostChannel = 'total') {
     this.schema = schema;
@@ -154,12 +198,14 @@ export class CostTable {
     const types = Object.values(schema.getTypeMap());
     for (const type of types) {
       if (type.name.startsWith('__')) continue;
-      this.typeCosts.set(type, this.readTypeCost(type));
+      this.attempt(type, () => this.typeCosts.set(type, this.readTypeCost(type)));
     }
     for (const type of types) {
       if (isInputObjectType(type) && !type.name.startsWith('__')) {
         for (const field of Object.values(type.getFields())) {
-          this.argWeights.set(field, this.inputWeight(field, `${type.name}.${field.name}`));
+          this.attempt(field, () =>
+            this.argWeights.set(field, this.inputWeight(field, `${type.name}.${field.name}`)),
+          );
         }
       }
     }
@@ -174,12 +220,39 @@ export class CostTable {
       for (const directive of schema.getDirectives()) {
         const weights = new Map<string, number>();
         for (const arg of directive.args) {
-          const weight = this.inputWeight(arg, `@${directive.name}(${arg.name}:)`);
-          if (weight !== 0) weights.set(arg.name, weight);
+          this.attempt(arg, () => {
+            const weight = this.inputWeight(arg, `@${directive.name}(${arg.name}:)`);
+            if (weight !== 0) weights.set(arg.name, weight);
+          });
         }
         if (weights.size > 0) this.directiveArgs.set(directive.name, weights);
       }
     }
+    if (this.problems.length === 1) throw this.problems[0]!;
+    if (this.problems.length > 1) throw invalidAnnotations(this.problems);
+  }
+
+  /**
+   * Reads one schema element's annotations; an invalid one is recorded, located at its directive (or the
+   * element), and reading goes on, so that one pass reports every invalid annotation.
+   */
+  private attempt(element: Annotated, read: () => void): void {
+    try {
+      read();
+    } catch (error) {
+      if (!(error instanceof CostError) || error.code !== CostErrorCode.INVALID_COST_DIRECTIVE) throw error;
+      this.problems.push(locatedAnnotationError(error, element, this.directiveNamesOf()));
+    }
+  }
+
+  /** The names of the cost directives this table reads, `@` excluded. */
+  private directiveNamesOf(): readonly string[] {
+    const { directiveNames, complexityDirective } = this.options;
+    return [
+      directiveNames.cost,
+      directiveNames.listSize,
+      ...(complexityDirective ? [complexityDirective] : []),
+    ];
   }
 
   /**
@@ -289,46 +362,58 @@ export class CostTable {
     const result = new Map<string, FieldCostInfo>();
     const interfaces = type.getInterfaces();
     for (const def of Object.values(type.getFields())) {
-      const coordinate = `${type.name}.${def.name}`;
-      // An implementation without its own annotation inherits the interface's: schema authors annotate
-      // the interface once, and execution resolves the implementation.
-      const inherited = interfaces.map((i) => i.getFields()[def.name]).filter((f) => f !== undefined);
-      let weight = this.readWeight(def, coordinate);
-      let listSize = this.readListSize(def, coordinate);
-      for (const parent of inherited) {
-        weight ??= this.readWeight(parent, coordinate);
-        listSize ??= this.readListSize(parent, coordinate);
-      }
-      let multipliers: string[][] | null = null;
-      let instanceCost: number | null = null;
-      if (this.options.complexityDirective !== null && weight === null && listSize === null) {
-        const complexity = this.readComplexity(def, coordinate);
-        if (complexity) ({ multipliers, instanceCost } = complexity);
-      }
-      let costlyArgs = false;
-      for (const arg of def.args) {
-        const argWeight = this.inputWeight(arg, `${coordinate}(${arg.name}:)`);
-        this.argWeights.set(arg, argWeight);
-        if (argWeight !== 0 || this.mayCost(getNamedType(arg.type), new Set())) costlyArgs = true;
-      }
-      const named = getNamedType(def.type);
-      const leaf = isLeafType(named);
-      const model = this.model;
-      result.set(def.name, {
-        def,
-        named,
-        leaf,
-        coordinate,
-        weight: !model.fieldWeights ? 0 : (weight ?? (leaf ? 0 : model.compositeFieldWeight)),
-        isList: isListType(isNonNullType(def.type) ? def.type.ofType : def.type),
-        listSize,
-        multipliers,
-        instanceCost,
-        costlyArgs,
-        plainLeaf: null,
-      });
+      this.attempt(def, () => result.set(def.name, this.readField(type, def, interfaces)));
     }
     return result;
+  }
+
+  private readField(
+    type: GraphQLObjectType,
+    def: GraphQLField<unknown, unknown>,
+    interfaces: readonly GraphQLInterfaceType[],
+  ): FieldCostInfo {
+    const coordinate = `${type.name}.${def.name}`;
+    // An implementation without its own annotation inherits the interface's: schema authors annotate
+    // the interface once, and execution resolves the implementation.
+    const inherited = interfaces.map((i) => i.getFields()[def.name]).filter((f) => f !== undefined);
+    let weight = this.readWeight(def, coordinate);
+    let listSize = this.readListSize(def, coordinate);
+    for (const parent of inherited) {
+      weight ??= this.readWeight(parent, coordinate);
+      listSize ??= this.readListSize(parent, coordinate);
+    }
+    if (listSize === null && this.options.conventions !== null && !this.hasComplexity(def)) {
+      listSize = this.conventionListSize(def);
+      if (listSize !== null) this.conventionFields.push(coordinate);
+    }
+    let multipliers: string[][] | null = null;
+    let instanceCost: number | null = null;
+    if (this.options.complexityDirective !== null && weight === null && listSize === null) {
+      const complexity = this.readComplexity(def, coordinate);
+      if (complexity) ({ multipliers, instanceCost } = complexity);
+    }
+    let costlyArgs = false;
+    for (const arg of def.args) {
+      const argWeight = this.inputWeight(arg, `${coordinate}(${arg.name}:)`);
+      this.argWeights.set(arg, argWeight);
+      if (argWeight !== 0 || this.mayCost(getNamedType(arg.type), new Set())) costlyArgs = true;
+    }
+    const named = getNamedType(def.type);
+    const leaf = isLeafType(named);
+    const model = this.model;
+    return {
+      def,
+      named,
+      leaf,
+      coordinate,
+      weight: !model.fieldWeights ? 0 : (weight ?? (leaf ? 0 : model.compositeFieldWeight)),
+      isList: isListType(isNonNullType(def.type) ? def.type.ofType : def.type),
+      listSize,
+      multipliers,
+      instanceCost,
+      costlyArgs,
+      plainLeaf: null,
+    };
   }
 
   /** Whether a value of this input type can cost anything; guards recursive input types. */
@@ -353,6 +438,7 @@ export class CostTable {
   private readTypeCost(type: GraphQLNamedType): number {
     const weight = this.readWeight(type, type.name);
     if (weight !== null) return weight;
+    if (this.options.conventions?.freeEdges && isEdgeType(type)) return 0;
     return isScalarType(type) || isEnumType(type) ? this.options.leafTypeCost : this.options.objectTypeCost;
   }
 
@@ -396,6 +482,48 @@ export class CostTable {
       );
     }
     return this.weightValue(directive['weight'], coordinate);
+  }
+
+  /** Whether the field carries the `complexityDirective` (which, like `@listSize`, beats conventions). */
+  private hasComplexity(def: GraphQLField<unknown, unknown>): boolean {
+    const name = this.options.complexityDirective;
+    return name !== null && directivesOf(def, name) !== null;
+  }
+
+  /**
+   * The `@listSize` the conventions give a field without one: a Cursor Connection sized by whichever of
+   * `first`/`last` it has, or a plain list sized by whichever `listArguments` it has; null otherwise.
+   */
+  private conventionListSize(def: GraphQLField<unknown, unknown>): ListSizeSpec | null {
+    const conventions = this.options.conventions!;
+    const named = getNamedType(def.type);
+    const has = (name: string): boolean => def.args.some((arg) => arg.name === name);
+    let slicing: string[] = [];
+    let sizedFields: string[] = [];
+    if (conventions.connections && isObjectType(named) && named.name.endsWith('Connection')) {
+      const fields = named.getFields();
+      sizedFields = ['edges', 'nodes'].filter((name) => fields[name] !== undefined);
+      slicing = sizedFields.length === 0 ? [] : ['first', 'last'].filter(has);
+    }
+    if (slicing.length === 0 && isListType(getNullableType(def.type))) {
+      slicing = conventions.listArguments.filter(has);
+      sizedFields = [];
+    }
+    // An argument of the right name but not a number (`first: String`) does not size anything.
+    const usable = slicing.flatMap((name) => {
+      try {
+        return [this.slicingArgument(def, name, def.name, 'conventions')];
+      } catch {
+        return [];
+      }
+    });
+    if (usable.length === 0) return null;
+    return {
+      assumedSize: conventions.defaultPageSize,
+      slicingArguments: usable,
+      sizedFields,
+      requireOneSlicingArgument: false,
+    };
   }
 
   private readListSize(def: GraphQLField<unknown, unknown>, coordinate: string): ListSizeSpec | null {

@@ -44,6 +44,8 @@ export const AuditCode = {
   MUTATION_WITHOUT_SURCHARGE: 'MUTATION_WITHOUT_SURCHARGE',
   /** Annotations that contradict each other or that the model ignores. */
   CONFLICTING_ANNOTATIONS: 'CONFLICTING_ANNOTATIONS',
+  /** A list field sized by `conventions` (Cursor Connections, `listArguments`), not by an annotation. */
+  SIZED_BY_CONVENTION: 'SIZED_BY_CONVENTION',
 } as const;
 
 export type AuditCode = (typeof AuditCode)[keyof typeof AuditCode];
@@ -58,6 +60,11 @@ export interface AuditFinding {
   /** The schema coordinate: `Type.field`, `Type.field(arg:)`. */
   readonly coordinate: string;
   readonly message: string;
+  /**
+   * Where in the SDL (`INVALID_ANNOTATION`): the source's name (the file, when the schema was parsed from
+   * a named `Source`), 1-based line and column of the directive; absent when the schema has no AST.
+   */
+  readonly location?: { readonly source: string; readonly line: number; readonly column: number };
 }
 
 /** The costliest operation the audit could build within a depth. */
@@ -116,8 +123,19 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
     analyzer = new CostAnalyzer(schema, costOptions);
   } catch (error) {
     if (!(error instanceof CostError)) throw error;
-    const coordinate = /annotation on ([^:]+):/.exec(error.message)?.[1] ?? '(schema)';
-    add(AuditCode.INVALID_ANNOTATION, 'error', coordinate, error.message);
+    // Every invalid annotation at once, each located.
+    for (const problem of error.errors.length > 0 ? error.errors : [error]) {
+      const coordinate = problem.extensions.coordinate ?? '(schema)';
+      const at = problem.locations?.[0];
+      findings.push({
+        code: AuditCode.INVALID_ANNOTATION,
+        severity: 'error',
+        coordinate,
+        message: problem.message,
+        ...(at ? { location: { source: problem.source?.name ?? 'GraphQL request', ...at } } : {}),
+      });
+    }
+    findings.sort((a, b) => a.coordinate.localeCompare(b.coordinate));
     return { findings, lists: { total: 0, bounded: 0, percentBounded: 0 }, costliest: [] };
   }
   const resolved = resolveCostOptions({ ...costOptions, directiveNames: analyzer.options.directiveNames });
@@ -135,6 +153,7 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
     }
   }
 
+  const byConvention = new Set(table.conventionFields);
   let total = 0;
   let bounded = 0;
   const mutationType = schema.getMutationType();
@@ -169,7 +188,18 @@ export function auditSchema(schema: GraphQLSchema, options: AuditOptions = {}): 
           );
         }
       }
-      if (listSize !== null) auditListSize(info, list, add);
+      if (listSize !== null && byConvention.has(coordinate)) {
+        const args = listSize.slicingArguments.map((a) => a.name).join(', ');
+        const fields =
+          listSize.sizedFields.length > 0 ? `, sizedFields: ${listSize.sizedFields.join(', ')}` : '';
+        const assumed = listSize.assumedSize ?? resolved.defaultListSize;
+        add(
+          AuditCode.SIZED_BY_CONVENTION,
+          'info',
+          coordinate,
+          `${coordinate} is sized by convention: slicingArguments: ${args}${fields}; ${assumed} items when none is given.`,
+        );
+      } else if (listSize !== null) auditListSize(info, list, add);
       const complexity = resolved.complexityDirective ?? DEFAULT_COMPLEXITY_DIRECTIVE_NAME;
       if (info.def.astNode?.directives?.some((d) => d.name.value === complexity)) {
         if (listSize !== null || info.weight !== 0) {

@@ -105,7 +105,20 @@ export interface CostPlan {
   readonly dynamic: boolean;
 }
 
+/**
+ * The ceiling of every cost figure, `Number.MAX_SAFE_INTEGER` (9007199254740991): totals and breakdown rows
+ * saturate there, so they stay safe integers; a figure at the ceiling is a lower bound (`saturated`).
+ */
 export const MAX_COST = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A cost in words: `12 points`, or `at least 9007199254740991 points (saturated)` at the ceiling, where the
+ * figure is a lower bound and stating it as exact would be untrue. (`1 point` in the singular.)
+ */
+export function pointsText(points: number): string {
+  if (points >= MAX_COST) return `at least ${MAX_COST} points (saturated)`;
+  return `${points} ${points === 1 ? 'point' : 'points'}`;
+}
 
 /** Saturates at `Number.MAX_SAFE_INTEGER`, so that totals stay safe integers (and never Infinity/NaN). */
 export function saturate(value: number): number {

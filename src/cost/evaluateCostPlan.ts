@@ -3,7 +3,7 @@
  * breakdown, and the actual cost of a response.
  */
 import type { Alternative, CostPlan, CostPlanField } from './costPlan.js';
-import { alternativeCost, saturate } from './costPlan.js';
+import { MAX_COST, alternativeCost, saturate } from './costPlan.js';
 import type { CostTable } from './CostTable.js';
 import { sizeOf } from './sizes.js';
 import type { CostReport, FieldCost } from './types.js';
@@ -46,6 +46,7 @@ export function costPlanTotal(plan: CostPlan, slotValues: ArrayLike<number>): nu
  */
 export class CostPlanReport implements CostReport {
   readonly total: number;
+  readonly saturated: boolean;
   readonly operationType: CostReport['operationType'];
   readonly operationName: string | null;
   readonly depth: number;
@@ -56,6 +57,7 @@ export class CostPlanReport implements CostReport {
 
   constructor(plan: CostPlan, total: number, slotValues: ArrayLike<number>, limit: number) {
     this.total = total;
+    this.saturated = total >= MAX_COST;
     this.operationType = plan.operationType;
     this.operationName = plan.operationName;
     this.depth = plan.depth;
@@ -70,8 +72,8 @@ export class CostPlanReport implements CostReport {
   }
 
   toJSON(): CostReport {
-    const { total, operationType, operationName, depth, fields } = this;
-    return { total, operationType, operationName, depth, fields };
+    const { total, saturated, operationType, operationName, depth, fields } = this;
+    return { total, saturated, operationType, operationName, depth, fields };
   }
 }
 
@@ -131,7 +133,7 @@ export function breakdown(
       }
       choose(field, slotValues, chosen);
       const path = prefix === '' ? field.key : `${prefix}.${field.key}`;
-      entries.push({ path, count, cost: saturate(count * chosen.own) });
+      entries.push(fieldCostEntry(path, count, saturate(count * chosen.own)));
       const next = chosen.alternative;
       const childCount = saturate(count * chosen.size);
       if (next !== null && next.fields.length > 0) walk(next, path, childCount);
@@ -143,7 +145,10 @@ export function breakdown(
     entries.pop();
     let listed = 0;
     for (const entry of entries) listed += entry.cost;
-    entries.push({ path: '…', count: 0, cost: Math.max(0, total - plan.base - listed) });
+    // A saturated total is a lower bound: what the listed rows leave of it is unknown, so the summary
+    // claims only what is certain (and never a negative row).
+    const rest = total >= MAX_COST ? 0 : Math.max(0, total - plan.base - listed);
+    entries.push({ path: '…', count: 0, cost: rest });
   }
   const order = entries.map((entry, index) => ({ entry, index }));
   order.sort((a, b) => b.entry.cost - a.entry.cost || a.index - b.index);
@@ -154,6 +159,11 @@ export function breakdown(
     sorted.push(...sorted.splice(summary, 1));
   }
   return sorted;
+}
+
+/** A breakdown row, marked `saturated` when its cost reached the ceiling. */
+export function fieldCostEntry(path: string, count: number, cost: number): FieldCost {
+  return cost >= MAX_COST ? { path, count, cost: MAX_COST, saturated: true } : { path, count, cost };
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

@@ -1,5 +1,8 @@
 export type * from './types.js';
 export { CostAnalyzer } from './CostAnalyzer.js';
+export { MAX_COST, pointsText } from './costPlan.js';
+export { toPoints } from './points.js';
+export type { PointsScale } from './points.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
 export { analyzeCost } from './analyzeCost.js';
 export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
@@ -36,4 +39,4 @@ export {
   DEFAULT_SUBSCRIPTION_COST,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
-export type { CostDirectiveNames, CostModelName, CostOptions } from './options.js';
+export type { CostConventions, CostDirectiveNames, CostModelName, CostOptions } from './options.js';

@@ -139,6 +139,12 @@ export interface CostOptions {
    * ({@link DEFAULT_MAX_LIST_SIZE}).
    */
   readonly maxListSize?: number;
+  /**
+   * Opt-in sizing of unannotated schemas by convention (issue 15). Off by default. An explicit
+   * `@listSize` (or `extensions.listSize`, or `@complexity`) always wins; `auditSchema` lists each field
+   * sized by convention (`SIZED_BY_CONVENTION`). See {@link CostConventions}.
+   */
+  readonly conventions?: CostConventions;
   //#endregion
 
   //#region Depth
@@ -210,6 +216,66 @@ export interface CostOptions {
 }
 
 /** Every option resolved to its value. */
+/**
+ * Conventions that size the lists of an unannotated schema (the GraphQL Cursor Connections
+ * specification, https://relay.dev/graphql/connections.htm, and common plain-list arguments).
+ */
+export interface CostConventions {
+  /**
+   * A field returning a type named `…Connection` with an `edges` and/or `nodes` field, and a `first`
+   * and/or `last` argument, is a sized list: `@listSize(slicingArguments: <those of first/last it has>,
+   * sizedFields: <those of edges/nodes it has>, requireOneSlicingArgument: false)`. Default false.
+   */
+  readonly connections?: boolean;
+  /**
+   * The size of a convention-sized list when the client gives none of its arguments (and the schema no
+   * default): GitLab returns 100 items when `first` is absent. A non-negative integer; default
+   * `defaultListSize`.
+   */
+  readonly defaultPageSize?: number;
+  /**
+   * Edge types (`…Edge` with a `node` field, no annotation of their own) cost 0 per instance, so that
+   * `edges { node }` is charged for the nodes only, not twice. Default false.
+   */
+  readonly freeEdges?: boolean;
+  /**
+   * Names of numeric arguments that size a plain list field (`limit`, `take`, `pageSize`): such a field
+   * is sized by whichever of them it has. Default none.
+   */
+  readonly listArguments?: readonly string[];
+}
+
+/** {@link CostConventions} with defaults applied; null when no convention is on. */
+export interface ResolvedConventions {
+  readonly connections: boolean;
+  readonly defaultPageSize: number | null;
+  readonly freeEdges: boolean;
+  readonly listArguments: readonly string[];
+}
+
+function resolveConventions(value: CostConventions | undefined): ResolvedConventions | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null) {
+    throw new TypeError('CostOptions.conventions must be an object');
+  }
+  const pageSize = value.defaultPageSize;
+  if (pageSize !== undefined && (!Number.isInteger(pageSize) || pageSize < 0)) {
+    throw new TypeError(
+      `CostOptions.conventions.defaultPageSize must be a non-negative integer, got ${String(pageSize)}`,
+    );
+  }
+  const listArguments = value.listArguments ?? [];
+  if (!Array.isArray(listArguments) || !listArguments.every((name) => typeof name === 'string')) {
+    throw new TypeError('CostOptions.conventions.listArguments must be a list of argument names');
+  }
+  return {
+    connections: value.connections === true,
+    defaultPageSize: pageSize ?? null,
+    freeEdges: value.freeEdges === true,
+    listArguments,
+  };
+}
+
 export interface ResolvedCostOptions {
   readonly model: CostModelName;
   readonly objectTypeCost: number;
@@ -229,6 +295,7 @@ export interface ResolvedCostOptions {
   readonly maxBreakdownFields: number;
   readonly directiveNames: CostDirectiveNames;
   readonly complexityDirective: string | null;
+  readonly conventions: ResolvedConventions | null;
 }
 
 function integer(
@@ -340,5 +407,6 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
       listSize: directiveName('directiveNames.listSize', names.listSize, DEFAULT_DIRECTIVE_NAMES.listSize),
     },
     complexityDirective,
+    conventions: resolveConventions(options.conventions),
   };
 }

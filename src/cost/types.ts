@@ -8,8 +8,13 @@ export interface FieldCost {
   readonly path: string;
   /** How many times the field is resolved: the product of the list sizes above it. */
   readonly count: number;
-  /** Points this field and its type contribute, excluding its children's own entries. */
+  /**
+   * Points this field and its type contribute, excluding its children's own entries. At
+   * `Number.MAX_SAFE_INTEGER` the figure is saturated: the true share is at least that.
+   */
   readonly cost: number;
+  /** Present, and true, only when `cost` reached `Number.MAX_SAFE_INTEGER` (a lower bound, not exact). */
+  readonly saturated?: true;
 }
 
 /** The analysis of one operation. */
@@ -18,6 +23,12 @@ export interface CostReport {
    * The operation's cost in points; a non-negative integer. In the `'ibm'` model, `fieldCost + typeCost`.
    */
   readonly total: number;
+  /**
+   * True when `total` reached `Number.MAX_SAFE_INTEGER`, the ceiling at which totals stop
+   * growing so that they stay safe integers: the true cost is at least `total`, and the breakdown's rows
+   * (some of them saturated too) need not add up to it. False for every exact total.
+   */
+  readonly saturated: boolean;
   /** `'ibm'` model only: IBM's Field Cost (the weighted resolver calls); absent in the other models. */
   readonly fieldCost?: number;
   /** `'ibm'` model only: IBM's Type Cost (the weighted instances of types); absent in the other models. */
@@ -27,6 +38,9 @@ export interface CostReport {
   readonly operationName: string | null;
   /** The deepest field nesting (a top-level field is depth 1). */
   readonly depth: number;
-  /** Per-field breakdown, costliest first, that adds up to `total` minus the operation base cost. */
+  /**
+   * Per-field breakdown, costliest first, that adds up to `total` minus the operation base cost (unless
+   * `saturated`).
+   */
   readonly fields: readonly FieldCost[];
 }

@@ -1,3 +1,4 @@
+import { pointsText } from '../cost/index.js';
 import type { HeaderField } from '../http/index.js';
 import type { Decision, LimitStatus } from '../quota/index.js';
 
@@ -98,7 +99,7 @@ export function refusalMessage(
       ? 'an operation slot'
       : unit === 'requests'
         ? '1 request'
-        : `${details.cost} points`;
+        : pointsText(details.cost);
   switch (code) {
     case 'QUOTA_EXCEEDED':
       return (
@@ -107,7 +108,7 @@ export function refusalMessage(
       );
     case 'QUOTA_CAPACITY_EXCEEDED':
       return (
-        `This operation costs ${details.cost} points, more than limit "${details.limit}" of plan "${details.plan}" ` +
+        `This operation costs ${pointsText(details.cost)}, more than limit "${details.limit}" of plan "${details.plan}" ` +
         `allows in total (${limit?.limit ?? '?'}); no wait will admit it. Request less, or move to a larger plan.`
       );
     case 'CLIENT_BLOCKED':
