@@ -26,7 +26,7 @@ describe('three server processes on one Redis, 12 clients hammering one API key'
     expect(report.admittedPoints).toBe(30_000);
     expect(report.inRedis).toBe(30_000);
     expect(report.admittedPerServer.every((n) => n > 0)).toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('12,000 distinct API keys on the in-memory store bounded at 2,000 clients', () => {
@@ -45,7 +45,7 @@ describe('12,000 distinct API keys on the in-memory store bounded at 2,000 clien
     expect(report.maxStoreSize).toBe(2_000);
     // Generous: what matters is that the heap does not follow the number of keys (12,000).
     expect(report.heapAtEndMB - report.heapAfterWarmupMB).toBeLessThan(32);
-  }, 60_000);
+  });
 });
 
 describe('300,000 distinct client keys through one MemoryStore bounded at 50,000', () => {
@@ -55,5 +55,5 @@ describe('300,000 distinct client keys through one MemoryStore bounded at 50,000
     expect(report.size).toBe(50_000);
     expect(report.bytesPerClient).toBeGreaterThan(0);
     expect(report.bytesPerClient).toBeLessThan(1_024);
-  }, 60_000);
+  });
 });

@@ -156,7 +156,7 @@ export function useTestRedisCluster(name: string): SharedTestCluster {
     cluster = await startRedisCluster();
     io = ioredisCluster(cluster.nodes);
     node = await nodeRedisCluster(cluster.nodes);
-  }, 60_000);
+  });
   afterAll(async () => {
     // Clients first: a client whose servers are gone keeps reconnecting.
     await node?.quit();
@@ -165,7 +165,7 @@ export function useTestRedisCluster(name: string): SharedTestCluster {
       io.disconnect();
     }
     await cluster?.stop();
-  }, 30_000);
+  });
   const ready = inTest('useTestRedisCluster');
   return {
     prefix,

@@ -15,6 +15,7 @@ import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { Plan, QuotaLogger, QuotaStore, StoreFailureMode } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
+import { ioredisCluster, nodeRedisCluster, parseNodes } from './redisCluster.js';
 
 /**
  * The priced schema. Under the analyzer's defaults (objects 1, scalars 0, queries 0, mutations 10):
@@ -102,6 +103,13 @@ export type StoreConfig =
        * without waiting for the timeout. Default true.
        */
       readonly failFast?: boolean;
+    }
+  | {
+      readonly kind: 'redis-cluster';
+      /** The cluster's nodes, `host:port,host:port,...`. */
+      readonly nodes: string;
+      readonly client: 'ioredis' | 'node-redis';
+      readonly keyPrefix: string;
     };
 
 /** A server, as a JSON description (it crosses the process boundary to serverWorker.ts). */
@@ -253,6 +261,7 @@ async function buildStore(
     };
     return { store: new MemoryStore(options), close: () => Promise.resolve() };
   }
+  if (config.kind === 'redis-cluster') return buildClusterStore(config, clock);
   const failFast = config.failFast ?? true;
   const client = new Redis(config.url, {
     ...(failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : {}),
@@ -276,6 +285,24 @@ async function buildStore(
       return Promise.resolve();
     },
   };
+}
+
+async function buildClusterStore(
+  config: Extract<StoreConfig, { kind: 'redis-cluster' }>,
+  clock: (() => number) | undefined,
+): Promise<{ store: QuotaStore; close: () => Promise<void> }> {
+  const nodes = parseNodes(config.nodes);
+  const options = { keyPrefix: config.keyPrefix, ...(clock !== undefined ? { clock } : {}) };
+  if (config.client === 'ioredis') {
+    const client = ioredisCluster(nodes);
+    const store = new RedisStore({ client, ...options });
+    await store.ready();
+    return { store, close: () => Promise.resolve(client.disconnect()) };
+  }
+  const client = await nodeRedisCluster(nodes);
+  const store = new RedisStore({ client, ...options });
+  await store.ready();
+  return { store, close: () => client.quit() };
 }
 
 /** Starts a server on 127.0.0.1 and a free port. */
