@@ -280,6 +280,150 @@ describe('RedisStore', () => {
     });
   });
 
+  describe('the local refusal cache', () => {
+    const perMinute: Plan = {
+      name: 'per-minute',
+      limits: [
+        { kind: 'fixed-window', name: 'points', limit: 100, windowMs: 60_000 },
+        { kind: 'fixed-window', name: 'requests', counts: 'requests', limit: 5, windowMs: 60_000 },
+      ],
+    };
+    const bucket: Plan = {
+      name: 'bucket',
+      limits: [{ kind: 'token-bucket', name: 'rate', rate: 2, burst: 3 }],
+    };
+
+    /** A store on the test clock whose Redis commands are counted. */
+    function counted(p: string, options: { localRefusalClients?: number } = {}) {
+      const clock = { now: T0 + 1_000 };
+      const sent: string[] = [];
+      const store = new RedisStore({
+        client: { call: (c: string, a: string[]) => (sent.push(c), io.call(c, a)) },
+        keyPrefix: p,
+        clock: () => clock.now,
+        ...options,
+      });
+      return { store, clock, sent };
+    }
+
+    it("answers at least 99 % of a flooding client's refusals without Redis, admitting exactly the quota", async () => {
+      const { store, sent } = counted(`${prefix}flood:`);
+      let admitted = 0;
+      for (let i = 0; i < 1_000; i++) {
+        if ((await store.decide({ client: 'flood', plan: perMinute, cost: 1, operation: 'query' })).allowed)
+          admitted++;
+      }
+      expect(admitted).toBe(5);
+      // The self-check, 5 admissions, and the one refusal that taught the cache.
+      expect(sent).toHaveLength(7);
+      expect(store.answeredLocally).toBe(994);
+      expect(store.answeredLocally / (1_000 - admitted)).toBeGreaterThanOrEqual(0.99);
+    });
+
+    it('repeats the refusal, with its own nowMs and Retry-After, until the moment Redis named, then asks Redis', async () => {
+      const { store, clock, sent } = counted(`${prefix}until:`);
+      const decide = (cost = 1) => store.decide({ client: 'c', plan: bucket, cost, operation: 'query' });
+      for (let i = 0; i < 3; i++) expect((await decide()).allowed).toBe(true);
+      const refused = await decide();
+      expect(refused).toMatchObject({
+        allowed: false,
+        reason: 'limit',
+        refusedBy: 'rate',
+        retryAfterSeconds: 1,
+      });
+      sent.length = 0;
+      clock.now += 499;
+      expect(await decide()).toEqual({ ...refused, nowMs: clock.now, retryAfterSeconds: 1 });
+      expect(sent).toEqual([]);
+      // Half a second after the refusal a token is back (2 a second): Redis is asked, and admits.
+      clock.now += 1;
+      expect((await decide()).allowed).toBe(true);
+      expect(sent).toEqual(['EVALSHA']);
+    });
+
+    it("asks Redis for a smaller charge, and for a cost above a limit's capacity", async () => {
+      const { store, sent } = counted(`${prefix}smaller:`);
+      const decide = (cost: number) =>
+        store.decide({ client: 'c', plan: perMinute, cost, operation: 'query' });
+      expect((await decide(90)).allowed).toBe(true);
+      expect(await decide(20)).toMatchObject({ allowed: false, refusedBy: 'points' });
+      sent.length = 0;
+      expect(await decide(30)).toMatchObject({ allowed: false, refusedBy: 'points' });
+      expect(sent).toEqual([]);
+      expect(await decide(101)).toMatchObject({ allowed: false, reason: 'exceeds-capacity' });
+      expect((await decide(10)).allowed).toBe(true);
+      expect(sent).toEqual(['EVALSHA', 'EVALSHA']);
+    });
+
+    it('forgets a client when this process refunds, blocks or unblocks it; never caches a block', async () => {
+      const { store, sent } = counted(`${prefix}forget:`);
+      const other = new RedisStore({ client: io, keyPrefix: `${prefix}forget:`, clock: () => T0 + 1_000 });
+      const decide = (cost: number) =>
+        store.decide({ client: 'c', plan: perMinute, cost, operation: 'query' });
+      const first = await decide(100);
+      expect((await decide(1)).allowed).toBe(false);
+      await store.settle({
+        client: 'c',
+        plan: perMinute,
+        operation: 'query',
+        refund: 50,
+        leaseId: null,
+        decidedAtMs: first.nowMs,
+      });
+      expect(await decide(40)).toMatchObject({ allowed: true, limits: [{ consumed: 90 }, { consumed: 2 }] });
+      // Blocked by another instance: refused by Redis, not remembered, so its unblock is seen at once.
+      await other.block('c', 60_000);
+      expect(await decide(1)).toMatchObject({ allowed: false, reason: 'blocked' });
+      await other.unblock('c');
+      sent.length = 0;
+      expect((await decide(1)).allowed).toBe(true);
+      expect(sent).toEqual(['EVALSHA']);
+    });
+
+    it('never admits: two processes, one with the cache, admit exactly a bucket of 3 between them', async () => {
+      const p = `${prefix}shared:`;
+      const a = counted(p);
+      const b = new RedisStore({
+        client: io,
+        keyPrefix: p,
+        clock: () => a.clock.now,
+        localRefusalClients: 0,
+      });
+      const decide = (store: RedisStore) =>
+        store.decide({ client: 'c', plan: bucket, cost: 1, operation: 'query' });
+      const admitted = [];
+      for (let i = 0; i < 4; i++) admitted.push((await decide(a.store)).allowed, (await decide(b)).allowed);
+      expect(admitted.filter(Boolean)).toHaveLength(3);
+      expect((await b.peek('c', bucket, 'query')).limits[0]!.remaining).toBe(0);
+    });
+
+    it('is off with localRefusalClients: 0, and bounded by it', async () => {
+      const off = counted(`${prefix}off:`, { localRefusalClients: 0 });
+      for (let i = 0; i < 10; i++)
+        await off.store.decide({ client: 'c', plan: perMinute, cost: 1, operation: 'query' });
+      expect(off.sent).toHaveLength(11);
+      expect(off.store.answeredLocally).toBe(0);
+      const two = counted(`${prefix}two:`, { localRefusalClients: 2 });
+      const flood = async (client: string) => {
+        for (let i = 0; i < 6; i++)
+          await two.store.decide({ client, plan: perMinute, cost: 1, operation: 'query' });
+      };
+      await flood('x');
+      await flood('y');
+      await flood('z');
+      two.sent.length = 0;
+      // z and y are remembered; x, the least recently refused, was forgotten.
+      await flood('z');
+      await flood('y');
+      expect(two.sent).toEqual([]);
+      await flood('x');
+      expect(two.sent).toEqual(['EVALSHA']);
+      expect(() => new RedisStore({ client: io, localRefusalClients: -1 })).toThrow(
+        'RedisStore: localRefusalClients must be a non-negative integer, got -1',
+      );
+    });
+  });
+
   describe('the store deadline', () => {
     /** The deadline argument of each decide the store sent (ARGV[6] of the script). */
     function deadlines(sent: string[][]): string[] {

@@ -25,6 +25,9 @@ import type { RedisClientKind, RedisClientLike, RedisSend } from './redisClient.
 /** Default refresh interval of the cached global block in cluster mode, in milliseconds. */
 export const DEFAULT_GLOBAL_BLOCK_REFRESH_MS = 1000;
 
+/** Default bound of the local refusal cache: the most clients it remembers a refusal of. */
+export const DEFAULT_LOCAL_REFUSAL_CLIENTS = 10_000;
+
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /**
@@ -59,6 +62,20 @@ export interface RedisStoreOptions {
    * kill switch's reach, see `cluster`). A positive integer. Default {@link DEFAULT_GLOBAL_BLOCK_REFRESH_MS}.
    */
   readonly globalBlockRefreshMs?: number;
+  /**
+   * The local refusal cache, as rate-limiter-flexible's `inMemoryBlockOnConsumed`. A decision refused for
+   * want of room in a fixed window or a token bucket (not a block, a concurrency cap or a cost above a
+   * limit's capacity) is remembered in this process until the moment Redis said a retry could pass; until
+   * then a decision of the same client, plan and operation type charging that limit at least as much is
+   * refused here, with no Redis call. Admissions always go to Redis, so admitted counts stay exact across
+   * processes; the entry is dropped when this process admits, settles, blocks or unblocks that client.
+   * Not guaranteed: a refund or unblock made by another process is seen here only once the remembered
+   * moment has passed, and a refusal answered here repeats the usage figures (remaining, consumed) of the
+   * refusal it remembers, with `nowMs` and `retryAfterSeconds` of its own. `0` turns it off. A non-negative
+   * integer: the most clients remembered (least recently refused forgotten first). Default
+   * {@link DEFAULT_LOCAL_REFUSAL_CLIENTS}.
+   */
+  readonly localRefusalClients?: number;
 }
 
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
@@ -82,6 +99,18 @@ interface ScriptLayout {
 }
 
 const scriptLayouts = new WeakMap<CompiledPlan, ScriptLayout>();
+
+/** A refusal the local cache repeats until `untilMs` (see `localRefusalClients`). */
+interface RememberedRefusal {
+  readonly plan: CompiledPlan;
+  readonly bit: number;
+  /** The limit that refused longest, and what the refused decision charged it. */
+  readonly limit: number;
+  readonly amount: number;
+  /** On the store's clock (Redis's, or the test clock). */
+  readonly untilMs: number;
+  readonly decision: Decision;
+}
 
 /** The plan's part of the script arguments, built once per plan. */
 function layoutOf(plan: CompiledPlan): ScriptLayout {
@@ -158,6 +187,10 @@ export class RedisStore implements QuotaStore {
   /** The self-check, once started; settled and kept once it passed or found the client unusable. */
   #readiness: Promise<void> | null = null;
   #checked = false;
+  /** The local refusal cache (see `localRefusalClients`), by client key; in insertion order, oldest first. */
+  readonly #refusals = new Map<string, RememberedRefusal>();
+  readonly #refusalClients: number;
+  #answeredLocally = 0;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null) invalidOption('options must be an object');
@@ -186,6 +219,11 @@ export class RedisStore implements QuotaStore {
     this.#cluster = adapter.cluster || options.cluster === true;
     this.#refreshMs = refreshMs;
     this.#globalKey = `${prefix}{${ALL_CLIENTS}}:block`;
+    const refusalClients = options.localRefusalClients ?? DEFAULT_LOCAL_REFUSAL_CLIENTS;
+    if (!Number.isSafeInteger(refusalClients) || refusalClients < 0) {
+      invalidOption(`localRefusalClients must be a non-negative integer, got ${String(refusalClients)}`);
+    }
+    this.#refusalClients = refusalClients;
   }
 
   /** The key of a client's hash; its concurrency sets append `:c:<limit>`. */
@@ -227,8 +265,6 @@ export class RedisStore implements QuotaStore {
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
     const bit = OPERATION_BITS[input.operation];
-    const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
-    const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
     const amounts = plan.limits.map((limit) =>
       (limit.operations & bit) === 0
         ? -1
@@ -236,6 +272,12 @@ export class RedisStore implements QuotaStore {
           ? input.cost
           : 1,
     );
+    if (this.#refusals.size > 0) {
+      const local = this.#refusedLocally(input.client, plan, bit, amounts);
+      if (local !== null) return local;
+    }
+    const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
+    const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
     const reply = await this.#run(
       'd',
       input.client,
@@ -251,7 +293,69 @@ export class RedisStore implements QuotaStore {
         `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
       );
     }
-    return this.#decision(plan, reply, amounts, true, leaseId);
+    const decision = this.#decision(plan, reply, amounts, true, leaseId);
+    if (this.#refusalClients > 0) this.#remember(input.client, plan, bit, amounts, decision, reply);
+    return decision;
+  }
+
+  /** How many decisions the local refusal cache answered without Redis (see `localRefusalClients`). */
+  get answeredLocally(): number {
+    return this.#answeredLocally;
+  }
+
+  /** A refusal the local cache still holds for this decision, or null (see `localRefusalClients`). */
+  #refusedLocally(
+    client: string,
+    plan: CompiledPlan,
+    bit: number,
+    amounts: readonly number[],
+  ): Decision | null {
+    const entry = this.#refusals.get(client);
+    if (entry === undefined) return null;
+    const nowMs = this.#storeNow();
+    if (nowMs >= entry.untilMs) {
+      this.#refusals.delete(client);
+      return null;
+    }
+    if (entry.plan !== plan || entry.bit !== bit || amounts[entry.limit]! < entry.amount) return null;
+    // A cost above a limit's whole capacity is refused for that reason, which Redis states.
+    for (let i = 0; i < amounts.length; i++) if (amounts[i]! > plan.limits[i]!.limit) return null;
+    this.#answeredLocally++;
+    return {
+      ...entry.decision,
+      nowMs,
+      retryAfterSeconds: Math.max(1, Math.ceil((entry.untilMs - nowMs) / 1000)),
+    };
+  }
+
+  #remember(
+    client: string,
+    plan: CompiledPlan,
+    bit: number,
+    amounts: readonly number[],
+    d: Decision,
+    reply: unknown,
+  ): void {
+    this.#refusals.delete(client);
+    if (d.allowed || d.reason !== 'limit' || d.source !== 'store') return;
+    // The limit that refused longest (refusedBy) decides until when; only window and bucket state is certain
+    // to stay short that long (a concurrency slot may be released any moment).
+    const limit = plan.limits.findIndex((l) => l.name === d.refusedBy);
+    if (limit < 0 || plan.limits[limit]!.kind === 'concurrency') return;
+    // The script's reply holds 3 numbers per limit after 3 of its own: consumed, resetAtMs, retryMs.
+    const retryMs = Number((reply as unknown[])[3 + limit * PER_LIMIT + 2]);
+    if (!(retryMs > 0)) return;
+    if (this.#refusals.size >= this.#refusalClients) {
+      this.#refusals.delete(this.#refusals.keys().next().value!);
+    }
+    this.#refusals.set(client, {
+      plan,
+      bit,
+      limit,
+      amount: amounts[limit]!,
+      untilMs: d.nowMs + retryMs,
+      decision: d,
+    });
   }
 
   async settle(input: SettleInput): Promise<void> {
@@ -262,6 +366,8 @@ export class RedisStore implements QuotaStore {
     const refunds = plan.limits.map((limit) =>
       limit.counts === 'cost' && (limit.operations & bit) !== 0 ? input.refund : 0,
     );
+    // Points given back may admit what the cache would refuse.
+    if (input.refund > 0) this.#refusals.delete(input.client);
     await this.#run(
       's',
       input.client,
@@ -288,6 +394,7 @@ export class RedisStore implements QuotaStore {
     assertDuration(durationMs, 'block');
     if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
+    this.#refusals.delete(client);
     const key = global ? this.#globalKey : this.clientKey(client);
     const reply = await this.#eval(key, [key], [global ? 'B' : 'b', this.#nowArg(), String(durationMs)]);
     if (global) {
@@ -301,6 +408,7 @@ export class RedisStore implements QuotaStore {
     assertClient(client, 'unblock');
     if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
+    this.#refusals.delete(client);
     const key = global ? this.#globalKey : this.clientKey(client);
     await this.#eval(key, [key], [global ? 'U' : 'u', this.#nowArg()]);
     if (global) {
@@ -426,6 +534,11 @@ export class RedisStore implements QuotaStore {
 
   #nowArg(): string {
     return this.#clock === undefined ? '' : String(Math.floor(this.#clock()));
+  }
+
+  /** The store's clock as this process sees it: the test clock, or Redis's estimated from the last reply. */
+  #storeNow(): number {
+    return this.#clock !== undefined ? this.#clock() : Date.now() + (this.#offsetMs ?? 0);
   }
 
   /** This process's time for ages of cached values: the test clock when one is given. */
