@@ -82,6 +82,64 @@ describe('RedisStore', () => {
     expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
   });
 
+  it('sends decisions started together as one script call, each decided exactly as alone', async () => {
+    const sent: string[][] = [];
+    const counting = {
+      call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
+    };
+    const store = new RedisStore({ client: counting, keyPrefix: `${prefix}batch:` });
+    await store.ready();
+    sent.length = 0;
+    const small: Plan = {
+      name: 'small',
+      limits: [
+        { kind: 'fixed-window', name: 'points', limit: 10, windowMs: 60_000 },
+        { kind: 'concurrency', name: 'slots', max: 3 },
+      ],
+    };
+    // 12 decisions for one client and one for each of 4 others, all started in the same turn.
+    const decisions = await Promise.all([
+      ...Array.from({ length: 12 }, () =>
+        store.decide({ client: 'busy', plan: small, cost: 2, operation: 'query' }),
+      ),
+      ...['a', 'b', 'c', 'd'].map((client) =>
+        store.decide({ client, plan: small, cost: 4, operation: 'query' }),
+      ),
+    ]);
+    expect(sent.map((args) => [args[0], args[3 + Number(args[2])]])).toEqual([['EVALSHA', 'M']]);
+    // In order, as if alone: the slots bind at 3 for 'busy'; every other client is admitted.
+    expect(decisions.map((d) => d.allowed)).toEqual([
+      ...[true, true, true],
+      ...Array(9).fill(false),
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(decisions.slice(0, 4).map((d) => d.limits.map((l) => l.consumed))).toEqual([
+      [2, 1],
+      [4, 2],
+      [6, 3],
+      [6, 3],
+    ]);
+    expect(decisions[3]).toMatchObject({ reason: 'limit', refusedBy: 'slots' });
+    expect(new Set(decisions.map((d) => d.leaseId)).size).toBe(1 + 3 + 4);
+    await Promise.all(
+      decisions
+        .filter((d) => d.allowed)
+        .map((d, i) =>
+          store.settle({
+            client: i < 3 ? 'busy' : 'abcd'[i - 3]!,
+            plan: small,
+            operation: 'query',
+            refund: 0,
+            leaseId: d.leaseId,
+          }),
+        ),
+    );
+    expect((await store.peek('busy', small, 'query')).limits[1]!.consumed).toBe(0);
+  });
+
   it('reloads the script after the server forgot it (NOSCRIPT)', async () => {
     const store = new RedisStore({ client: io, keyPrefix: `${prefix}noscript:` });
     await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
