@@ -79,6 +79,8 @@ export interface RedisStoreOptions {
 }
 
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
+/** The most operations sent in one script call (see RedisStore's #flush). */
+const MAX_BATCH = 64;
 /** Numbers per limit in the script's reply: consumed, resetAtMs, retryMs. */
 const PER_LIMIT = 3;
 /** Script arguments per limit, after the header and the hash fields. */
@@ -503,8 +505,14 @@ export class RedisStore implements QuotaStore {
    * call's fixed cost on the server, and the round trips, by the batch size.
    */
   readonly #flush = (): void => {
-    const batch = this.#batch;
+    const queued = this.#batch;
     this.#batch = [];
+    // Bounded, so that one script call never holds the (single-threaded) server long.
+    for (let from = 0; from < queued.length; from += MAX_BATCH)
+      this.#sendBatch(queued.slice(from, from + MAX_BATCH));
+  };
+
+  #sendBatch(batch: QueuedCall[]): void {
     if (batch.length === 1) {
       const only = batch[0]!;
       this.#eval(only.key, only.keys, only.args).then(only.resolve, only.reject);
@@ -524,7 +532,7 @@ export class RedisStore implements QuotaStore {
         for (const op of batch) op.reject(error);
       },
     );
-  };
+  }
 
   /**
    * The decision from the script's reply, which carries only what the caller cannot derive (see
