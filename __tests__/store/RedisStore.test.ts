@@ -138,6 +138,20 @@ describe('RedisStore', () => {
         ),
     );
     expect((await store.peek('busy', small, 'query')).limits[1]!.consumed).toBe(0);
+    // At most 64 to a call: 130 started together go as 64, 64 and 2.
+    sent.length = 0;
+    const many = await Promise.all(
+      Array.from({ length: 130 }, (_, i) =>
+        store.decide({ client: `m${i}`, plan: small, cost: 1, operation: 'query' }),
+      ),
+    );
+    expect(many.every((d) => d.allowed)).toBe(true);
+    // Each call's ARGV begins 'M', then how many operations it carries.
+    expect(sent.map((args) => args.slice(3 + Number(args[2]), 5 + Number(args[2])))).toEqual([
+      ['M', '64'],
+      ['M', '64'],
+      ['M', '2'],
+    ]);
   });
 
   it('reloads the script after the server forgot it (NOSCRIPT)', async () => {
