@@ -17,7 +17,9 @@ const config: Config = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // Redis and HTTP tests share one real server; a bounded worker count keeps the 2-core CI machine steady.
   maxWorkers: 2,
-  testTimeout: 20_000,
+  // A hang guard, never a speed bound: on a 2-core machine under load (npm test must pass beside two CPU-burning
+  // processes) the heaviest tests, thousands of HTTP requests or several tsx child processes, take minutes.
+  testTimeout: 180_000,
 };
 
 export default config;

@@ -4,14 +4,17 @@
  * and memory per tracked client (heap, with --expose-gc, which bench/run.ts passes; MEMORY USAGE in Redis).
  * Run: `npm run bench -- quota`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Plan } from '../src/quota/types.js';
 import { MemoryStore } from '../src/store/MemoryStore.js';
-import { RedisStore } from '../src/store/RedisStore.js';
+import { DEFAULT_GLOBAL_BLOCK_REFRESH_MS, RedisStore } from '../src/store/RedisStore.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const ONE: Plan = {
@@ -246,17 +249,49 @@ async function redisFigures(): Promise<void> {
       );
     }
 
-    const ourRedis = await parallelRate(
-      (i) => ours.decide({ client: CLIENTS[i % CLIENTS.length]!, plan: ONE, cost: 1, operation: 'query' }),
-      64,
+    // 64 in flight: throughput, and server CPU per decision as it is then (graphql-quota batches what is in
+    // flight into one script call; rate-limiter-flexible sends one per decision).
+    const inFlight = async (op: (i: number) => Promise<unknown>) => {
+      await redis.config('RESETSTAT');
+      let count = 0;
+      const perSecond = await parallelRate((i) => (count++, op(i)), 64);
+      return { perSecond, cpu: scriptCpu(await commandStats(redis), count) };
+    };
+    const ourRedis = await inFlight((i) =>
+      ours.decide({ client: CLIENTS[i % CLIENTS.length]!, plan: ONE, cost: 1, operation: 'query' }),
     );
-    const theirRedis = await parallelRate((i) => rlf.consume(CLIENTS[i % CLIENTS.length]!, 1), 64);
+    const theirRedis = await inFlight((i) => rlf.consume(CLIENTS[i % CLIENTS.length]!, 1));
     row(
       'Redis decisions/s, 1 limit, 64 in flight',
-      fmt(ourRedis),
-      fmt(theirRedis),
-      `${(ourRedis / theirRedis).toFixed(2)}×`,
+      fmt(ourRedis.perSecond),
+      fmt(theirRedis.perSecond),
+      `${(ourRedis.perSecond / theirRedis.perSecond).toFixed(2)}×`,
     );
+    row(
+      'Redis server CPU per decision, 1 limit, 64 in flight (µs)',
+      fmt(ourRedis.cpu, 1),
+      fmt(theirRedis.cpu, 1),
+      `${(ourRedis.cpu / theirRedis.cpu).toFixed(2)}×`,
+    );
+    const slots = await inFlight(async (i) => {
+      const client = `slots:${CLIENTS[i % CLIENTS.length]!}`;
+      const d = await ours.decide({ client, plan: THREE_WITH_SLOTS, cost: 1, operation: 'query' });
+      await ours.settle({
+        client,
+        plan: THREE_WITH_SLOTS,
+        operation: 'query',
+        refund: 0,
+        leaseId: d.leaseId,
+      });
+    });
+    row(
+      'Redis server CPU per decision, 3 limits incl. concurrency, 64 in flight (µs)',
+      fmt(slots.cpu, 1),
+      '',
+      '',
+    );
+
+    await floodFigures(redis, prefix);
   } finally {
     let cursor = '0';
     do {
@@ -266,6 +301,157 @@ async function redisFigures(): Promise<void> {
     } while (cursor !== '0');
     redis.disconnect();
     child?.kill();
+  }
+}
+
+/**
+ * One client flooding a plan of 100 requests an hour with 100,000 decisions, 64 in flight: how many of its
+ * refusals are answered in-process, without a Redis call. rate-limiter-flexible with `inMemoryBlockOnConsumed`
+ * (its in-memory block) alongside. Both admit exactly 100.
+ */
+async function floodFigures(redis: Redis, prefix: string): Promise<void> {
+  const flood: Plan = {
+    name: 'flood',
+    limits: [{ kind: 'fixed-window', name: 'hourly', counts: 'requests', limit: 100, windowMs: 3_600_000 }],
+  };
+  const n = 100_000;
+  let sent = 0;
+  const counting = { call: (command: string, args: string[]) => (sent++, redis.call(command, args)) };
+  const ours = new RedisStore({ client: counting, keyPrefix: `${prefix}flood:` });
+  await ours.ready();
+  sent = 0;
+  let admitted = 0;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < n) {
+        if ((await ours.decide({ client: 'flooder', plan: flood, cost: 1, operation: 'query' })).allowed)
+          admitted++;
+      }
+    }),
+  );
+  const ourLocal = ours.answeredLocally / (n - admitted);
+  const rlf = new RateLimiterRedis({
+    storeClient: redis,
+    points: 100,
+    duration: 3_600,
+    inMemoryBlockOnConsumed: 100,
+    inMemoryBlockDuration: 3_600,
+    keyPrefix: `${prefix}rlf-flood`,
+  });
+  await redis.config('RESETSTAT');
+  let theirAdmitted = 0;
+  next = 0;
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (next++ < n) {
+        await rlf.consume('flooder', 1).then(
+          () => theirAdmitted++,
+          () => undefined,
+        );
+      }
+    }),
+  );
+  const theirCalls = [...(await commandStats(redis)).entries()]
+    .filter(([c]) => c === 'eval' || c === 'evalsha')
+    .reduce((a, [, s]) => a + s.calls, 0);
+  const theirLocal = 1 - (theirCalls - theirAdmitted) / (n - theirAdmitted);
+  if (admitted !== 100 || theirAdmitted !== 100)
+    throw new Error(`admitted ${admitted} / ${theirAdmitted}, not 100`);
+  row(
+    `flooding client: refusals answered without Redis (${fmt(n)} decisions, 100 admitted)`,
+    `${(ourLocal * 100).toFixed(2)} %`,
+    `${(theirLocal * 100).toFixed(2)} %`,
+    `${(ourLocal / theirLocal).toFixed(3)}×`,
+  );
+  // Script calls: graphql-quota's first calls carry several in-flight decisions each (a batch).
+  row(
+    'flooding client: Redis script calls',
+    fmt(sent),
+    fmt(theirCalls),
+    `${(sent / theirCalls).toFixed(3)}×`,
+  );
+}
+
+/** Three ports P free with P + 10000 (the cluster bus) free too. */
+async function clusterPorts(): Promise<number[]> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const p = 20_000 + Math.floor(Math.random() * 25_000);
+    if (!ports.includes(p) && (await free(p)) && (await free(p + 10_000))) ports.push(p);
+  }
+  return ports;
+}
+
+/**
+ * The kill switch on a real three-master Redis Cluster (scripts/redis-cluster.sh, private ports): three
+ * instances, each on its own ioredis Cluster client, deciding 8 at a time; one calls block('*'). Measured: how
+ * long after block('*') resolved another instance still admitted a decision it started, worst of 5 trials,
+ * against the documented bound (globalBlockRefreshMs, default 1,000 ms).
+ */
+async function clusterKillSwitch(): Promise<void> {
+  const script = join(__dirname, '../scripts/redis-cluster.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'gq-bench-cluster-'));
+  const started = spawnSync(script, ['start', dir, ...(await clusterPorts()).map(String)], {
+    encoding: 'utf8',
+  });
+  if (started.status !== 0) {
+    console.log(`(no Redis Cluster for the kill-switch figure: ${started.stderr.trim()})`);
+    return;
+  }
+  const nodes = started.stdout
+    .trim()
+    .split(',')
+    .map((n) => ({ host: '127.0.0.1', port: Number(n.split(':')[1]) }));
+  const clients = [0, 1, 2].map(() => new Cluster(nodes));
+  try {
+    const prefix = `gq-bench-kill:${process.pid}:`;
+    const stores = clients.map((client) => new RedisStore({ client, keyPrefix: prefix }));
+    let worst = 0;
+    for (let trial = 0; trial < 5; trial++) {
+      let blockedAt = Infinity;
+      let stop = false;
+      const lateAdmissions = [0, 0, 0];
+      const loops = stores.flatMap((store, i) =>
+        Array.from({ length: 8 }, async (_, lane) => {
+          for (let k = 0; !stop; k++) {
+            const at = performance.now();
+            const d = await store.decide({
+              client: `c${i}-${lane}-${k % 50}`,
+              plan: ONE,
+              cost: 1,
+              operation: 'query',
+            });
+            if (d.allowed && at > blockedAt) lateAdmissions[i] = Math.max(lateAdmissions[i]!, at - blockedAt);
+          }
+        }),
+      );
+      // A random phase against the instances' refresh periods.
+      await new Promise((r) => setTimeout(r, 1_200 + Math.random() * 1_000));
+      await stores[0]!.block('*', 60_000);
+      blockedAt = performance.now();
+      await new Promise((r) => setTimeout(r, 1_500));
+      stop = true;
+      await Promise.all(loops);
+      await stores[0]!.unblock('*');
+      worst = Math.max(worst, lateAdmissions[1]!, lateAdmissions[2]!);
+    }
+    row(
+      `Redis Cluster kill switch: latest admission after block('*'), worst of 5 (ms; bound ${DEFAULT_GLOBAL_BLOCK_REFRESH_MS})`,
+      fmt(worst),
+      '',
+      `${(worst / DEFAULT_GLOBAL_BLOCK_REFRESH_MS).toFixed(2)}× of the bound`,
+    );
+  } finally {
+    for (const c of clients) c.disconnect();
+    spawnSync(script, ['stop', dir]);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -296,6 +482,7 @@ async function main(): Promise<void> {
   );
   await memoryPerClient(100_000);
   await redisFigures();
+  await clusterKillSwitch();
   console.log(`Node ${process.version}, ${new Date().toISOString()}`);
   printTable();
 }

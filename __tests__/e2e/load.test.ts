@@ -26,14 +26,14 @@ describe('three server processes on one Redis, 12 clients hammering one API key'
     expect(report.admittedPoints).toBe(30_000);
     expect(report.inRedis).toBe(30_000);
     expect(report.admittedPerServer.every((n) => n > 0)).toBe(true);
-  }, 60_000);
+  });
 });
 
-describe('12,000 distinct API keys on the in-memory store bounded at 2,000 clients', () => {
+describe('4,000 distinct API keys on the in-memory store bounded at 1,000 clients', () => {
   it('never tracks more than the bound, answers every request, and the heap levels off', async () => {
     const report = await runManyClients({
-      clients: 12_000,
-      maxClients: 2_000,
+      clients: 4_000,
+      maxClients: 1_000,
       durationMs: 6_000,
       lanes: 8,
       sampleMs: 1_000,
@@ -42,10 +42,11 @@ describe('12,000 distinct API keys on the in-memory store bounded at 2,000 clien
     expect(Object.keys(report.statuses).every((s) => s === '200' || s === '429')).toBe(true);
     expect(report.statuses[200]).toBeGreaterThan(0);
     // The store filled to its bound and stayed there while clients were evicted and came back.
-    expect(report.maxStoreSize).toBe(2_000);
-    // Generous: what matters is that the heap does not follow the number of keys (12,000).
+    expect(report.maxStoreSize).toBe(1_000);
+    // Generous: what matters is that the heap does not follow the number of keys (4,000).
     expect(report.heapAtEndMB - report.heapAfterWarmupMB).toBeLessThan(32);
-  }, 60_000);
+    // A hang guard: 4,000 requests take minutes on a 2-core machine loaded several times over.
+  }, 600_000);
 });
 
 describe('300,000 distinct client keys through one MemoryStore bounded at 50,000', () => {
@@ -55,5 +56,5 @@ describe('300,000 distinct client keys through one MemoryStore bounded at 50,000
     expect(report.size).toBe(50_000);
     expect(report.bytesPerClient).toBeGreaterThan(0);
     expect(report.bytesPerClient).toBeLessThan(1_024);
-  }, 60_000);
+  });
 });

@@ -57,6 +57,8 @@ describe.each([
         apiKeys: API_KEYS,
         planOf: PLAN_OF,
         plans: [OPENPIM, HOURLY_5000, ORGANISATION, API, TIER_1, TIER_2, ANONYMOUS],
+        // Not a timeout test: on a busy machine a late Redis answer must not hand a decision to the fallback.
+        storeTimeoutMs: 10_000,
       },
       { store: makeStore(clock), clock: clock.now },
     );

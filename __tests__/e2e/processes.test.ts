@@ -1,12 +1,13 @@
 /**
  * Two server processes, each an Apollo standalone server on its own port with the plugin and a RedisStore
- * on one Redis (same key prefix, unique to this run), driven at the same time: they enforce one quota between
+ * on one Redis, then on one three-master Redis Cluster (one server on ioredis `Cluster`, the other on
+ * node-redis `createCluster()`), same key prefix, driven at the same time: they enforce one quota between
  * them. Real time and Redis TIME, as in production.
  */
-import type { Redis } from 'ioredis';
 import type { Plan } from '../../src/quota/index.js';
-import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
-import type { ServerConfig } from '../helpers/serverApp.js';
+import { useTestRedis } from '../helpers/redis.js';
+import { useTestRedisCluster } from '../helpers/redisCluster.js';
+import type { ServerConfig, StoreConfig } from '../helpers/serverApp.js';
 import { errorCodes, gql } from '../helpers/serverClient.js';
 import { startServerProcess, stopServerProcesses, type ServerProcess } from '../helpers/serverProcess.js';
 
@@ -24,29 +25,37 @@ const ANONYMOUS: Plan = {
   limits: [{ name: 'hourly', kind: 'fixed-window', limit: 1, windowMs: 60_000 }],
 };
 
-let redis: TestRedis;
-let io: Redis;
-let servers: ServerProcess[];
-const prefix = uniquePrefix('e2e-processes');
+const shared = useTestRedis('e2e-processes');
+const cluster = useTestRedisCluster('e2e-processes');
 
-beforeAll(async () => {
-  redis = await startRedis();
-  io = ioredisClient(redis.url);
-  const config: ServerConfig = {
-    schema: 'e2e',
-    store: { kind: 'redis', url: redis.url, keyPrefix: prefix },
-    plans: [POINTS, SLOTS, ANONYMOUS],
-    planOf: { 'points-client': 'points', 'slots-client': 'slots' },
-    recordDecisions: true,
-  };
-  servers = await Promise.all([startServerProcess(config), startServerProcess(config)]);
-}, 60_000);
 afterAll(async () => {
   await stopServerProcesses();
-  await deleteKeys(io, prefix);
-  io.disconnect();
-  await redis.stop();
 });
+
+/**
+ * Two server processes sharing one store, started before the block's tests and stopped after them.
+ * `stores` gives each its store (the same Redis or cluster, the same key prefix).
+ */
+function twoServers(stores: () => [StoreConfig, StoreConfig]): { readonly list: ServerProcess[] } {
+  const servers: ServerProcess[] = [];
+  beforeAll(async () => {
+    const config = (store: StoreConfig): ServerConfig => ({
+      schema: 'e2e',
+      store,
+      plans: [POINTS, SLOTS, ANONYMOUS],
+      planOf: { 'points-client': 'points', 'slots-client': 'slots' },
+      recordDecisions: true,
+      // What is proved here is one quota shared, not the timeout: on a machine busy enough to delay an event
+      // loop past the default 200 ms, a decision would be taken by the fallback store (in-process) instead.
+      storeTimeoutMs: 10_000,
+    });
+    servers.push(...(await Promise.all(stores().map((store) => startServerProcess(config(store))))));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+  return { list: servers };
+}
 
 /** Sends `count` operations to `url`, `parallel` at a time; resolves with every response's status. */
 async function drive(url: string, query: string, bearer: string, count: number, parallel: number) {
@@ -66,10 +75,30 @@ async function drive(url: string, query: string, bearer: string, count: number, 
 const tally = (statuses: readonly number[]) =>
   Object.fromEntries([...new Set(statuses)].sort().map((s) => [s, statuses.filter((x) => x === s).length]));
 
-describe('two server processes on one Redis', () => {
+describe.each([
+  [
+    'one Redis',
+    (): [StoreConfig, StoreConfig] => {
+      const store: StoreConfig = { kind: 'redis', url: shared.server.url, keyPrefix: shared.prefix };
+      return [store, store];
+    },
+  ],
+  [
+    'one Redis Cluster, through ioredis Cluster and node-redis createCluster',
+    (): [StoreConfig, StoreConfig] => {
+      const nodes = cluster.cluster.spec;
+      return [
+        { kind: 'redis-cluster', nodes, client: 'ioredis', keyPrefix: cluster.prefix },
+        { kind: 'redis-cluster', nodes, client: 'node-redis', keyPrefix: cluster.prefix },
+      ];
+    },
+  ],
+])('two server processes on %s', (_, stores) => {
+  const started = twoServers(stores);
+
   it('admit exactly one quota between them: 142 operations of 70 points in 10,000, whoever serves them', async () => {
     const [a, b] = await Promise.all(
-      servers.map((s) => drive(s.url, '{ rows(first: 7) { id } }', 'points-client', 200, 12)),
+      started.list.map((s) => drive(s.url, '{ rows(first: 7) { id } }', 'points-client', 200, 12)),
     );
     const all = [...a!, ...b!];
     expect(tally(all)).toEqual({ 200: 142, 429: 258 });
@@ -77,11 +106,11 @@ describe('two server processes on one Redis', () => {
     expect(a!.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(b!.filter((s) => s === 200).length).toBeGreaterThan(0);
 
-    const last = await gql(servers[1]!.url, '{ rows(first: 1) { id } }', { bearer: 'points-client' });
+    const last = await gql(started.list[1]!.url, '{ rows(first: 1) { id } }', { bearer: 'points-client' });
     expect(last.status).toBe(200); // 60 points were left: 10 more fit, from either server
     expect(last.headers['x-rate-limit-remaining']).toBe('50');
     expect(last.headers['x-rate-limit-consumed']).toBe('9950');
-    const decided = await Promise.all(servers.map((s) => s.stats()));
+    const decided = await Promise.all(started.list.map((s) => s.stats()));
     expect(decided.map((s) => s.bySource)).toEqual([
       { store: expect.any(Number) },
       { store: expect.any(Number) },
@@ -91,7 +120,7 @@ describe('two server processes on one Redis', () => {
 
   it('hold one concurrency cap between them: 4 operations in flight across both, the rest refused', async () => {
     // Three operations to each server; they park in the `hold` resolver once admitted.
-    const sent = servers.flatMap((s, server) =>
+    const sent = started.list.flatMap((s, server) =>
       [0, 1, 2].map(() => gql(s.url, '{ hold }', { bearer: 'slots-client' }).then((r) => ({ server, r }))),
     );
     // The two refusals answer at once; the four admitted ones wait for the release.
@@ -111,14 +140,16 @@ describe('two server processes on one Redis', () => {
       [429, ['QUOTA_EXCEEDED'], '"inflight";r=0'],
     ]);
     // Each server runs the operations it did not refuse: 4 in all.
-    await Promise.all(servers.map((s, i) => s.arrived(3 - refusals.filter((x) => x.server === i).length)));
-    const holding = await Promise.all(servers.map((s) => s.stats()));
+    await Promise.all(
+      started.list.map((s, i) => s.arrived(3 - refusals.filter((x) => x.server === i).length)),
+    );
+    const holding = await Promise.all(started.list.map((s) => s.stats()));
     expect(holding[0]!.holding + holding[1]!.holding).toBe(4);
 
-    await Promise.all(servers.map((s) => s.release()));
+    await Promise.all(started.list.map((s) => s.release()));
     expect(tally((await Promise.all(sent)).map(({ r }) => r.status))).toEqual({ 200: 4, 429: 2 });
     // Every slot was released, whichever server held it.
-    const again = await gql(servers[0]!.url, '{ ping }', { bearer: 'slots-client' });
+    const again = await gql(started.list[0]!.url, '{ ping }', { bearer: 'slots-client' });
     expect(again.headers['ratelimit']).toBe('"inflight";r=3');
   });
 });

@@ -1,9 +1,13 @@
 /**
  * A child process for the multi-process Redis test: fires `count` decisions at once at one client and reports
- * how many were admitted. Run with `node --import tsx`; arguments: url, keyPrefix, scenario, count, nowMs.
+ * how many were admitted. Run with `node --import tsx`; arguments: client kind (`ioredis`, `node-redis`,
+ * `ioredis-cluster`, `node-redis-cluster`), target (a URL, or cluster nodes `host:port,...`), keyPrefix,
+ * scenario, count, nowMs.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
 import { RedisStore } from '../../src/store/RedisStore.js';
+import type { RedisClientLike } from '../../src/store/redisClient.js';
 import type { Plan } from '../../src/quota/types.js';
 
 export const WORKER_PLANS: Readonly<Record<string, { plan: Plan; cost: number }>> = {
@@ -35,18 +39,52 @@ export const WORKER_PLANS: Readonly<Record<string, { plan: Plan; cost: number }>
   },
 };
 
+/** The kinds of client a worker can drive the store with. */
+export type WorkerClient = 'ioredis' | 'node-redis' | 'ioredis-cluster' | 'node-redis-cluster';
+
+async function connect(
+  kind: WorkerClient,
+  target: string,
+): Promise<{ client: RedisClientLike; close: () => unknown }> {
+  const nodes = target.split(',').map((n) => {
+    const at = n.lastIndexOf(':');
+    return { host: n.slice(0, at), port: Number(n.slice(at + 1)) };
+  });
+  switch (kind) {
+    case 'ioredis': {
+      const redis = new Redis(target);
+      return { client: redis, close: () => redis.disconnect() };
+    }
+    case 'ioredis-cluster': {
+      const cluster = new Cluster(nodes);
+      return { client: cluster, close: () => cluster.disconnect() };
+    }
+    case 'node-redis': {
+      const client = await createClient({ url: target }).connect();
+      return { client, close: () => client.quit() };
+    }
+    case 'node-redis-cluster': {
+      const cluster = await createCluster({
+        rootNodes: nodes.map((n) => ({ url: `redis://${n.host}:${n.port}` })),
+      }).connect();
+      return { client: cluster, close: () => cluster.quit() };
+    }
+  }
+}
+
 async function main(): Promise<void> {
-  const [url, keyPrefix, scenario, count, nowMs] = process.argv.slice(2);
+  const [kind, target, keyPrefix, scenario, count, nowMs] = process.argv.slice(2);
   const setup = WORKER_PLANS[scenario!]!;
-  const redis = new Redis(url!);
-  const store = new RedisStore({ client: redis, keyPrefix: keyPrefix!, clock: () => Number(nowMs) });
+  const { client, close } = await connect(kind as WorkerClient, target!);
+  const store = new RedisStore({ client, keyPrefix: keyPrefix!, clock: () => Number(nowMs) });
+  await store.ready();
   const decisions = await Promise.all(
     Array.from({ length: Number(count) }, () =>
       store.decide({ client: 'shared', plan: setup.plan, cost: setup.cost, operation: 'query' }),
     ),
   );
   process.send!({ admitted: decisions.filter((d) => d.allowed).length });
-  redis.disconnect();
+  await close();
 }
 
 void main();

@@ -28,6 +28,7 @@ import type { StoreFailureMode } from '../../src/engine/index.js';
 import type { Plan, QuotaLogger, QuotaStore } from '../../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { createDemoSchema } from '../../demo/schema.js';
+import { ioredisCluster, nodeRedisCluster, parseNodes } from './redisCluster.js';
 import type { listenMercurius } from './mercuriusApp.js';
 import type { listenYoga } from './yogaApp.js';
 
@@ -133,6 +134,13 @@ export type StoreConfig =
        * without waiting for the timeout. Default true.
        */
       readonly failFast?: boolean;
+    }
+  | {
+      readonly kind: 'redis-cluster';
+      /** The cluster's nodes, `host:port,host:port,...`. */
+      readonly nodes: string;
+      readonly client: 'ioredis' | 'node-redis';
+      readonly keyPrefix: string;
     };
 
 /**
@@ -275,7 +283,10 @@ export const UNLIMITED: Plan = {
 const silent: QuotaLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** graphql-query-complexity as the Apollo plugin its users write (its README's `getComplexity`). */
-export function complexityPlugin(schema: GraphQLSchema, maximumComplexity: number): ApolloServerPlugin<AppContext> {
+export function complexityPlugin(
+  schema: GraphQLSchema,
+  maximumComplexity: number,
+): ApolloServerPlugin<AppContext> {
   const estimators = [fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })];
   return {
     requestDidStart: () =>
@@ -310,6 +321,7 @@ async function buildStore(
     };
     return { store: new MemoryStore(options), close: () => Promise.resolve() };
   }
+  if (config.kind === 'redis-cluster') return buildClusterStore(config, clock);
   const failFast = config.failFast ?? true;
   const client = new Redis(config.url, {
     ...(failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : {}),
@@ -497,6 +509,24 @@ const loadYoga = (): typeof listenYoga =>
 const loadMercurius = (): typeof listenMercurius =>
   (require('./mercuriusApp.js') as { listenMercurius: typeof listenMercurius }).listenMercurius;
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+async function buildClusterStore(
+  config: Extract<StoreConfig, { kind: 'redis-cluster' }>,
+  clock: (() => number) | undefined,
+): Promise<{ store: QuotaStore; close: () => Promise<void> }> {
+  const nodes = parseNodes(config.nodes);
+  const options = { keyPrefix: config.keyPrefix, ...(clock !== undefined ? { clock } : {}) };
+  if (config.client === 'ioredis') {
+    const client = ioredisCluster(nodes);
+    const store = new RedisStore({ client, ...options });
+    await store.ready();
+    return { store, close: () => Promise.resolve(client.disconnect()) };
+  }
+  const client = await nodeRedisCluster(nodes);
+  const store = new RedisStore({ client, ...options });
+  await store.ready();
+  return { store, close: () => client.quit() };
+}
 
 /** Starts a server on 127.0.0.1 and a free port. */
 export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {

@@ -29,7 +29,7 @@ export interface ServerProcess {
 export interface ServerProcessOptions {
   /** Extra Node flags, e.g. `--expose-gc` or `--max-old-space-size=256`. */
   readonly nodeFlags?: readonly string[];
-  /** Milliseconds to wait for the server to listen. Default 30,000 (tsx compiles the sources first). */
+  /** Milliseconds to wait for the server to listen. Default 120,000 (tsx compiles the sources first, on a machine that may be busy). */
   readonly startTimeoutMs?: number;
 }
 
@@ -71,8 +71,8 @@ export async function startServerProcess(
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`server process did not start within ${options.startTimeoutMs ?? 30_000} ms`));
-    }, options.startTimeoutMs ?? 30_000);
+      reject(new Error(`server process did not start within ${options.startTimeoutMs ?? 120_000} ms`));
+    }, options.startTimeoutMs ?? 120_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server process exited with ${code} before listening`));

@@ -1,18 +1,20 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { useTestRedis } from '../helpers/redis.js';
+import { useTestRedisCluster } from '../helpers/redisCluster.js';
+import type { WorkerClient } from '../helpers/redisWorker.js';
 import { T0 } from './storeContract.js';
 
 const redis = useTestRedis('processes');
+const cluster = useTestRedisCluster('processes');
 
-function worker(scenario: string, count: number, keyPrefix: string): Promise<number> {
+function worker(kind: WorkerClient, scenario: string, count: number, keyPrefix: string): Promise<number> {
+  const target = kind.endsWith('cluster') ? cluster.cluster.spec : redis.server.url;
   return new Promise((resolve, reject) => {
     const child = fork(
       join(__dirname, '../helpers/redisWorker.ts'),
-      [redis.server.url, keyPrefix, scenario, String(count), String(T0)],
-      {
-        execArgv: ['--import', 'tsx'],
-      },
+      [kind, target, keyPrefix, scenario, String(count), String(T0)],
+      { execArgv: ['--import', 'tsx'] },
     );
     let admitted = -1;
     child.on('message', (m: { admitted: number }) => (admitted = m.admitted));
@@ -23,19 +25,33 @@ function worker(scenario: string, count: number, keyPrefix: string): Promise<num
   });
 }
 
+const SCENARIOS: Array<[string, string, number]> = [
+  ['points', 'a 1,000-point window at cost 7', 142],
+  ['bucket', 'a bucket of burst 50', 50],
+  ['slots', '10 concurrency slots', 10],
+  ['all', 'three limits at once: 600-point bucket binds at cost 9', 66],
+];
+
 describe('RedisStore under 4 processes × 150 parallel decisions at one client', () => {
-  it.each([
-    ['points', 'a 1,000-point window at cost 7', 142],
-    ['bucket', 'a bucket of burst 50', 50],
-    ['slots', '10 concurrency slots', 10],
-    ['all', 'three limits at once: 600-point bucket binds at cost 9', 66],
-  ])(
-    '%s: %s admits exactly %i',
+  it.each(SCENARIOS)('one Redis: %s: %s admits exactly %i', async (scenario, _, expected) => {
+    const keyPrefix = `${redis.prefix}${scenario}:`;
+    const admitted = await Promise.all([1, 2, 3, 4].map(() => worker('ioredis', scenario, 150, keyPrefix)));
+    expect(admitted.reduce((a, b) => a + b, 0)).toBe(expected);
+  });
+
+  // Two processes on each cluster client library, all four on one quota.
+  it.each(SCENARIOS)(
+    'Redis Cluster, ioredis Cluster and node-redis createCluster: %s: %s admits exactly %i',
     async (scenario, _, expected) => {
-      const keyPrefix = `${redis.prefix}${scenario}:`;
-      const admitted = await Promise.all([1, 2, 3, 4].map(() => worker(scenario, 150, keyPrefix)));
+      const keyPrefix = `${cluster.prefix}${scenario}:`;
+      const kinds: WorkerClient[] = [
+        'ioredis-cluster',
+        'node-redis-cluster',
+        'ioredis-cluster',
+        'node-redis-cluster',
+      ];
+      const admitted = await Promise.all(kinds.map((kind) => worker(kind, scenario, 150, keyPrefix)));
       expect(admitted.reduce((a, b) => a + b, 0)).toBe(expected);
     },
-    60_000,
   );
 });

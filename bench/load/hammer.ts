@@ -23,8 +23,8 @@ export interface HammerOptions {
   /** Concurrent clients in all, spread over the servers. */
   readonly lanes: number;
   /**
-   * How long the hammering lasts at least, ms; it goes on past that until the quota has been refused once
-   * (however slow the machine), up to ten times as long.
+   * How long the hammering lasts at least, ms; it goes on past that until the quota has been refused once,
+   * however slow the machine: bounded by work (three times the requests the quota can admit), not by time.
    */
   readonly durationMs: number;
   /** The key's quota, in points: a multiple of 10. */
@@ -106,7 +106,8 @@ export async function runHammer(options: HammerOptions): Promise<HammerReport> {
     const run = await drive({
       urls,
       lanes: options.lanes,
-      durationMs: options.durationMs * 10,
+      // Every admitted operation keeps at least 10 points: the quota is refused within quota / 10 admissions.
+      count: (options.quota / 10) * 3,
       request: (lane, seq) => ({ query: MIX[(lane + seq) % MIX.length]!, bearer: CLIENT }),
       onShot: (shot) => {
         if (shot.status === 429 && exhaustedAtMs === null) exhaustedAtMs = shot.atMs;

@@ -346,8 +346,11 @@ export interface HostileOptions {
   readonly cases: readonly HostileCase[];
   /** Concurrent senders. */
   readonly lanes: number;
-  /** The bound each answer must come within, ms. */
-  readonly boundMs: number;
+  /**
+   * The bound each answer must come within, ms (`npm run proof`). Unset in `npm test`, which asserts no
+   * duration (it must pass on a busy machine): answers then only have to come, within a 2-minute hang guard.
+   */
+  readonly boundMs?: number;
 }
 
 /** What was wrong with one answer. */
@@ -387,7 +390,7 @@ export async function runHostile(options: HostileOptions): Promise<HostileReport
       urls: [server.url],
       lanes: options.lanes,
       count: options.cases.length,
-      requestTimeoutMs: Math.max(options.boundMs * 5, 30_000),
+      requestTimeoutMs: options.boundMs === undefined ? 120_000 : Math.max(options.boundMs * 5, 30_000),
       // Each case exactly once, whichever lane is free: the driver asks for requests one at a time.
       request: (): ShotRequest => {
         const c = options.cases[cursor++]!;
@@ -423,10 +426,11 @@ export async function runHostile(options: HostileOptions): Promise<HostileReport
   }
 }
 
-function judge(shot: Shot, boundMs: number): string | null {
+function judge(shot: Shot, boundMs: number | undefined): string | null {
   if (shot.status === 0) return `no answer: ${shot.failure ?? ''}`;
   if (![200, 400, 429].includes(shot.status)) return `status ${shot.status}`;
-  if (shot.ms > boundMs) return `answered in ${Math.round(shot.ms)} ms, over the ${boundMs} ms bound`;
+  if (boundMs !== undefined && shot.ms > boundMs)
+    return `answered in ${Math.round(shot.ms)} ms, over the ${boundMs} ms bound`;
   if (shot.codes.includes('undefined')) return 'an error without extensions.code';
   if (shot.codes.includes('INTERNAL_SERVER_ERROR')) return 'INTERNAL_SERVER_ERROR';
   // A body that is not a GraphQL request at all (not JSON, JSON null) is refused by Apollo's HTTP layer with a

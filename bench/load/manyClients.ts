@@ -13,8 +13,8 @@ export interface ManyClientsOptions {
   /** The MemoryStore's `maxClients`. */
   readonly maxClients: number;
   /**
-   * How long the run lasts at least, ms; it goes on past that until every key has been used once (however
-   * slow the machine), up to ten times as long.
+   * How long the run lasts at least, ms; it goes on past that until every key has been used once, however
+   * slow the machine: bounded by work (ten requests per key), not by time.
    */
   readonly durationMs: number;
   readonly lanes: number;
@@ -118,7 +118,7 @@ export async function runManyClients(options: ManyClientsOptions): Promise<ManyC
     const run = await drive({
       urls: [server.url],
       lanes: options.lanes,
-      durationMs: options.durationMs * 10,
+      count: options.clients * 10,
       keep: false,
       onShot,
       stopWhen: (shot) => requests >= options.clients && shot.atMs >= options.durationMs,

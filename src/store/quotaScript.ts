@@ -5,7 +5,8 @@
  *
  * KEYS[1] the client's hash (or, for the global block ops 'B'/'U', the global block key); KEYS[2] the global
  * block key (unless ARGV[7] carries a cached value); KEYS[3..] the concurrency limits' sorted sets.
- * ARGV: 1 op ('d' decide, 'p' peek, 's' settle, 'b'/'u' block/unblock the client, 'B'/'U' everyone);
+ * ARGV: 1 op ('d' decide, 'p' peek, 's' settle, 'b'/'u' block/unblock the client, 'B'/'U' everyone, 'R' the
+self-check: replies {now, global block until}; 'M' a batch of the others, see the end of the script);
  * 2 now in ms, or '' for the server's TIME; 3 duration ms (block); 4 lease id or ''; 5 decidedAtMs or '';
  * 6 decide's deadline in ms on the script's clock, or '' (past it nothing is committed and the reply is
  * {now, 0, -1}: the caller has stopped waiting); 7 global block until (cluster mode) or ''; 8 number of
@@ -40,9 +41,11 @@
  */
 export const QUOTA_SCRIPT = `
 local call, floor, ceil, max = redis.call, math.floor, math.ceil, math.max
-local argv = ARGV
+
+-- One operation: keys and argv as described above (KEYS and ARGV of a single call).
+local function run(keys, argv)
 local op = argv[1]
-local key = KEYS[1]
+local key = keys[1]
 -- TTLs outlive the state by a second: harmless, and a test clock (ARGV[2]) may lag Redis's own a little.
 local grace = 1000
 local n, base
@@ -52,7 +55,7 @@ if op == 's' then
   local lease, refunds = argv[4], false
   for a = base + 1, base + n * 5, 5 do
     if argv[a] == 'c' then
-      if lease ~= '' then call('ZREM', KEYS[argv[a + 4] + 0], lease) end
+      if lease ~= '' then call('ZREM', keys[argv[a + 4] + 0], lease) end
     elseif argv[a + 1] + 0 > 0 then
       refunds = true
     end
@@ -103,6 +106,10 @@ end
 
 if op == 'd' and argv[6] ~= '' and now > argv[6] + 0 then return {now, 0, -1} end
 
+-- The store's start-up self-check: the script runs, the reply has the expected shape, and it carries the
+-- server's clock and the global block (keys[1] is the global block key).
+if op == 'R' then return {now, tonumber(call('GET', key)) or 0} end
+
 if op == 'B' then
   local d = argv[3] + 0
   call('SET', key, now + d, 'PX', d)
@@ -124,7 +131,7 @@ n, base = argv[8] + 0, 9 + argv[9]
 local vals = call('HMGET', key, 'b', unpack(argv, 10, base))
 local blocked = tonumber(vals[1]) or 0
 local globalUntil
-if argv[7] ~= '' then globalUntil = argv[7] + 0 else globalUntil = tonumber(call('GET', KEYS[2])) or 0 end
+if argv[7] ~= '' then globalUntil = argv[7] + 0 else globalUntil = tonumber(call('GET', keys[2])) or 0 end
 if globalUntil > blocked then blocked = globalUntil end
 if blocked <= now then blocked = 0 end
 
@@ -166,7 +173,7 @@ for a = base + 1, base + n * 5, 5 do
     elseif nxt - nowu > capacity then admitted = false; retry = ceil((nxt - capacity - nowu) / p3) end
     consumed = p1 - floor((nowu + capacity - tat) / p2)
   else
-    local zkey = KEYS[argv[a + 4] + 0]
+    local zkey = keys[argv[a + 4] + 0]
     local live = call('ZCARD', zkey)
     local earliest = now
     if live > 0 then
@@ -227,7 +234,7 @@ for a = base + 1, base + n * 5, 5 do
     vi = vi + 1
   elseif amount > 0 then
     local p2 = argv[a + 3] + 0
-    local zkey = KEYS[argv[a + 4] + 0]
+    local zkey = keys[argv[a + 4] + 0]
     if stale then call('ZREMRANGEBYSCORE', zkey, '-inf', now) end
     call('ZADD', zkey, now + p2, lease)
     -- Plans sharing a limit name share the set: a longer lease already in it must keep its TTL.
@@ -247,4 +254,30 @@ if w > 0 then
   end
 end
 return out
+end
+
+-- A batch ('M'): ARGV[2] operations, each given as its number of keys and of arguments, then those
+-- arguments; its keys follow the previous ones' in KEYS. Each runs as it would alone; the reply lists theirs.
+-- The clock and the global block are read once for the whole batch: it runs at one instant anyway.
+if ARGV[1] ~= 'M' then return run(KEYS, ARGV) end
+local replies, ki, ai = {}, 1, 3
+local now, global
+for i = 1, ARGV[2] + 0 do
+  local nk, na = ARGV[ai] + 0, ARGV[ai + 1] + 0
+  local argv = {unpack(ARGV, ai + 2, ai + 1 + na)}
+  if argv[2] == '' and argv[1] ~= 's' then
+    if not now then
+      local t = call('TIME')
+      now = tostring(t[1] * 1000 + floor(t[2] / 1000))
+    end
+    argv[2] = now
+  end
+  if argv[7] == '' and (argv[1] == 'd' or argv[1] == 'p') then
+    global = global or tostring(tonumber(call('GET', KEYS[ki + 1])) or 0)
+    argv[7] = global
+  end
+  replies[i] = run({unpack(KEYS, ki, ki + nk - 1)}, argv)
+  ki, ai = ki + nk, ai + 2 + na
+end
+return replies
 `;
