@@ -7,7 +7,8 @@
  */
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { identifyByApiKey, quotaPlugin, type QuotaPlugin } from '../src/apollo/index.js';
+import { quotaPlugin, type QuotaPlugin } from '../src/apollo/index.js';
+import { identifyByApiKey } from '../src/lifecycle/index.js';
 import type { Plan, QuotaStore } from '../src/quota/index.js';
 import { MemoryStore, RedisStore } from '../src/store/index.js';
 import { createDemoSchema } from './schema.js';
@@ -117,7 +118,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     plans: DEMO_PLANS,
     identify: identifyByApiKey(DEMO_API_KEYS),
     planFor: (client) => PLAN_OF_CLIENT[client] ?? 'free',
-    anonymousKey: ({ contextValue }) => contextValue.ip ?? 'unknown',
+    anonymousKey: ({ context }) => context.ip ?? 'unknown',
     maxCost: DEMO_MAX_COST,
     partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
     onThreshold: ({ client, limit, threshold }) => {

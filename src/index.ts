@@ -42,4 +42,5 @@ export {
 export * from './store/index.js';
 export * from './engine/index.js';
 export * from './http/index.js';
+export * from './lifecycle/index.js';
 export * from './apollo/index.js';

@@ -1,6 +1,7 @@
 import { ApolloServer, HeaderMap, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { buildSchema, type GraphQLSchema } from 'graphql';
-import { quotaPlugin, type QuotaPlugin, type QuotaPluginOptions } from '../../src/apollo/index.js';
+import { quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import type { QuotaOptions } from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
@@ -114,7 +115,7 @@ export interface TestContext extends BaseContext {
 
 /** A started server with the plugin on a MemoryStore and a test clock; stop it in `finally`. */
 export async function startHarness(
-  options: Partial<QuotaPluginOptions<TestContext>> = {},
+  options: Partial<QuotaOptions<TestContext>> = {},
   serverOptions: {
     allowBatchedHttpRequests?: boolean;
     plugins?: ApolloServerPlugin<TestContext>[];

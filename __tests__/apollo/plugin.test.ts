@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { identifyByApiKey, quotaPlugin, type QuotaThresholdEvent } from '../../src/apollo/index.js';
+import { quotaPlugin } from '../../src/apollo/index.js';
+import { identifyByApiKey, type QuotaThresholdEvent } from '../../src/lifecycle/index.js';
 import { partitionKey } from '../../src/http/index.js';
 import { QuotaValidationError, type Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';

@@ -9,8 +9,9 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
-import { identifyByApiKey, quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
-import type { ExposeCost, QuotaDecisionEvent } from '../../src/apollo/index.js';
+import { quotaPlugin, type QuotaPlugin } from '../../src/apollo/index.js';
+import { identifyByApiKey } from '../../src/lifecycle/index.js';
+import type { ExposeCost, QuotaDecisionEvent } from '../../src/lifecycle/index.js';
 import { COST_DIRECTIVES_SDL } from '../../src/cost/index.js';
 import type { StoreFailureMode } from '../../src/engine/index.js';
 import type { Plan, QuotaLogger, QuotaStore } from '../../src/quota/index.js';
@@ -310,7 +311,7 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       planFor: (client) => planOf[client] ?? defaultPlan,
       defaultPlan,
       ...(config.anonymousByAddress
-        ? { anonymousKey: ({ contextValue }) => contextValue.ip ?? 'unknown' }
+        ? { anonymousKey: ({ context }) => context.ip ?? 'unknown' }
         : {}),
       ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
       ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),

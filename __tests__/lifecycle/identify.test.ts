@@ -1,11 +1,8 @@
-import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
-import { identifyByApiKey } from '../../src/apollo/index.js';
+import { identifyByApiKey, type QuotaRequest } from '../../src/lifecycle/index.js';
 
-/** A request context carrying only the headers `identifyByApiKey` reads. */
-function requestWith(headers: Record<string, string>): GraphQLRequestContext<BaseContext> {
-  return {
-    request: { http: { headers: new Map(Object.entries(headers)) } },
-  } as unknown as GraphQLRequestContext<BaseContext>;
+/** A request carrying only the headers `identifyByApiKey` reads. */
+function requestWith(headers: Record<string, string>): QuotaRequest {
+  return { headers: new Map(Object.entries(headers)), context: {} };
 }
 
 describe('identifyByApiKey', () => {

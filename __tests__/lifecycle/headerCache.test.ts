@@ -1,4 +1,4 @@
-import { HeaderCache, exposedFor, policyFor } from '../../src/apollo/headerCache.js';
+import { HeaderCache, exposedFor, policyFor } from '../../src/lifecycle/headerCache.js';
 import { exposeHeadersValue, partitionKey, rateLimitPolicyValue } from '../../src/http/index.js';
 import type { LimitStatus } from '../../src/quota/index.js';
 

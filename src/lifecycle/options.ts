@@ -1,8 +1,8 @@
-import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
 import type { CostOptions } from '../cost/index.js';
 import type { QuotaHeaderOptions } from '../http/index.js';
 import type { Decision, LimitStatus, OperationType, Plan, QuotaLogger, QuotaStore } from '../quota/index.js';
 import type { StoreFailureMode } from '../engine/index.js';
+import type { QuotaRequest } from './request.js';
 
 /** `enforce` refuses over-quota operations; `dry-run` measures, logs and sends headers but refuses nothing. */
 export type QuotaMode = 'enforce' | 'dry-run';
@@ -10,22 +10,22 @@ export type QuotaMode = 'enforce' | 'dry-run';
 /** When the `extensions.cost` block is added to a response. */
 export type ExposeCost = 'never' | 'on-request' | 'always';
 
-/** Default {@link QuotaPluginOptions.mode}. */
+/** Default {@link QuotaOptions.mode}. */
 export const DEFAULT_MODE: QuotaMode = 'enforce';
-/** Default {@link QuotaPluginOptions.anonymousPlan}: the plan named `anonymous`. */
+/** Default {@link QuotaOptions.anonymousPlan}: the plan named `anonymous`. */
 export const DEFAULT_ANONYMOUS_PLAN = 'anonymous';
 /** Default anonymous client key: every unidentified client shares one quota. */
 export const DEFAULT_ANONYMOUS_KEY = 'anonymous';
-/** Default {@link QuotaPluginOptions.exposeCost}. */
+/** Default {@link QuotaOptions.exposeCost}. */
 export const DEFAULT_EXPOSE_COST: ExposeCost = 'on-request';
-/** Default {@link QuotaPluginOptions.costRequestHeader}: send `x-quota-cost: 1` to get `extensions.cost`. */
+/** Default {@link QuotaOptions.costRequestHeader}: send `x-quota-cost: 1` to get `extensions.cost`. */
 export const DEFAULT_COST_REQUEST_HEADER = 'x-quota-cost';
 /** Whether the quota headers are listed in `Access-Control-Expose-Headers` by default. */
 export const DEFAULT_EXPOSE_QUOTA_HEADERS = true;
-/** Default {@link QuotaPluginOptions.usageThresholds}: one alert at 80 % of a limit. */
+/** Default {@link QuotaOptions.usageThresholds}: one alert at 80 % of a limit. */
 export const DEFAULT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 
-/** A client as the plugin resolved it. */
+/** A client as the lifecycle resolved it. */
 export interface QuotaClient {
   /** What `identify` returned, or the anonymous key (`anonymousKey`) for an unidentified client. */
   readonly id: string;
@@ -60,7 +60,7 @@ export interface QuotaRejectionEvent {
   /** Null when the operation was refused before the client was resolved. */
   readonly client: QuotaClient | null;
   readonly operationName: string | null;
-  /** A {@link QuotaPluginErrorCode}, or the cost analyzer's code (`COST_LIMIT_EXCEEDED`...). */
+  /** A {@link QuotaRefusalCode}, or the cost analyzer's code (`COST_LIMIT_EXCEEDED`...). */
   readonly code: string;
   /** The HTTP status sent (or, in `dry-run`, that would have been). */
   readonly status: number;
@@ -74,17 +74,25 @@ export interface QuotaRejectionEvent {
 }
 
 /** Maps a request to a client key; null (or undefined) for an anonymous request. */
-export type IdentifyFunction<TContext extends BaseContext> = (
-  requestContext: GraphQLRequestContext<TContext>,
+export type IdentifyFunction<TContext = unknown> = (
+  request: QuotaRequest<TContext>,
 ) => string | null | undefined | Promise<string | null | undefined>;
 
 /** Chooses the plan of an identified client: a plan name (one of `plans`) or a plan of its own. */
-export type PlanForFunction<TContext extends BaseContext> = (
+export type PlanForFunction<TContext = unknown> = (
   client: string,
-  requestContext: GraphQLRequestContext<TContext>,
+  request: QuotaRequest<TContext>,
 ) => string | Plan | Promise<string | Plan>;
 
-export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> {
+/** The quota key of an anonymous request. */
+export type AnonymousKeyFunction<TContext = unknown> = (request: QuotaRequest<TContext>) => string;
+
+/**
+ * Options of the request lifecycle, the same for every server adapter (`quotaPlugin` for Apollo Server
+ * takes them as they are). Validated when the lifecycle is created: a bad option throws a
+ * `QuotaValidationError` there, never at a request.
+ */
+export interface QuotaOptions<TContext = unknown> {
   //#region Where quota state lives and what happens when it cannot be reached
   /** The quota store: a `MemoryStore` for one process, a `RedisStore` shared by every instance. Required. */
   readonly store: QuotaStore;
@@ -111,14 +119,14 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
   //#region Who the client is and which plan it is on
   /**
    * Every plan; names must be unique, and one must be named `anonymousPlan`. Plans are validated when the
-   * plugin is created: a malformed plan throws there, never at a request. Required.
+   * lifecycle is created: a malformed plan throws there, never at a request. Required.
    */
   readonly plans: readonly Plan[];
   /**
    * Maps a request to a client key, from what the server has authenticated: an API key checked against a
    * table (`identifyByApiKey`), a token claim put in the context by the server's `context` function.
-   * Returning null makes the request anonymous. Default `identifyFromContext`: the string
-   * `contextValue.quotaClient`, else anonymous. The default never reads a request header, because a client
+   * It receives a {@link QuotaRequest}: the request headers and the server's context. Returning null makes
+   * the request anonymous. Default `identifyFromContext`: the string `context.quotaClient`, else anonymous. The default never reads a request header, because a client
    * can send any header it likes.
    */
   readonly identify?: IdentifyFunction<TContext>;
@@ -134,9 +142,9 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
   /**
    * The quota key of an anonymous request. Default: {@link DEFAULT_ANONYMOUS_KEY} for every one of them, so
    * all anonymous traffic shares one quota. To give each address its own, put the address in the context
-   * (Apollo's request object carries none) and return it here.
+   * (Apollo's request object carries none) and return it here: `({ context }) => context.ip`.
    */
-  readonly anonymousKey?: (requestContext: GraphQLRequestContext<TContext>) => string;
+  readonly anonymousKey?: AnonymousKeyFunction<TContext>;
   //#endregion
 
   //#region How operations are priced
@@ -170,7 +178,7 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
    * List the quota headers sent in `Access-Control-Expose-Headers` (merged with a value already on the
    * response), so that browser code on another origin can read them: CORS hides them otherwise. If your CORS
    * middleware sets `Access-Control-Expose-Headers` itself, the value set here replaces it on Node servers:
-   * list these names there too, or merge them in your own plugin. Default
+   * list these names there too, or merge them in a plugin of your own. Default
    * {@link DEFAULT_EXPOSE_QUOTA_HEADERS} (`true`).
    */
   readonly exposeHeaders?: boolean;
@@ -191,7 +199,7 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
   //#endregion
 
   //#region Observability
-  /** Where the plugin logs. Default: Apollo Server's logger. */
+  /** Where the lifecycle logs. Default: the server's logger (Apollo Server's), else `console`. */
   readonly logger?: QuotaLogger;
   /**
    * Called for every operation decided, admitted or not. Hooks run after the decision and must not
@@ -208,28 +216,4 @@ export interface QuotaPluginOptions<TContext extends BaseContext = BaseContext> 
   /** Called for every refusal (in dry-run: every operation that would have been refused). */
   readonly onRejection?: (event: QuotaRejectionEvent) => void | Promise<void>;
   //#endregion
-}
-
-/** The cost the plugin computed for a response, as sent in `extensions.cost`. */
-export interface CostExtension {
-  /** The estimate charged before execution, in points. */
-  readonly requestedQueryCost: number;
-  /** What the response really returned, in points; null when the operation did not execute. */
-  readonly actualQueryCost: number | null;
-  /** The state of the header limit after this operation; null when no quota state is known. */
-  readonly throttleStatus: ThrottleStatus | null;
-}
-
-/** One limit's state, after Shopify's `extensions.cost.throttleStatus`. */
-export interface ThrottleStatus {
-  /** The limit's name. */
-  readonly limit: string;
-  /** Window limit or bucket burst, in points (or requests). */
-  readonly maximumAvailable: number;
-  /** What is left now, in points (or requests), rounded down. */
-  readonly currentlyAvailable: number;
-  /** Points (or requests) restored per second by a token bucket; null for a window, which resets at once. */
-  readonly restoreRate: number | null;
-  /** When the window resets or the bucket is full, ISO 8601. */
-  readonly resetAt: string;
 }

@@ -1,14 +1,16 @@
-import type { BaseContext, GraphQLRequestContext } from '@apollo/server';
 import { createHash } from 'node:crypto';
 import type { IdentifyFunction } from './options.js';
+import type { QuotaRequest } from './request.js';
 
 /**
  * The default `identify`: the `quotaClient` string the server's own `context` function put in the context
- * (from a verified token, a session, an authenticated API key), else anonymous. It never reads a request
- * header: headers are whatever the client chose to send.
+ * (from a verified token, a session, an authenticated API key), else anonymous (null). It never reads a
+ * request header: headers are whatever the client chose to send.
  */
-export function identifyFromContext(requestContext: GraphQLRequestContext<BaseContext>): string | null {
-  const value: unknown = (requestContext.contextValue as { quotaClient?: unknown }).quotaClient;
+export function identifyFromContext(request: QuotaRequest): string | null {
+  const context = request.context;
+  if (typeof context !== 'object' || context === null) return null;
+  const value: unknown = (context as { quotaClient?: unknown }).quotaClient;
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
@@ -30,7 +32,7 @@ function digestOf(key: string): string {
  * @param keys API key → client id.
  * @param header The request header carrying the key. Default {@link DEFAULT_API_KEY_HEADER}.
  */
-export function identifyByApiKey<TContext extends BaseContext = BaseContext>(
+export function identifyByApiKey<TContext = unknown>(
   keys: Readonly<Record<string, string>> | ReadonlyMap<string, string>,
   header: string = DEFAULT_API_KEY_HEADER,
 ): IdentifyFunction<TContext> {
@@ -41,9 +43,9 @@ export function identifyByApiKey<TContext extends BaseContext = BaseContext>(
   const table = new Map<string, string>();
   for (const [key, client] of entries) if (key !== '') table.set(digestOf(key), client);
   const name = header.toLowerCase();
-  return (requestContext) => {
-    const presented = requestContext.request.http?.headers.get(name);
-    if (presented === undefined || presented === '') return null;
+  return (request) => {
+    const presented = request.headers.get(name);
+    if (presented === undefined || presented === null || presented === '') return null;
     return table.get(digestOf(presented)) ?? null;
   };
 }

@@ -1,0 +1,243 @@
+import type { GraphQLSchema } from 'graphql';
+import { LRUCache } from 'lru-cache';
+import { CostAnalyzer } from '../cost/index.js';
+import { QuotaEngine } from '../engine/index.js';
+import { ALL_CLIENTS, type Decision, type OperationType, type QuotaLogger } from '../quota/index.js';
+import { storeKey, type ResolvedClient } from './clients.js';
+import { resolveConfig, type LifecycleConfig } from './config.js';
+import { HeaderCache } from './headerCache.js';
+import {
+  DEFAULT_ANONYMOUS_KEY,
+  type QuotaMode,
+  type QuotaOptions,
+  type QuotaRejectionEvent,
+} from './options.js';
+import { OperationQuota, type OperationInput, type QuotaOperation } from './QuotaOperation.js';
+import { ResponseQuota, type QuotaResponse } from './QuotaResponse.js';
+import type { QuotaRequest } from './request.js';
+import { crossedThresholds } from './thresholds.js';
+
+/**
+ * One quota policy for every request of a server, whatever the server: identify → plan → price → admit →
+ * (the server executes) → settle → response status, headers, errors and `extensions`. Server adapters
+ * (`quotaPlugin` for Apollo Server...) are glue around it: per HTTP response they call
+ * {@link startResponse}, per operation {@link startOperation}, then `admit`, `settle` and the response's
+ * `writeHeaders`. Carries the kill switch, whose functions may be called detached from the object.
+ */
+export interface QuotaLifecycle<TContext = unknown> {
+  /** The engine behind the lifecycle (for `peek`, dashboards, scripts). */
+  readonly engine: QuotaEngine;
+  /** `'enforce'` or `'dry-run'`, as configured. */
+  readonly mode: QuotaMode;
+  /**
+   * Reads a schema's cost annotations now, so that a malformed annotation fails the server's start-up rather
+   * than a request (throws the analyzer's `CostError`, code `INVALID_COST_DIRECTIVE`). Optional: a schema is
+   * read at its first operation otherwise. Call it again when the schema changes.
+   */
+  loadSchema(schema: GraphQLSchema): void;
+  /** The server's logger, used when the `logger` option is absent (until then, `console`). */
+  useServerLogger(logger: QuotaLogger): void;
+  /** The quota's part of a new HTTP response: one per response, shared by a batch's operations. */
+  startResponse(): QuotaResponse;
+  /**
+   * The quota's part of one operation, once the server has parsed and validated it. `response` is the
+   * operation's HTTP response (shared by a batch's operations); a new one when absent.
+   */
+  startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation;
+  /**
+   * Blocks an identified client (the id `identify` returns) for `durationMs` milliseconds on every
+   * instance sharing the store: its operations get 403 `CLIENT_BLOCKED`, also in a dry run. Resolves to
+   * false (and logs) when the store could not record it.
+   */
+  readonly block: (client: string, durationMs: number) => Promise<boolean>;
+  /** Lifts {@link block}. */
+  readonly unblock: (client: string) => Promise<boolean>;
+  /** Blocks an anonymous quota key (default: the shared anonymous quota, `DEFAULT_ANONYMOUS_KEY`). */
+  readonly blockAnonymous: (durationMs: number, key?: string) => Promise<boolean>;
+  /** Lifts {@link blockAnonymous}. */
+  readonly unblockAnonymous: (key?: string) => Promise<boolean>;
+  /** Blocks every client, identified or not, for `durationMs` milliseconds. */
+  readonly blockEveryone: (durationMs: number) => Promise<boolean>;
+  /** Lifts {@link blockEveryone} (blocks of single clients stay). */
+  readonly unblockEveryone: () => Promise<boolean>;
+}
+
+/**
+ * Creates the request lifecycle from its options, validating every one of them now: a bad option throws a
+ * `QuotaValidationError` (code `QUOTA_INVALID_OPTION`, or `QUOTA_INVALID_PLAN` for a malformed plan), never
+ * a request.
+ */
+export function createQuotaLifecycle<TContext = unknown>(
+  options: QuotaOptions<TContext>,
+): QuotaLifecycle<TContext> {
+  return new Lifecycle(options);
+}
+
+/** Limits of the `onThreshold` once-per-window memory. */
+const THRESHOLD_MEMORY = 10_000;
+
+/** The implementation; its operations reach its configuration, engine and hooks. */
+export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
+  readonly config: LifecycleConfig<TContext>;
+  readonly engine: QuotaEngine;
+  readonly logger: QuotaLogger;
+  readonly #options: QuotaOptions<TContext>;
+  #serverLogger: QuotaLogger | null = null;
+  /** Analyzers read the schema's directives once; keyed by schema so a gateway's schema update gets its own. */
+  readonly #analyzers = new WeakMap<GraphQLSchema, CostAnalyzer>();
+  readonly #headerCache: HeaderCache;
+  readonly #clientHeaders: (key: string) => ReturnType<HeaderCache['client']>;
+  readonly #thresholdsFired = new LRUCache<string, true>({ max: THRESHOLD_MEMORY });
+
+  constructor(options: QuotaOptions<TContext>) {
+    this.config = resolveConfig(options);
+    this.#options = options;
+    // The server's logger may be known only once it starts; the engine is built now, so it logs through this.
+    const current = (): QuotaLogger => options.logger ?? this.#serverLogger ?? console;
+    this.logger = {
+      debug: (m) => current().debug(m),
+      info: (m) => current().info(m),
+      warn: (m) => current().warn(m),
+      error: (m) => current().error(m),
+    };
+    this.engine = new QuotaEngine({
+      store: options.store,
+      logger: this.logger,
+      ...(options.storeTimeoutMs !== undefined ? { timeoutMs: options.storeTimeoutMs } : {}),
+      ...(options.onStoreFailure !== undefined ? { onStoreFailure: options.onStoreFailure } : {}),
+      ...(options.fallbackStore !== undefined ? { fallbackStore: options.fallbackStore } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    });
+    this.#headerCache = new HeaderCache(this.config.headerOptions, this.config.partitionKeySecret);
+    this.#clientHeaders = (key) => this.#headerCache.client(key);
+  }
+
+  get mode(): QuotaMode {
+    return this.config.mode;
+  }
+
+  loadSchema(schema: GraphQLSchema): void {
+    this.analyzerFor(schema);
+  }
+
+  useServerLogger(logger: QuotaLogger): void {
+    this.#serverLogger = logger;
+  }
+
+  startResponse(): ResponseQuota {
+    return new ResponseQuota(this.config.exposeHeaders, this.#clientHeaders);
+  }
+
+  startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation {
+    if (response !== undefined && !(response instanceof ResponseQuota))
+      throw new TypeError('startOperation: response must come from this package (startResponse())');
+    return new OperationQuota(this, input, response ?? this.startResponse());
+  }
+
+  analyzerFor(schema: GraphQLSchema): CostAnalyzer {
+    let analyzer = this.#analyzers.get(schema);
+    if (analyzer === undefined) {
+      analyzer = new CostAnalyzer(schema, this.config.costOptions);
+      this.#analyzers.set(schema, analyzer);
+    }
+    return analyzer;
+  }
+
+  /** Whether the request gets `extensions.cost`: `exposeCost`, and for `'on-request'` the request header. */
+  wantsCost(request: QuotaRequest<TContext>): boolean {
+    const { exposeCost } = this.config;
+    if (exposeCost !== 'on-request') return exposeCost === 'always';
+    const value = request.headers.get(this.config.costRequestHeader);
+    return (
+      value !== undefined &&
+      value !== null &&
+      value !== '' &&
+      value !== '0' &&
+      value.toLowerCase() !== 'false'
+    );
+  }
+
+  /** After a decision: `onDecision`, and `onThreshold` for the thresholds an admitted operation crossed. */
+  decided(
+    client: ResolvedClient,
+    operationName: string | null,
+    operationType: OperationType,
+    cost: number,
+    decision: Decision,
+  ): void {
+    const options = this.#options;
+    if (options.onDecision !== undefined) {
+      this.#emit('onDecision', options.onDecision, {
+        client: client.public,
+        operationName,
+        operationType,
+        cost,
+        decision,
+        mode: this.config.mode,
+      });
+    }
+    if (!decision.allowed || decision.source === 'failure-mode' || options.onThreshold === undefined) return;
+    for (const limit of decision.limits) {
+      for (const threshold of crossedThresholds(limit, cost, this.config.usageThresholds)) {
+        if (limit.kind === 'fixed-window') {
+          const memo = `${client.key}\u0000${client.plan.name}\u0000${limit.name}\u0000${threshold}\u0000${limit.resetAtMs}`;
+          if (this.#thresholdsFired.has(memo)) continue;
+          this.#thresholdsFired.set(memo, true);
+        }
+        this.#emit('onThreshold', options.onThreshold, {
+          client: client.public,
+          limit,
+          threshold,
+          operationName,
+        });
+      }
+    }
+  }
+
+  /** A refusal (or, when not `enforced`, one a dry run lets through): `onRejection` and a log line. */
+  rejected(
+    event: Omit<QuotaRejectionEvent, 'mode' | 'dryRun' | 'operationName'>,
+    operationName: string | null,
+    enforced: boolean,
+    description: string,
+  ): void {
+    this.#emit('onRejection', this.#options.onRejection, {
+      ...event,
+      operationName,
+      mode: this.config.mode,
+      dryRun: !enforced,
+    });
+    const who = event.client === null ? 'unresolved client' : `client "${event.client.id}"`;
+    this.logger.info(
+      `graphql-quota: ${enforced ? 'refused' : 'dry-run, would refuse'} ${operationName ?? 'unnamed operation'} ` +
+        `of ${who}: ${event.code} (${description})`,
+    );
+  }
+
+  /** Calls a hook without letting it fail or delay the request. */
+  #emit<E>(name: string, hook: ((event: E) => void | Promise<void>) | undefined, event: E): void {
+    if (hook === undefined) return;
+    const fail = (error: unknown) =>
+      this.logger.error(
+        `graphql-quota: ${name} hook failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    try {
+      const result = hook(event);
+      if (result instanceof Promise) result.catch(fail);
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  // Properties, not methods, so that an adapter can hand them on as they are.
+  readonly block = (client: string, durationMs: number): Promise<boolean> =>
+    this.engine.block(storeKey(client, false), durationMs);
+  readonly unblock = (client: string): Promise<boolean> => this.engine.unblock(storeKey(client, false));
+  readonly blockAnonymous = (durationMs: number, key: string = DEFAULT_ANONYMOUS_KEY): Promise<boolean> =>
+    this.engine.block(storeKey(key, true), durationMs);
+  readonly unblockAnonymous = (key: string = DEFAULT_ANONYMOUS_KEY): Promise<boolean> =>
+    this.engine.unblock(storeKey(key, true));
+  readonly blockEveryone = (durationMs: number): Promise<boolean> =>
+    this.engine.block(ALL_CLIENTS, durationMs);
+  readonly unblockEveryone = (): Promise<boolean> => this.engine.unblock(ALL_CLIENTS);
+}

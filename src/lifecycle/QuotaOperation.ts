@@ -1,0 +1,307 @@
+import { getOperationAST, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { CostError } from '../cost/index.js';
+import { QuotaValidationError, type Decision, type OperationType } from '../quota/index.js';
+import { Misconfiguration, resolveClient, type ResolvedClient } from './clients.js';
+import { costExtension as costExtensionOf, type CostExtension } from './costExtension.js';
+import type { Lifecycle } from './QuotaLifecycle.js';
+import type { QuotaResponse, ResponseQuota } from './QuotaResponse.js';
+import {
+  COST_REFUSAL_STATUS,
+  MISCONFIGURED_MESSAGE,
+  QUOTA_REFUSAL_STATUS,
+  refusalCode,
+  refusalMessage,
+  type QuotaRefusal,
+  type QuotaRefusalDetails,
+} from './refusals.js';
+import type { QuotaRequest } from './request.js';
+
+/** What the lifecycle needs of one operation: what every GraphQL server knows once it has parsed it. */
+export interface OperationInput<TContext = unknown> {
+  readonly schema: GraphQLSchema;
+  /** The parsed (and validated) document. */
+  readonly document: DocumentNode;
+  /** The operation name the request asked for; null or absent for the document's only operation. */
+  readonly operationName?: string | null | undefined;
+  /** The request's raw variable values. */
+  readonly variables?: Readonly<Record<string, unknown>> | null | undefined;
+  readonly request: QuotaRequest<TContext>;
+}
+
+/** The operation may run. */
+export interface QuotaAdmission {
+  readonly allowed: true;
+  /** The estimate charged, in points; null when nothing was charged (dry run, no operation, allowed by a failure mode). */
+  readonly cost: number | null;
+  /** The quota decision; null when none was taken. */
+  readonly decision: Decision | null;
+}
+
+/**
+ * What is known of the operation's execution when it is settled: the result's `data` (a single result;
+ * null when execution failed as a whole), `'not-executed'` when it never ran (another plugin refused it
+ * after admission), `'unknown'` after an unexpected error or for an incremental (deferred, streamed) result.
+ */
+export type ExecutionOutcome = { readonly data: Record<string, unknown> | null } | 'not-executed' | 'unknown';
+
+/**
+ * The quota's part of one GraphQL operation: {@link admit} before execution, {@link settle} after it,
+ * {@link costExtension} for the result. Create one per operation with `QuotaLifecycle.startOperation`.
+ */
+export interface QuotaOperation {
+  /** The response this operation's headers and status go to (shared by a batch). */
+  readonly response: QuotaResponse;
+  /**
+   * Identifies the client, chooses its plan, prices the operation and charges it. Resolves to a
+   * {@link QuotaAdmission} (run it) or a {@link QuotaRefusal} (answer it, do not run it). Runs once: a
+   * second call returns the first call's promise. Rejects only on an unexpected error (an `identify` that
+   * throws, a failing analyzer), which the server should treat as any internal error.
+   */
+  admit(): Promise<QuotaAdmission | QuotaRefusal>;
+  /**
+   * After the response is known: refunds the part of the estimate the result did not use and releases the
+   * concurrency slot, once per admitted operation (later calls return the first call's promise; an operation
+   * not admitted has nothing to settle). Waits for a pending {@link admit}. Never rejects: a store failure
+   * is logged.
+   */
+  settle(outcome: ExecutionOutcome): Promise<void>;
+  /**
+   * The `extensions.cost` block for the result, or null when it is not to be sent (the `exposeCost` option,
+   * the request's cost header) or no cost is known. Call it after {@link settle} to include the actual cost.
+   */
+  costExtension(): CostExtension | null;
+}
+
+/** The shared admission of an operation that is let through without a charge. */
+const UNCHARGED: QuotaAdmission = { allowed: true, cost: null, decision: null };
+
+/** The implementation, one per operation. */
+export class OperationQuota<TContext> implements QuotaOperation {
+  readonly #lifecycle: Lifecycle<TContext>;
+  readonly #input: OperationInput<TContext>;
+  readonly #response: ResponseQuota;
+  #admission: Promise<QuotaAdmission | QuotaRefusal> | null = null;
+  #settlement: Promise<void> | null = null;
+  #client: ResolvedClient | null = null;
+  #operationType: OperationType = 'query';
+  /** The name of the operation run (the requested one, or the document's only one's). */
+  #operationName: string | null = null;
+  /** The estimated cost, once known (also from a refused analysis). */
+  #cost: number | null = null;
+  #actualCost: number | null = null;
+  #decision: Decision | null = null;
+  /** True once the decision admitted the operation (and committed its cost): it must be settled once. */
+  #admitted = false;
+
+  constructor(lifecycle: Lifecycle<TContext>, input: OperationInput<TContext>, response: ResponseQuota) {
+    this.#lifecycle = lifecycle;
+    this.#input = input;
+    this.#response = response;
+  }
+
+  get response(): QuotaResponse {
+    return this.#response;
+  }
+
+  admit(): Promise<QuotaAdmission | QuotaRefusal> {
+    this.#admission ??= this.#admit();
+    return this.#admission;
+  }
+
+  settle(outcome: ExecutionOutcome): Promise<void> {
+    this.#settlement ??= this.#settle(outcome);
+    return this.#settlement;
+  }
+
+  costExtension(): CostExtension | null {
+    if (this.#cost === null || !this.#lifecycle.wantsCost(this.#input.request)) return null;
+    return costExtensionOf(
+      this.#cost,
+      this.#actualCost,
+      this.#decision,
+      this.#lifecycle.config.headerOptions.headerLimit,
+    );
+  }
+
+  async #admit(): Promise<QuotaAdmission | QuotaRefusal> {
+    const lifecycle = this.#lifecycle;
+    const { dryRun } = lifecycle.config;
+    const input = this.#input;
+    // No operation matches `operationName` (or the document has several and none was named): the server
+    // answers with an error without executing anything, so there is nothing to charge.
+    const operation = getOperationAST(input.document, input.operationName);
+    if (operation === null || operation === undefined) return UNCHARGED;
+    this.#operationType = operation.operation;
+    this.#operationName = operation.name?.value || null;
+
+    let client: ResolvedClient;
+    try {
+      client = await resolveClient(lifecycle.config, input.request);
+    } catch (error) {
+      if (!(error instanceof Misconfiguration)) throw error;
+      // A dry run refuses nothing, not even when the configuration is broken (the error is logged).
+      return this.#misconfigured(error.message, !dryRun);
+    }
+    this.#client = client;
+
+    const cost = this.#price(client);
+    if (typeof cost !== 'number') return cost ?? UNCHARGED;
+
+    let decision: Decision;
+    try {
+      decision = await lifecycle.engine.decide({
+        client: client.key,
+        plan: client.plan,
+        cost,
+        operation: this.#operationType,
+        // The engine's own bound, given here so that it need not copy the input to add it.
+        timeoutMs: lifecycle.engine.timeoutMs,
+      });
+    } catch (error) {
+      if (error instanceof QuotaValidationError)
+        return this.#misconfigured(`the quota engine refused its input: ${error.message}`);
+      throw error;
+    }
+    this.#decision = decision;
+    this.#response.record(decision, client.key);
+    lifecycle.decided(client, this.#operationName, this.#operationType, cost, decision);
+
+    if (decision.allowed) {
+      this.#admitted = true;
+      return { allowed: true, cost, decision };
+    }
+    return this.#refuse(client, cost, decision);
+  }
+
+  /**
+   * The operation's estimated cost. A cost analysis error refuses the operation (400, with the analyzer's
+   * code) before any quota is touched; in a dry run it is logged and the operation goes on, charged the
+   * estimate when the analysis produced one (over `maxCost`), uncharged (null) otherwise.
+   */
+  #price(client: ResolvedClient): number | QuotaRefusal | null {
+    const lifecycle = this.#lifecycle;
+    const input = this.#input;
+    try {
+      const report = lifecycle.analyzerFor(input.schema).analyze(input.document, {
+        operationName: input.operationName ?? null,
+        variables: input.variables ?? {},
+      });
+      this.#cost = report.total;
+      return report.total;
+    } catch (error) {
+      if (!(error instanceof CostError)) throw error;
+      const estimated = error.extensions.cost;
+      this.#cost = typeof estimated === 'number' ? estimated : null;
+      const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'COST_ANALYSIS_FAILED';
+      const status = COST_REFUSAL_STATUS;
+      const enforced = !lifecycle.config.dryRun;
+      lifecycle.rejected(
+        { client: client.public, code, status, cost: this.#cost, decision: null },
+        this.#operationName,
+        enforced,
+        error.message,
+      );
+      if (!enforced) return this.#cost;
+      const { http: _transport, ...extensions } = error.extensions;
+      return this.#refusal(status, code, error.message, [], { ...extensions, code }, error);
+    }
+  }
+
+  #refuse(client: ResolvedClient, cost: number, decision: Decision): QuotaAdmission | QuotaRefusal {
+    const code = refusalCode(decision);
+    const status = QUOTA_REFUSAL_STATUS[code];
+    const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
+    const details: QuotaRefusalDetails = {
+      plan: client.plan.name,
+      limit: decision.refusedBy,
+      cost,
+      remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
+      retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
+    };
+    const message = refusalMessage(code, details, limit);
+    // The kill switch is an operator's explicit order, not a limit being rolled out: a dry run obeys it too.
+    const enforced = !this.#lifecycle.config.dryRun || code === 'CLIENT_BLOCKED';
+    this.#lifecycle.rejected(
+      { client: client.public, code, status, cost, decision },
+      this.#operationName,
+      enforced,
+      message,
+    );
+    if (!enforced) return UNCHARGED;
+    return this.#refusal(status, code, message, this.#response.headers(), { quota: details, code }, null);
+  }
+
+  /** Logs a configuration error; refuses the operation with 500 `QUOTA_MISCONFIGURED` when `enforced`. */
+  #misconfigured(message: string, enforced = true): QuotaAdmission | QuotaRefusal {
+    this.#lifecycle.logger.error(`graphql-quota: ${message}`);
+    if (!enforced) return UNCHARGED;
+    const code = 'QUOTA_MISCONFIGURED';
+    return this.#refusal(QUOTA_REFUSAL_STATUS[code], code, MISCONFIGURED_MESSAGE, [], { code }, null);
+  }
+
+  #refusal(
+    status: number,
+    code: string,
+    message: string,
+    headers: QuotaRefusal['headers'],
+    extensions: QuotaRefusal['extensions'],
+    cause: Error | null,
+  ): QuotaRefusal {
+    this.#response.refused(status);
+    return { allowed: false, status, code, message, headers, extensions, cause };
+  }
+
+  async #settle(outcome: ExecutionOutcome): Promise<void> {
+    // The admission may still be running: a server can end a request while another plugin's hook failed.
+    // Its failure reached the client through the admission's own path.
+    if (this.#admission !== null) await this.#admission.catch(() => undefined);
+    if (!this.#admitted) return;
+    const decision = this.#decision!;
+    // Only what the store charged is settled there. A failure-mode admission charged nothing anywhere, and a
+    // fallback decision without a lease was charged in the fallback store: refunding either to the store
+    // would credit points it never took (and wait on a store that just failed). Fallback leases are routed
+    // to the fallback store by the engine.
+    if (decision.source !== 'store' && decision.leaseId === null) return;
+    const cost = this.#cost!;
+    const lifecycle = this.#lifecycle;
+    let refund = 0;
+    if (outcome === 'not-executed') {
+      // Something stopped the operation after admission: nothing ran, nothing is owed.
+      refund = cost;
+    } else if (outcome !== 'unknown') {
+      const input = this.#input;
+      try {
+        const actual = lifecycle.analyzerFor(input.schema).actualCost(input.document, {
+          operationName: input.operationName ?? null,
+          variables: input.variables ?? {},
+          data: outcome.data,
+        });
+        this.#actualCost = actual;
+        // Never charged more after the fact than was admitted.
+        refund = Math.max(0, cost - actual);
+      } catch (error) {
+        lifecycle.logger.warn(
+          `graphql-quota: actual cost unavailable, the estimate stands: ${(error as Error).message}`,
+        );
+      }
+    }
+    // Nothing to give back and no slot to free: the store has nothing to do, so it is not asked (with Redis,
+    // a round trip saved for plans without a concurrency limit whenever the estimate was exact).
+    if (refund === 0 && decision.leaseId === null) return;
+    const client = this.#client!;
+    try {
+      await lifecycle.engine.settle({
+        client: client.key,
+        plan: client.plan,
+        operation: this.#operationType,
+        refund,
+        leaseId: decision.leaseId,
+        decidedAtMs: decision.nowMs,
+      });
+    } catch (error) {
+      lifecycle.logger.error(
+        `graphql-quota: settle failed for client "${client.public.id}": ${(error as Error).message}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import type { HeaderField } from '../http/index.js';
+import type { Decision, LimitStatus } from '../quota/index.js';
+
+/**
+ * The `extensions.code` of every refusal the quota itself answers, and its HTTP status. Cost analysis
+ * refusals keep the analyzer's own codes (`COST_LIMIT_EXCEEDED`...), sent with {@link COST_REFUSAL_STATUS}.
+ */
+export const QUOTA_REFUSAL_STATUS = {
+  /** A limit has not enough left now; `Retry-After` says when it will. */
+  QUOTA_EXCEEDED: 429,
+  /**
+   * The operation costs more than a limit's whole capacity: no wait admits it. 400 rather than 429 so that
+   * clients that retry 429s do not retry it forever; request less, or move to a larger plan.
+   */
+  QUOTA_CAPACITY_EXCEEDED: 400,
+  /** The client (or everyone) is blocked by the kill switch. */
+  CLIENT_BLOCKED: 403,
+  /** The quota store failed or timed out and `onStoreFailure` is `'deny'`. */
+  QUOTA_STORE_UNAVAILABLE: 503,
+  /** `identify` or `planFor` gave something unusable (an unknown plan name...): a server configuration error. */
+  QUOTA_MISCONFIGURED: 500,
+} as const;
+
+/** The code of a refusal the quota answers (see {@link QUOTA_REFUSAL_STATUS} for each one's status). */
+export type QuotaRefusalCode = keyof typeof QUOTA_REFUSAL_STATUS;
+
+/**
+ * HTTP status of an operation refused by cost analysis (over `maxCost`, or input that cannot be priced):
+ * 400, like a validation error, because the operation as written can never run; 429 would invite the
+ * retries that cannot succeed.
+ */
+export const COST_REFUSAL_STATUS = 400;
+
+/** The numbers a quota refusal carries in `extensions.quota`. */
+export interface QuotaRefusalDetails {
+  /** The plan the client is on. */
+  readonly plan: string;
+  /** The limit that refused; null for a block or a store failure. */
+  readonly limit: string | null;
+  /** The operation's estimated cost, in points. */
+  readonly cost: number;
+  /** What the refusing limit has left, rounded down; null when no limit refused. */
+  readonly remaining: number | null;
+  /** Whole seconds until a retry can succeed; null when waiting cannot help. */
+  readonly retryAfterSeconds: number | null;
+}
+
+/**
+ * An operation refused before execution, as plain data: each adapter turns it into its server's error
+ * (for Apollo Server a `GraphQLError` whose `extensions` are {@link QuotaRefusal.extensions} plus `code`
+ * and `http: { status, headers }`). The response must carry `status` and `headers`.
+ */
+export interface QuotaRefusal {
+  readonly allowed: false;
+  /** The HTTP status: one of {@link QUOTA_REFUSAL_STATUS}, or {@link COST_REFUSAL_STATUS}. */
+  readonly status: number;
+  /** A {@link QuotaRefusalCode}, or the cost analyzer's code (`COST_LIMIT_EXCEEDED`...). */
+  readonly code: string;
+  /** The error message for the client: what happened, and what would help. */
+  readonly message: string;
+  /**
+   * The quota header fields of the response as they stand at the refusal (the merged decisions of its
+   * batch), `retry-after` included when waiting helps; empty for a cost or configuration refusal.
+   */
+  readonly headers: readonly HeaderField[];
+  /**
+   * The error's extensions besides `code`: `{ quota: QuotaRefusalDetails }` for a quota refusal, the
+   * analyzer's (`cost`, `maxCost`, `fields`...) for a cost refusal, none for `QUOTA_MISCONFIGURED`.
+   */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  /** The error behind a cost refusal (a `CostError`), for the adapter's `originalError`; else null. */
+  readonly cause: Error | null;
+}
+
+/** The code of a refused decision. */
+export function refusalCode(decision: Decision): Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED'> {
+  switch (decision.reason) {
+    case 'exceeds-capacity':
+      return 'QUOTA_CAPACITY_EXCEEDED';
+    case 'blocked':
+      return 'CLIENT_BLOCKED';
+    case 'store-unavailable':
+      return 'QUOTA_STORE_UNAVAILABLE';
+    default:
+      return 'QUOTA_EXCEEDED';
+  }
+}
+
+/** The message of a quota refusal: what the operation needs, what is left, and when to retry. */
+export function refusalMessage(
+  code: QuotaRefusalCode,
+  details: QuotaRefusalDetails,
+  limit: LimitStatus | null,
+): string {
+  const unit = limit?.counts === 'requests' || limit?.kind === 'concurrency' ? 'requests' : 'points';
+  const needs =
+    limit?.kind === 'concurrency'
+      ? 'an operation slot'
+      : unit === 'requests'
+        ? '1 request'
+        : `${details.cost} points`;
+  switch (code) {
+    case 'QUOTA_EXCEEDED':
+      return (
+        `Quota exceeded: this operation needs ${needs} and limit "${details.limit}" of plan "${details.plan}" ` +
+        `has ${details.remaining} ${unit} left. Retry in ${details.retryAfterSeconds} s.`
+      );
+    case 'QUOTA_CAPACITY_EXCEEDED':
+      return (
+        `This operation costs ${details.cost} points, more than limit "${details.limit}" of plan "${details.plan}" ` +
+        `allows in total (${limit?.limit ?? '?'}); no wait will admit it. Request less, or move to a larger plan.`
+      );
+    case 'CLIENT_BLOCKED':
+      return `This client is blocked. Retry in ${details.retryAfterSeconds} s.`;
+    case 'QUOTA_STORE_UNAVAILABLE':
+      return `The quota service is unavailable; operations are refused until it is back. Retry in ${details.retryAfterSeconds} s.`;
+    default:
+      return MISCONFIGURED_MESSAGE;
+  }
+}
+
+/** What a client is told of a configuration error; the log says what it is. */
+export const MISCONFIGURED_MESSAGE = 'The quota configuration for this client is invalid.';
