@@ -103,8 +103,11 @@ export function uniquePrefix(name: string): string {
   return `gq-test:${name}:${process.pid}:${Date.now().toString(36)}:`;
 }
 
-/** Deletes every key under `prefix`, walking with SCAN (never KEYS). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
+/**
+ * Deletes every key under `prefix` on one server, walking with SCAN (never KEYS, never FLUSH). One DEL per
+ * key, so that it also serves a Redis Cluster master (keys of one SCAN page may be in different slots).
+ */
+export async function deleteKeys(redis: Pick<Redis, 'scan' | 'del'>, prefix: string): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {
@@ -116,7 +119,7 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
       500,
     );
     cursor = next;
-    if (keys.length > 0) deleted += await redis.del(...keys);
+    for (const key of keys) deleted += await redis.del(key);
   } while (cursor !== '0');
   return deleted;
 }
@@ -148,10 +151,7 @@ export function useTestRedis(name: string): SharedTestRedis {
     }
     await server?.stop();
   });
-  const ready = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('useTestRedis: read the test Redis inside a test or hook');
-    return value;
-  };
+  const ready = inTest('useTestRedis');
   return {
     prefix,
     get server() {
@@ -160,5 +160,13 @@ export function useTestRedis(name: string): SharedTestRedis {
     get io() {
       return ready(io);
     },
+  };
+}
+
+/** For fixtures set in `beforeAll`: returns the value, or says it was read outside a test or hook. */
+export function inTest(helper: string): <T>(value: T | undefined) => T {
+  return (value) => {
+    if (value === undefined) throw new Error(`${helper}: read the fixture inside a test or hook`);
+    return value;
   };
 }

@@ -1,11 +1,19 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { QuotaEngine } from '../../src/engine/index.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
+import { startPrivateRedis } from '../helpers/redis-private.js';
 import type { Plan } from '../../src/quota/types.js';
 import { deleteKeys, ioredisClient, nodeRedisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { describeStoreContract, T0 } from './storeContract.js';
 
 let server: TestRedis;
+const shared = {
+  get url() {
+    return server.url;
+  },
+};
 let io: Redis;
 let node: Awaited<ReturnType<typeof nodeRedisClient>>;
 const prefix = uniquePrefix('store');
@@ -85,11 +93,15 @@ describe('RedisStore', () => {
 
   it('takes time from the Redis server when no clock is given', async () => {
     const store = new RedisStore({ client: node, keyPrefix: `${prefix}time:` });
-    const [seconds, micros] = await io.time();
+    const serverMs = async () => {
+      const [seconds, micros] = await io.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    };
+    const before = await serverMs();
     const d = await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
-    const serverMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-    expect(d.nowMs).toBeGreaterThanOrEqual(serverMs);
-    expect(d.nowMs - serverMs).toBeLessThan(5_000);
+    // Bracketed by Redis's own clock read before and after, however long the machine took in between.
+    expect(d.nowMs).toBeGreaterThanOrEqual(before);
+    expect(d.nowMs).toBeLessThanOrEqual(await serverMs());
   });
 
   it('keeps integer state in one hash slot per client, every key with a TTL', async () => {
@@ -160,9 +172,19 @@ describe('RedisStore', () => {
 
   it.each<[string, object, string]>([
     [
-      'no client',
+      'an empty object as client',
       { client: {} },
-      'RedisStore: client must be an ioredis client (with call) or a node-redis client (with sendCommand)',
+      'RedisStore: client must be an ioredis Redis or Cluster (with call), or a node-redis createClient() or createCluster() client (with sendCommand); got an object with neither',
+    ],
+    [
+      'a URL as client',
+      { client: 'redis://127.0.0.1:6379' },
+      'RedisStore: client must be an ioredis Redis or Cluster, or a node-redis createClient() or createCluster() client, got string',
+    ],
+    [
+      'no client',
+      { client: null },
+      'RedisStore: client must be an ioredis Redis or Cluster, or a node-redis createClient() or createCluster() client, got null',
     ],
     [
       'a brace in the prefix',
@@ -175,6 +197,144 @@ describe('RedisStore', () => {
     );
   });
 
+  const input = { client: 'c', plan, cost: 1, operation: 'query' } as const;
+
+  describe('the start-up self-check', () => {
+    const engineOf = (store: RedisStore) => new QuotaEngine({ store, logger: silentLogger() });
+
+    it.each<[string, () => object, RegExp]>([
+      [
+        'a client that answers with no promise (node-redis v3, or v4 in legacyMode)',
+        () => ({ sendCommand: () => true }),
+        /returned no promise/,
+      ],
+      [
+        'a client that throws',
+        () => ({
+          call: () => {
+            throw new TypeError("Cannot read properties of undefined (reading 'length')");
+          },
+        }),
+        /threw instead of answering: Cannot read properties of undefined \(reading 'length'\)/,
+      ],
+      [
+        'a client that rejects with a TypeError',
+        () => ({ sendCommand: () => Promise.reject(new TypeError('args is not iterable')) }),
+        /args is not iterable/,
+      ],
+      [
+        "a client whose replies are not the script's",
+        () => ({ call: () => Promise.resolve('OK') }),
+        /reply was "OK"/,
+      ],
+      [
+        'a node-redis client never connected',
+        () => createClient({ url: shared.url }),
+        /The client is closed: connect it first/,
+      ],
+    ])(
+      'refuses %s, loudly and for good, and the engine does not take it for an outage',
+      async (_, make, why) => {
+        const store = new RedisStore({ client: make() as never, keyPrefix: `${prefix}wrong:` });
+        const expected = {
+          name: 'QuotaValidationError',
+          code: 'QUOTA_INVALID_OPTION',
+          message: expect.stringMatching(/^RedisStore: the client cannot drive the store: /),
+        };
+        const error = await store.ready().catch((e: unknown) => e);
+        expect(error).toMatchObject(expected);
+        expect((error as Error).message).toMatch(why);
+        // Kept: every later call fails the same way, and the engine passes it on instead of deciding by failure mode.
+        await expect(store.decide(input)).rejects.toBe(error);
+        await expect(engineOf(store).decide(input)).rejects.toBe(error);
+        await expect(engineOf(store).block('*', 1_000)).rejects.toBe(error);
+      },
+    );
+
+    it('takes a Redis outage for an outage: the engine applies its failure mode, and the check runs again', async () => {
+      let calls = 0;
+      const down = {
+        call: () => (calls++, Promise.reject(new Error('Connection is closed.'))),
+      };
+      const store = new RedisStore({ client: down, keyPrefix: `${prefix}down:` });
+      await expect(store.ready()).rejects.toThrow('Connection is closed.');
+      await expect(store.decide(input)).rejects.toThrow('Connection is closed.');
+      expect(calls).toBe(2);
+      expect(await engineOf(store).decide(input)).toMatchObject({ allowed: true, source: 'fallback' });
+    });
+
+    it('passes with both client libraries, once: later calls are one round trip each', async () => {
+      for (const client of [io, node]) {
+        const sent: string[] = [];
+        const counting =
+          client === io
+            ? { call: (c: string, a: string[]) => (sent.push(c), io.call(c, a)) }
+            : { sendCommand: (a: string[]) => (sent.push(a[0]!), node.sendCommand(a)) };
+        const store = new RedisStore({ client: counting, keyPrefix: `${prefix}ready:` });
+        await store.ready();
+        await store.ready();
+        await store.decide(input);
+        await store.decide(input);
+        expect(sent).toEqual(['EVALSHA', 'EVALSHA', 'EVALSHA']);
+      }
+    });
+  });
+
+  describe('the store deadline', () => {
+    /** The deadline argument of each decide the store sent (ARGV[6] of the script). */
+    function deadlines(sent: string[][]): string[] {
+      return sent
+        .filter((args) => args[0] === 'EVALSHA' && args[3 + Number(args[2]) + 0] === 'd')
+        .map((args) => args[3 + Number(args[2]) + 5]!);
+    }
+
+    it.each(['ioredis', 'node-redis'] as const)(
+      '%s: every decide with a timeout carries its deadline, the first of a process included',
+      async (kind) => {
+        const sent: string[][] = [];
+        const counting =
+          kind === 'ioredis'
+            ? { call: (c: string, a: string[]) => (sent.push([c, ...a]), io.call(c, a)) }
+            : { sendCommand: (a: string[]) => (sent.push(a), node.sendCommand(a)) };
+        const store = new RedisStore({ client: counting, keyPrefix: `${prefix}deadline-${kind}:` });
+        const [seconds] = await io.time();
+        for (let i = 0; i < 3; i++) await store.decide({ ...input, timeoutMs: 200 });
+        const sentDeadlines = deadlines(sent);
+        expect(sentDeadlines).toHaveLength(3);
+        // On Redis's clock: after the moment the test started, within the wait (not a local clock's reading).
+        for (const d of sentDeadlines) expect(Number(d)).toBeGreaterThan(Number(seconds) * 1000);
+        await store.decide(input);
+        expect(deadlines(sent)[3]).toBe('');
+      },
+    );
+
+    it('a first decision stalled past its deadline is not committed', async () => {
+      // Regression: before any reply the store knew no Redis clock and sent no deadline, so a process's first
+      // decision, held by a stalled Redis, was committed after the engine had decided it by failure mode.
+      const redis = await startPrivateRedis();
+      const client = new Redis(redis.url);
+      try {
+        await client.ping();
+        const fresh = new RedisStore({ client, keyPrefix: 'first:' });
+        const engine = new QuotaEngine({ store: fresh, timeoutMs: 100, logger: silentLogger() });
+        await redis.pause(400);
+        expect(await engine.decide({ ...input, cost: 5 })).toMatchObject({
+          allowed: true,
+          source: 'fallback',
+        });
+        const direct = new RedisStore({ client, keyPrefix: 'first:' });
+        await redis.pause(400);
+        await expect(direct.decide({ ...input, cost: 7, timeoutMs: 100 })).rejects.toThrow(
+          'graphql-quota: the decision reached Redis too late for a caller waiting 100 ms and was not committed',
+        );
+        expect((await direct.peek('c', plan, 'query')).limits[0]!.consumed).toBe(0);
+      } finally {
+        client.disconnect();
+        await redis.stop();
+      }
+    });
+  });
+
   it('rejects with an Error, not over quota, when Redis fails', async () => {
     const broken = { sendCommand: () => Promise.reject(new Error('Socket closed unexpectedly')) };
     await expect(
@@ -182,3 +342,7 @@ describe('RedisStore', () => {
     ).rejects.toThrow('Socket closed unexpectedly');
   });
 });
+
+function silentLogger() {
+  return { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+}

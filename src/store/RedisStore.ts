@@ -12,6 +12,7 @@ import {
   assertSettleInput,
   buildDecision,
   compilePlan,
+  QuotaValidationError,
   invalidOption,
   limitCharge,
   limitRefund,
@@ -29,15 +30,19 @@ import type {
 import { DEFAULT_REDIS_KEY_PREFIX } from './defaults.js';
 import { fnv1a32 } from './hash.js';
 import { QUOTA_SCRIPT } from './quotaScript.js';
-import { redisSender } from './redisClient.js';
-import type { RedisClientLike, RedisSend } from './redisClient.js';
+import { RedisClientMisuse, redisAdapter } from './redisClient.js';
+import type { RedisClientKind, RedisClientLike, RedisSend } from './redisClient.js';
 
 /** Default refresh interval of the cached global block in cluster mode, in milliseconds. */
 export const DEFAULT_GLOBAL_BLOCK_REFRESH_MS = 1000;
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
-  /** An ioredis client (`Redis` or `Cluster`) or a node-redis v4/v5 client, already connected. */
+  /**
+   * An ioredis `Redis` or `Cluster`, or a node-redis v4/v5 `createClient()` or `createCluster()` client
+   * (connected). Any other object is refused here with `QUOTA_INVALID_OPTION`; a client of the right shape
+   * that still cannot run the store's script is refused by {@link RedisStore.ready} (see there).
+   */
   readonly client: RedisClientLike;
   /**
    * Prepended to every key. Must not contain `{` or `}` (the client's hash tag follows it). Default
@@ -51,13 +56,19 @@ export interface RedisStoreOptions {
    */
   readonly clock?: () => number;
   /**
-   * Set for Redis Cluster. Every key of a client shares one hash slot, but the global block key lives in
-   * another, so a decision cannot read it atomically: the store then keeps its value in memory, refreshed at
-   * most every `globalBlockRefreshMs`, and `block('*')` reaches other instances within that delay.
-   * Default false (a single Redis or a primary with replicas: the global block is read by every decision).
+   * Cluster mode. Every key of a client shares one hash slot, but the global block key lives in another, so
+   * a decision cannot read it atomically: the store then keeps its value in memory, read again in the
+   * background once it is half `globalBlockRefreshMs` old and before any decision once it is older than
+   * that. `block('*')` therefore reaches every instance within `globalBlockRefreshMs`: a decision that starts
+   * that long after `block('*')` resolved is refused (docs/redis-cluster.md has the measured figure).
+   * Default: true for a cluster client (ioredis `Cluster`, node-redis `createCluster()`), which may not set it
+   * to false; else false (a single Redis or a primary with replicas: every decision reads the global block).
    */
   readonly cluster?: boolean;
-  /** Cluster mode only: milliseconds between reads of the global block. Default {@link DEFAULT_GLOBAL_BLOCK_REFRESH_MS}. */
+  /**
+   * Cluster mode only: the longest time, in milliseconds, a decision may use a cached global block (the
+   * kill switch's reach, see `cluster`). A positive integer. Default {@link DEFAULT_GLOBAL_BLOCK_REFRESH_MS}.
+   */
   readonly globalBlockRefreshMs?: number;
 }
 
@@ -140,23 +151,32 @@ export class RedisStore implements QuotaStore {
   /** Every method validates its input, so the engine does not validate it again. */
   readonly validatesInput = true;
   readonly #send: RedisSend;
+  /** Which client library drives the store, and whether it is a cluster client. */
+  readonly clientKind: RedisClientKind;
   readonly #prefix: string;
   readonly #clock: (() => number) | undefined;
   readonly #cluster: boolean;
   readonly #refreshMs: number;
   readonly #globalKey: string;
   #globalUntil = 0;
+  /** This process's time when the read of the cached global block was sent. */
   #globalReadAt = -Infinity;
   /** Redis's clock minus this process's, learned from each reply's `now`; null until the first reply. */
   #offsetMs: number | null = null;
   #globalReading: Promise<void> | null = null;
+  /** Counts this instance's own blocks and unblocks of everyone, so an older read never overwrites one. */
+  #globalWrites = 0;
+  /** The self-check, once started; settled and kept once it passed or found the client unusable. */
+  #readiness: Promise<void> | null = null;
+  #checked = false;
 
   constructor(options: RedisStoreOptions) {
-    const send = typeof options === 'object' && options !== null ? redisSender(options.client) : null;
-    if (send === null) {
-      invalidOption(
-        'RedisStore',
-        'client must be an ioredis client (with call) or a node-redis client (with sendCommand)',
+    if (typeof options !== 'object' || options === null) invalidOption('RedisStore', 'options must be an object');
+    const adapter = redisAdapter(options.client);
+    if (typeof adapter === 'string') invalidOption('RedisStore', adapter);
+    if (adapter.cluster && options.cluster === false) {
+      invalidOption('RedisStore',
+        `cluster must not be false with a cluster client (${adapter.kind}): a decision cannot read the global block in another hash slot`,
       );
     }
     const prefix = options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
@@ -173,10 +193,11 @@ export class RedisStore implements QuotaStore {
         `globalBlockRefreshMs must be a positive integer, got ${String(refreshMs)}`,
       );
     }
-    this.#send = send;
+    this.#send = adapter.send;
+    this.clientKind = adapter.kind;
     this.#prefix = prefix;
     this.#clock = options.clock;
-    this.#cluster = options.cluster === true;
+    this.#cluster = adapter.cluster || options.cluster === true;
     this.#refreshMs = refreshMs;
     this.#globalKey = `${prefix}{${ALL_CLIENTS}}:block`;
   }
@@ -187,9 +208,38 @@ export class RedisStore implements QuotaStore {
     return `${this.#prefix}{${client.replace(/[{}%]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}}`;
   }
 
+  /**
+   * The start-up self-check: runs the store's script once through the client (EVALSHA, EVAL if the server
+   * lacks it) and checks the reply's shape; it also reads Redis's clock (so that the first decision already
+   * carries its deadline, see `DecideInput.timeoutMs`) and, in cluster mode, the global block. Every method
+   * runs it before its first command, so calling it is optional; call it at start-up to fail there.
+   *
+   * Rejects with a `QuotaValidationError` (`QUOTA_INVALID_OPTION`) when the client cannot drive the store:
+   * the client throws or returns no promise, fails with a `TypeError`, is not connected (node-redis), is a
+   * single-node client talking to a Redis Cluster (`MOVED`), may not run scripts, or the reply is not the
+   * script's. That rejection is kept: every later call rejects with it too, and the engine passes it on
+   * instead of applying its failure mode, so a wrong client is never mistaken for an outage. Any other
+   * failure (Redis down, slow, loading) rejects with that error and the next call checks again.
+   */
+  ready(): Promise<void> {
+    this.#readiness ??= this.#selfCheck().then(
+      () => {
+        this.#checked = true;
+      },
+      (error: unknown) => {
+        if (!(error instanceof QuotaValidationError)) this.#readiness = null;
+        throw error;
+      },
+    );
+    return this.#readiness;
+  }
+
   async decide(input: DecideInput): Promise<Decision> {
+    // The caller's wait starts now, whatever the self-check below costs.
+    const startedAt = Date.now();
     assertDecideInput(input);
     const plan = compilePlan(input.plan);
+    if (!this.#checked) await this.ready();
     const bit = OPERATION_BITS[input.operation];
     const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
     const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
@@ -203,7 +253,7 @@ export class RedisStore implements QuotaStore {
       amounts,
       leaseId ?? '',
       '',
-      input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs),
+      input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
     );
     // A decision that reached Redis after the caller stopped waiting was refused there, uncommitted.
     if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
@@ -217,6 +267,7 @@ export class RedisStore implements QuotaStore {
   async settle(input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const plan = compilePlan(input.plan);
+    if (!this.#checked) await this.ready();
     const bit = OPERATION_BITS[input.operation];
     const refunds = plan.limits.map((limit) =>
       (limit.operations & bit) === 0 ? 0 : limitRefund(limit, input.refund),
@@ -235,6 +286,7 @@ export class RedisStore implements QuotaStore {
     assertClient(client, 'peek');
     assertOperation(operation, 'peek');
     const compiled = compilePlan(plan);
+    if (!this.#checked) await this.ready();
     const bit = OPERATION_BITS[operation];
     const amounts = compiled.limits.map((limit) => ((limit.operations & bit) === 0 ? -1 : 1));
     const reply = await this.#run('p', client, compiled, amounts, '', '');
@@ -244,27 +296,58 @@ export class RedisStore implements QuotaStore {
   async block(client: string, durationMs: number): Promise<void> {
     assertClient(client, 'block');
     assertDuration(durationMs, 'block');
+    if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
-    const reply = await this.#eval(
-      [global ? this.#globalKey : this.clientKey(client)],
-      [global ? 'B' : 'b', this.#nowArg(), String(durationMs)],
-    );
+    const key = global ? this.#globalKey : this.clientKey(client);
+    const reply = await this.#eval(key, [key], [global ? 'B' : 'b', this.#nowArg(), String(durationMs)]);
     if (global) {
       this.#globalUntil = firstNumber(reply) + durationMs;
-      this.#globalReadAt = Date.now();
+      this.#globalReadAt = this.#localNow();
+      this.#globalWrites++;
     }
   }
 
   async unblock(client: string): Promise<void> {
     assertClient(client, 'unblock');
+    if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
-    await this.#eval(
-      [global ? this.#globalKey : this.clientKey(client)],
-      [global ? 'U' : 'u', this.#nowArg()],
-    );
+    const key = global ? this.#globalKey : this.clientKey(client);
+    await this.#eval(key, [key], [global ? 'U' : 'u', this.#nowArg()]);
     if (global) {
       this.#globalUntil = 0;
-      this.#globalReadAt = Date.now();
+      this.#globalReadAt = this.#localNow();
+      this.#globalWrites++;
+    }
+  }
+
+  async #selfCheck(): Promise<void> {
+    const key = this.#globalKey;
+    let reply: unknown;
+    try {
+      reply = await this.#eval(key, [key], ['R', this.#nowArg()]);
+    } catch (error) {
+      if (error instanceof QuotaValidationError) throw error;
+      if (error instanceof RedisClientMisuse || error instanceof TypeError) misconfigured(error.message);
+      const message = error instanceof Error ? error.message : String(error);
+      if (/client is closed/i.test(message))
+        misconfigured(`${message}: connect it first (await client.connect())`);
+      if (/^(NOPERM|ERR unknown command|ERR .*script)/i.test(message)) {
+        misconfigured(`${message}: the store needs EVALSHA, EVAL and the commands its script runs`);
+      }
+      throw error;
+    }
+    if (
+      !Array.isArray(reply) ||
+      reply.length !== 2 ||
+      !reply.every((v) => Number.isFinite(typeof v === 'number' ? v : Number(v)))
+    ) {
+      misconfigured(`the script's reply was ${JSON.stringify(reply)}, not [now, globalBlockUntil]`);
+    }
+    const [nowMs, globalUntil] = (reply as unknown[]).map(Number) as [number, number];
+    if (this.#clock === undefined) this.#offsetMs = nowMs - Date.now();
+    if (this.#cluster) {
+      this.#globalUntil = globalUntil;
+      this.#globalReadAt = this.#localNow();
     }
   }
 
@@ -290,11 +373,11 @@ export class RedisStore implements QuotaStore {
     args[4] = decidedAtMs;
     args[5] = deadline;
     // In cluster mode the global key is in another slot and may not be named here (see the cluster option).
-    if (this.#cluster) args[6] = String(await this.#cachedGlobalUntil());
+    if (this.#cluster && op !== 's') args[6] = await this.#cachedGlobalUntil();
     if (!release) {
       for (let i = 0; i < amounts.length; i++) args[layout.firstAmount + i * LIMIT_ARGS] = String(amounts[i]);
     }
-    return this.#eval(keys, args);
+    return this.#eval(key, keys, args);
   }
 
   /**
@@ -343,43 +426,80 @@ export class RedisStore implements QuotaStore {
    * Redis's clock is estimated from the last reply (its `now` is taken when the script ran, so the estimate
    * errs by at most the reply's travel time, on the strict side). Before any reply, no deadline.
    */
-  #deadlineArg(timeoutMs: number): string {
+  #deadlineArg(timeoutMs: number, startedAt: number): string {
     if (this.#clock !== undefined) return String(Math.floor(this.#clock()) + timeoutMs);
+    // Known from the self-check on: the first decision carries its deadline too.
     if (this.#offsetMs === null) return '';
     // A tenth of the wait (at most 50 ms) is left for the answer to travel back and be read in time.
-    return String(Date.now() + this.#offsetMs + timeoutMs - Math.min(50, Math.floor(timeoutMs / 10)));
+    return String(startedAt + this.#offsetMs + timeoutMs - Math.min(50, Math.floor(timeoutMs / 10)));
   }
 
   #nowArg(): string {
     return this.#clock === undefined ? '' : String(Math.floor(this.#clock()));
   }
 
-  async #eval(keys: string[], args: string[]): Promise<unknown> {
+  /** This process's time for ages of cached values: the test clock when one is given. */
+  #localNow(): number {
+    return this.#clock === undefined ? Date.now() : this.#clock();
+  }
+
+  /** Runs the script with `keys`, all in `key`'s hash slot (a cluster client sends it to that slot's master). */
+  async #eval(key: string, keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await this.#send(['EVALSHA', SCRIPT_SHA, ...tail]);
+      return await this.#send(key, ['EVALSHA', SCRIPT_SHA, ...tail]);
     } catch (error) {
-      // A restarted or flushed server forgot the script: EVAL runs it and caches it again.
+      // A restarted or flushed server (or a cluster master not yet used) lacks the script: EVAL runs it and
+      // caches it there.
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return this.#send(['EVAL', QUOTA_SCRIPT, ...tail]);
+        return this.#send(key, ['EVAL', QUOTA_SCRIPT, ...tail]).catch((e: unknown) => this.#misrouted(e));
       }
-      throw error;
+      return this.#misrouted(error);
     }
   }
 
-  async #cachedGlobalUntil(): Promise<number> {
-    if (Date.now() - this.#globalReadAt >= this.#refreshMs && this.#globalReading === null) {
-      // Refreshed in the background: a decision never waits for the read, it uses the last value seen.
-      this.#globalReading = this.#send(['GET', this.#globalKey])
-        .then((value) => {
-          this.#globalUntil = Number(value ?? 0) || 0;
-          this.#globalReadAt = Date.now();
-        })
-        .catch(() => undefined)
-        .finally(() => (this.#globalReading = null));
-      if (this.#globalReadAt === -Infinity) await this.#globalReading;
+  /**
+   * A single-node client talking to a cluster is told MOVED or ASK, and keys across slots CROSSSLOT: a
+   * client that cannot drive the store, never an outage (see {@link RedisStore.ready}).
+   */
+  #misrouted(error: unknown): never {
+    const message = error instanceof Error ? error.message : String(error);
+    if (/^(MOVED|ASK|CROSSSLOT) /.test(message)) {
+      misconfigured(
+        this.#cluster && message.startsWith('CROSSSLOT')
+          ? message
+          : `${message}: this server is a Redis Cluster node; pass a cluster client (ioredis Cluster or node-redis createCluster())`,
+      );
     }
-    return this.#globalUntil;
+    throw error;
+  }
+
+  /**
+   * Cluster mode: the global block until, as a script argument. A value read less than half
+   * `globalBlockRefreshMs` ago is used as is; an older one is read again in the background; one read
+   * `globalBlockRefreshMs` ago or more is read again before the decision. So no decision uses a value read
+   * (sent) more than `globalBlockRefreshMs` before it: the kill switch's bound.
+   */
+  async #cachedGlobalUntil(): Promise<string> {
+    const age = this.#localNow() - this.#globalReadAt;
+    if (age >= this.#refreshMs) await this.#readGlobal();
+    else if (age * 2 >= this.#refreshMs) this.#readGlobal().catch(() => undefined);
+    return String(this.#globalUntil);
+  }
+
+  #readGlobal(): Promise<void> {
+    if (this.#globalReading !== null) return this.#globalReading;
+    const sentAt = this.#localNow();
+    const writes = this.#globalWrites;
+    this.#globalReading = this.#send(this.#globalKey, ['GET', this.#globalKey])
+      .then((value) => {
+        // A block or unblock of this instance's own, made while the read was out, is newer: kept.
+        if (writes !== this.#globalWrites) return;
+        this.#globalUntil = Number(value ?? 0) || 0;
+        this.#globalReadAt = sentAt;
+      })
+      .finally(() => (this.#globalReading = null));
+    return this.#globalReading;
   }
 }
 
@@ -392,4 +512,8 @@ function integers(reply: unknown, length: number): number[] {
 
 function firstNumber(reply: unknown): number {
   return integers(reply, 1)[0]!;
+}
+
+function misconfigured(why: string): never {
+  invalidOption('RedisStore', `the client cannot drive the store: ${why}`);
 }

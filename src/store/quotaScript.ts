@@ -5,7 +5,8 @@
  *
  * KEYS[1] the client's hash (or, for the global block ops 'B'/'U', the global block key); KEYS[2] the global
  * block key (unless ARGV[7] carries a cached value); KEYS[3..] the concurrency limits' sorted sets.
- * ARGV: 1 op ('d' decide, 'p' peek, 's' settle, 'b'/'u' block/unblock the client, 'B'/'U' everyone);
+ * ARGV: 1 op ('d' decide, 'p' peek, 's' settle, 'b'/'u' block/unblock the client, 'B'/'U' everyone, 'R' the
+self-check: replies {now, global block until});
  * 2 now in ms, or '' for the server's TIME; 3 duration ms (block); 4 lease id or ''; 5 decidedAtMs or '';
  * 6 decide's deadline in ms on the script's clock, or '' (past it nothing is committed and the reply is
  * {now, 0, -1}: the caller has stopped waiting); 7 global block until (cluster mode) or ''; 8 number of
@@ -102,6 +103,10 @@ if op == 's' then
 end
 
 if op == 'd' and argv[6] ~= '' and now > argv[6] + 0 then return {now, 0, -1} end
+
+-- The store's start-up self-check: the script runs, the reply has the expected shape, and it carries the
+-- server's clock and the global block (KEYS[1] is the global block key).
+if op == 'R' then return {now, tonumber(call('GET', key)) or 0} end
 
 if op == 'B' then
   local d = argv[3] + 0
