@@ -1,15 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ALL_CLIENTS,
-  OPERATION_BITS,
   REFUSAL_CAPACITY,
   REFUSAL_LIMIT,
   REFUSAL_NONE,
   assertClient,
   assertDecideInput,
   assertDuration,
-  assertOperation,
+  applyingLimits,
+  assertScope,
   assertSettleInput,
+  globalRemaining,
+  isExempt,
+  scopeOf,
   buildDecision,
   compilePlan,
   QuotaValidationError,
@@ -22,6 +25,7 @@ import type {
   CompiledPlan,
   Decision,
   DecideInput,
+  OperationScope,
   OperationType,
   Plan,
   QuotaStore,
@@ -90,6 +94,8 @@ interface ScriptLayout {
   readonly releaseArgs: readonly string[];
   /** Key suffixes of the concurrency limits' sorted sets, in plan order. */
   readonly setSuffixes: readonly string[];
+  /** The global limits' key names (after the prefix), in plan order; their keys follow the sets. */
+  readonly globalNames: readonly string[];
 }
 
 const scriptLayouts = new WeakMap<CompiledPlan, ScriptLayout>();
@@ -102,21 +108,32 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
   const params: string[] = [];
   const releaseParams: string[] = [];
   const setSuffixes: string[] = [];
+  const globalNames: string[] = [];
+  const sets = plan.limits.filter((l) => l.kind === 'concurrency').length;
+  // The refusal line (`ceiling`) goes to the script, which only decides; remaining is computed here against
+  // the limit's line, so a soft limit needs nothing of the script.
   for (const limit of plan.limits) {
     const field = fieldOf(limit.name, limit.signature);
     switch (limit.kind) {
       case 'fixed-window':
+        if (limit.global) {
+          globalNames.push(`{%g:${limit.name}}:${fnv1a32(limit.signature).toString(36)}`);
+          // KEYS: the client hash, the global block, the sets, then the global limits' hashes.
+          const where = `${2 + sets + globalNames.length}:${limit.limit}:${limit.fairLine}`;
+          params.push('g', '', String(limit.ceiling), String(limit.windowMs), where);
+          break;
+        }
         fields.push(`${field}:s`, `${field}:c`);
-        params.push('f', '', String(limit.limit), String(limit.windowMs), String(limit.align));
+        params.push('f', '', String(limit.ceiling), String(limit.windowMs), String(limit.align));
         break;
       case 'token-bucket':
         fields.push(field);
-        params.push('t', '', String(limit.limit), String(limit.increment), String(limit.scale));
+        params.push('t', '', String(limit.ceiling), String(limit.increment), String(limit.scale));
         break;
       case 'concurrency': {
         setSuffixes.push(`:c:${limit.name}`);
         // KEYS[1] is the client hash, KEYS[2] the global block; the sets follow, 1-based in Lua.
-        const own = [String(limit.limit), String(limit.leaseMs), String(2 + setSuffixes.length)];
+        const own = [String(limit.ceiling), String(limit.leaseMs), String(2 + setSuffixes.length)];
         params.push('c', '', ...own);
         releaseParams.push('c', '0', ...own);
         break;
@@ -129,6 +146,7 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
     firstAmount: header.length + fields.length + 1,
     releaseArgs: [...header.slice(0, 7), String(setSuffixes.length), '0', ...releaseParams],
     setSuffixes,
+    globalNames,
   };
   scriptLayouts.set(plan, layout);
   return layout;
@@ -171,11 +189,13 @@ export class RedisStore implements QuotaStore {
   #checked = false;
 
   constructor(options: RedisStoreOptions) {
-    if (typeof options !== 'object' || options === null) invalidOption('RedisStore', 'options must be an object');
+    if (typeof options !== 'object' || options === null)
+      invalidOption('RedisStore', 'options must be an object');
     const adapter = redisAdapter(options.client);
     if (typeof adapter === 'string') invalidOption('RedisStore', adapter);
     if (adapter.cluster && options.cluster === false) {
-      invalidOption('RedisStore',
+      invalidOption(
+        'RedisStore',
         `cluster must not be false with a cluster client (${adapter.kind}): a decision cannot read the global block in another hash slot`,
       );
     }
@@ -240,12 +260,11 @@ export class RedisStore implements QuotaStore {
     assertDecideInput(input);
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
-    const bit = OPERATION_BITS[input.operation];
-    const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
+    this.#assertGlobalSupported(plan);
+    const applies = applyingLimits(plan, input);
+    const takesLease = plan.limits.some((l, i) => l.kind === 'concurrency' && applies[i]!);
     const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
-    const amounts = plan.limits.map((limit) =>
-      (limit.operations & bit) === 0 ? -1 : limitCharge(limit, input.cost),
-    );
+    const amounts = plan.limits.map((limit, i) => (applies[i]! ? limitCharge(limit, input.cost) : -1));
     const reply = await this.#run(
       'd',
       input.client,
@@ -261,17 +280,23 @@ export class RedisStore implements QuotaStore {
         `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
       );
     }
-    return this.#decision(plan, reply, amounts, true, leaseId);
+    return this.#decision(
+      plan,
+      reply,
+      amounts,
+      true,
+      leaseId,
+      plan.exempt.length > 0 && isExempt(plan, input),
+    );
   }
 
   async settle(input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
-    const bit = OPERATION_BITS[input.operation];
-    const refunds = plan.limits.map((limit) =>
-      (limit.operations & bit) === 0 ? 0 : limitRefund(limit, input.refund),
-    );
+    this.#assertGlobalSupported(plan);
+    const applies = applyingLimits(plan, input);
+    const refunds = plan.limits.map((limit, i) => (applies[i]! ? limitRefund(limit, input.refund) : 0));
     await this.#run(
       's',
       input.client,
@@ -282,15 +307,30 @@ export class RedisStore implements QuotaStore {
     );
   }
 
-  async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+  async peek(client: string, plan: Plan, operation: OperationType | OperationScope): Promise<Decision> {
     assertClient(client, 'peek');
-    assertOperation(operation, 'peek');
+    assertScope(operation, 'peek');
     const compiled = compilePlan(plan);
     if (!this.#checked) await this.ready();
-    const bit = OPERATION_BITS[operation];
-    const amounts = compiled.limits.map((limit) => ((limit.operations & bit) === 0 ? -1 : 1));
+    this.#assertGlobalSupported(compiled);
+    const scope = scopeOf(operation);
+    const applies = applyingLimits(compiled, scope);
+    const amounts = applies.map((a) => (a ? 1 : -1));
     const reply = await this.#run('p', client, compiled, amounts, '', '');
-    return this.#decision(compiled, reply, amounts, false, null);
+    return this.#decision(compiled, reply, amounts, false, null, isExempt(compiled, scope));
+  }
+
+  /**
+   * Global limits need every key of a decision on one Redis: in cluster mode the global window lives in
+   * another hash slot than the client's, and one script cannot reach both.
+   */
+  #assertGlobalSupported(plan: CompiledPlan): void {
+    if (plan.hasGlobal && this.#cluster) {
+      throw new QuotaValidationError(
+        'QUOTA_INVALID_PLAN',
+        `plan "${plan.plan.name}": RedisStore in cluster mode cannot decide global limits atomically with the client's; use a single Redis (a primary with replicas) for plans with a global limit`,
+      );
+    }
   }
 
   async block(client: string, durationMs: number): Promise<void> {
@@ -365,6 +405,7 @@ export class RedisStore implements QuotaStore {
     const layout = layoutOf(plan);
     const keys = [key, this.#cluster ? key : this.#globalKey];
     for (const suffix of layout.setSuffixes) keys.push(key + suffix);
+    for (const name of layout.globalNames) keys.push(this.#prefix + name);
     const release = op === 's' && amounts.every((a) => a === 0);
     const args = (release ? layout.releaseArgs : layout.args).slice();
     args[0] = op;
@@ -390,8 +431,10 @@ export class RedisStore implements QuotaStore {
     amounts: readonly number[],
     commits: boolean,
     leaseId: string | null,
+    exempt: boolean,
   ): Decision {
     const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
+    let extra = 3 + PER_LIMIT * plan.limits.length;
     const nowMs = values[0]!;
     const blockedUntilMs = values[1]!;
     if (this.#clock === undefined) this.#offsetMs = nowMs - Date.now();
@@ -404,10 +447,14 @@ export class RedisStore implements QuotaStore {
       const amount = Math.max(0, amounts[i]!);
       o.applies = amounts[i]! >= 0;
       o.consumed = values[at]!;
-      o.remaining = limit.limit - o.consumed;
+      o.remaining = Math.max(0, limit.limit - o.consumed);
+      if (limit.kind === 'fixed-window' && limit.global) {
+        o.remaining = globalRemaining(limit, o.consumed, values[extra]!, values[extra + 1]!);
+        extra += 2;
+      }
       o.resetAtMs = values[at + 1]!;
       o.retryMs = values[at + 2]!;
-      o.refusal = amount > limit.limit ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
+      o.refusal = amount > limit.ceiling ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
       if (o.refusal !== REFUSAL_NONE) admitted = false;
     }
     if (commits && admitted) {
@@ -417,7 +464,8 @@ export class RedisStore implements QuotaStore {
         o.firstInWindow = amounts[i]! > 0 && o.consumed === amounts[i];
       }
     }
-    return buildDecision(plan, nowMs, blockedUntilMs, outcomes, values[2] === 1 ? leaseId : null, 'store');
+    const lease = values[2] === 1 ? leaseId : null;
+    return buildDecision(plan, nowMs, blockedUntilMs, outcomes, lease, 'store', exempt);
   }
 
   /**
