@@ -5,11 +5,11 @@ import { T0 } from './storeContract.js';
 
 const redis = useTestRedis('processes');
 
-function worker(scenario: string, count: number, keyPrefix: string): Promise<number> {
+function worker(scenario: string, count: number, keyPrefix: string, client = 'shared'): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = fork(
       join(__dirname, '../helpers/redisWorker.ts'),
-      [redis.server.url, keyPrefix, scenario, String(count), String(T0)],
+      [redis.server.url, keyPrefix, scenario, String(count), String(T0), client],
       {
         execArgv: ['--import', 'tsx'],
       },
@@ -38,4 +38,14 @@ describe('RedisStore under 4 processes × 150 parallel decisions at one client',
     },
     60_000,
   );
+});
+
+describe('RedisStore under 3 processes × 150 parallel decisions, one client each', () => {
+  it('a global 1,000-point window at cost 7 admits exactly 142 across the three clients', async () => {
+    const keyPrefix = `${redis.prefix}global:`;
+    const admitted = await Promise.all(
+      ['east', 'west', 'north'].map((client) => worker('global', 150, keyPrefix, client)),
+    );
+    expect(admitted.reduce((a, b) => a + b, 0)).toBe(142);
+  }, 60_000);
 });
