@@ -15,6 +15,7 @@ import {
   type QuotaRefusalDetails,
 } from './refusals.js';
 import type { QuotaRequest } from './request.js';
+import { rootFieldNames } from './rootFields.js';
 
 /** What the lifecycle needs of one operation: what every GraphQL server knows once it has parsed it. */
 export interface OperationInput<TContext = unknown> {
@@ -86,6 +87,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
   #operationType: OperationType = 'query';
   /** The name of the operation run (the requested one, or the document's only one's). */
   #operationName: string | null = null;
+  /** The root field names the operation selects, for scoped limits and exemptions. */
+  #rootFields: readonly string[] = [];
   /** The estimated cost, once known (also from a refused analysis). */
   #cost: number | null = null;
   #actualCost: number | null = null;
@@ -133,6 +136,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     if (operation === null || operation === undefined) return UNCHARGED;
     this.#operationType = operation.operation;
     this.#operationName = operation.name?.value || null;
+    this.#rootFields = rootFieldNames(input.document, operation);
 
     let client: ResolvedClient;
     try {
@@ -149,14 +153,18 @@ export class OperationQuota<TContext> implements QuotaOperation {
 
     let decision: Decision;
     try {
-      decision = await lifecycle.engine.decide({
-        client: client.key,
-        plan: client.plan,
-        cost,
-        operation: this.#operationType,
-        // The engine's own bound, given here so that it need not copy the input to add it.
-        timeoutMs: lifecycle.engine.timeoutMs,
-      });
+      decision = this.#exemptByOption(client)
+        ? await this.#exemptDecision(client)
+        : await lifecycle.engine.decide({
+            client: client.key,
+            plan: client.plan,
+            cost,
+            operation: this.#operationType,
+            operationName: this.#operationName,
+            rootFields: this.#rootFields,
+            // The engine's own bound, given here so that it need not copy the input to add it.
+            timeoutMs: lifecycle.engine.timeoutMs,
+          });
     } catch (error) {
       if (error instanceof QuotaValidationError)
         return this.#misconfigured(`the quota engine refused its input: ${error.message}`);
@@ -171,6 +179,40 @@ export class OperationQuota<TContext> implements QuotaOperation {
       return { allowed: true, cost, decision };
     }
     return this.#refuse(client, cost, decision);
+  }
+
+  /** Whether the `exempt` option exempts this operation (a plan's own `exempt` rules are the store's). */
+  #exemptByOption(client: ResolvedClient): boolean {
+    const exempt = this.#lifecycle.config.exempt;
+    return (
+      exempt !== null &&
+      exempt({
+        client: client.public,
+        operationName: this.#operationName,
+        operationType: this.#operationType,
+        rootFields: this.#rootFields,
+        request: this.#input.request,
+      })
+    );
+  }
+
+  /**
+   * The decision of an operation the `exempt` option exempts: nothing is charged, and the client's usage is
+   * read (not changed) so that the response still tells it where it stands, every limit marked as not
+   * applying and the decision as `exempt`.
+   */
+  async #exemptDecision(client: ResolvedClient): Promise<Decision> {
+    const usage = await this.#lifecycle.engine.peek(client.key, client.plan, this.#operationType);
+    return {
+      ...usage,
+      allowed: true,
+      reason: null,
+      refusedBy: null,
+      retryAfterSeconds: 0,
+      leaseId: null,
+      limits: usage.limits.map((l) => ({ ...l, applies: false, firstInWindow: false })),
+      exempt: true,
+    };
   }
 
   /**
@@ -294,6 +336,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
         client: client.key,
         plan: client.plan,
         operation: this.#operationType,
+        operationName: this.#operationName,
+        rootFields: this.#rootFields,
         refund,
         leaseId: decision.leaseId,
         decidedAtMs: decision.nowMs,

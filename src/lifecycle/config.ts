@@ -11,6 +11,7 @@ import {
   DEFAULT_MODE,
   DEFAULT_USAGE_THRESHOLDS,
   type AnonymousKeyFunction,
+  type ExemptFunction,
   type ExposeCost,
   type IdentifyFunction,
   type PlanForFunction,
@@ -40,6 +41,8 @@ export interface LifecycleConfig<TContext> {
   /** Lower case. */
   readonly costRequestHeader: string;
   readonly usageThresholds: readonly number[];
+  /** Null when the option is absent. */
+  readonly exempt: ExemptFunction<TContext> | null;
 }
 
 /**
@@ -91,6 +94,9 @@ export function resolveConfig<TContext>(options: QuotaOptions<TContext>): Lifecy
   const exposeHeaders = options.exposeHeaders ?? DEFAULT_EXPOSE_QUOTA_HEADERS;
   if (typeof exposeHeaders !== 'boolean')
     invalidOption(`exposeHeaders must be a boolean, got ${String(exposeHeaders)}`);
+  if (options.exempt !== undefined && typeof options.exempt !== 'function') {
+    invalidOption(`exempt must be a function returning a boolean, got ${String(options.exempt)}`);
+  }
   if (options.maxCost !== undefined && !(Number.isFinite(options.maxCost) && options.maxCost >= 0)) {
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
   }
@@ -117,6 +123,7 @@ export function resolveConfig<TContext>(options: QuotaOptions<TContext>): Lifecy
     exposeCost,
     costRequestHeader: (options.costRequestHeader ?? DEFAULT_COST_REQUEST_HEADER).toLowerCase(),
     usageThresholds,
+    exempt: options.exempt ?? null,
   };
 }
 
