@@ -14,6 +14,8 @@ export type {
   LimitCounts,
   LimitPolicy,
   LimitStatus,
+  OperationMatch,
+  OperationScope,
   OperationType,
   Plan,
   PlanResolver,
