@@ -9,6 +9,7 @@ import type { DecideInput, Decision, LimitStatus, Plan, QuotaStore } from '../..
 import { MemoryStore } from '../../src/store/MemoryStore.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import { useTestRedis } from '../helpers/redis.js';
+import { useTestRedisCluster } from '../helpers/redisCluster.js';
 import { T0 } from './storeContract.js';
 
 const HOUR = 3_600_000;
@@ -407,20 +408,63 @@ describe('RedisStore', () => {
     'RedisStore',
     (clock) => new RedisStore({ client: redis.io, keyPrefix: redis.prefix, clock }),
   );
+});
 
-  it('cluster mode refuses a plan with a global limit instead of deciding it non-atomically', async () => {
-    const store = new RedisStore({
-      client: redis.io,
-      keyPrefix: redis.prefix,
-      cluster: true,
-      clock: () => T0,
-    });
+describe('RedisStore in cluster mode (a single Redis: every step of the cross-slot protocol, on one server)', () => {
+  const redis = useTestRedis('policyLimitsClusterMode');
+  describePolicyLimits(
+    'RedisStore (cluster mode)',
+    (clock) => new RedisStore({ client: redis.io, keyPrefix: redis.prefix, cluster: true, clock }),
+  );
+});
+
+describe('RedisStore on a real Redis Cluster: a global limit in its own slot', () => {
+  const cluster = useTestRedisCluster('policyLimits');
+  describePolicyLimits(
+    'RedisStore (ioredis Cluster)',
+    (clock) => new RedisStore({ client: cluster.io, keyPrefix: cluster.prefix, clock }),
+  );
+
+  it('the bound: three servers racing 450 decisions never exceed it, and what is left charged is exactly what was admitted', async () => {
+    const keyPrefix = `${cluster.prefix}race:`;
+    const stores = [0, 1, 2].map(() => new RedisStore({ client: cluster.io, keyPrefix, clock: () => T0 }));
     const plan: Plan = {
-      name: 'g',
-      limits: [{ kind: 'fixed-window', name: 'cap', limit: 1, windowMs: 1_000, global: true }],
+      name: 'race',
+      limits: [
+        // Each client's own limit refuses some operations after the global one charged them: those charges
+        // must all be given back.
+        { kind: 'fixed-window', name: 'own', limit: 350, windowMs: HOUR },
+        {
+          kind: 'fixed-window',
+          name: 'everyone',
+          limit: 1_000,
+          windowMs: HOUR,
+          global: true,
+          fairness: false,
+        },
+      ],
     };
-    await expect(store.decide({ client: 'x', plan, cost: 1, operation: 'query' })).rejects.toMatchObject({
-      code: 'QUOTA_INVALID_PLAN',
-    });
+    const clients = ['east', 'west', 'north', 'south'];
+    const decisions = await Promise.all(
+      Array.from({ length: 450 }, (_, i) =>
+        stores[i % 3]!.decide({ client: clients[i % 4]!, plan, cost: 7, operation: 'query' }),
+      ),
+    );
+    const admitted = decisions.filter((d) => d.allowed).length;
+    // 4 clients × floor(350 / 7) = 200 by their own limits, 142 by the global one: the global one binds.
+    expect(admitted).toBeLessThanOrEqual(142);
+    const after = await stores[0]!.peek('east', plan, 'query');
+    expect(after.limits[1]!.consumed).toBe(7 * admitted);
+    // Give-backs can only make it fall short while they are in flight; with nothing in flight, a new client
+    // gets exactly the room left.
+    const rest = Math.floor((1_000 - 7 * admitted) / 7);
+    for (let i = 0; i < rest; i++) {
+      expect(
+        (await stores[1]!.decide({ client: `late-${i}`, plan, cost: 7, operation: 'query' })).allowed,
+      ).toBe(true);
+    }
+    expect((await stores[2]!.decide({ client: 'last', plan, cost: 7, operation: 'query' })).allowed).toBe(
+      false,
+    );
   });
 });

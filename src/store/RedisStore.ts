@@ -22,6 +22,7 @@ import {
   newOutcomes,
 } from '../quota/index.js';
 import type {
+  CompiledFixedWindow,
   CompiledPlan,
   Decision,
   DecideInput,
@@ -117,7 +118,7 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
     switch (limit.kind) {
       case 'fixed-window':
         if (limit.global) {
-          globalNames.push(`{%g:${limit.name}}:${fnv1a32(limit.signature).toString(36)}`);
+          globalNames.push(globalName(limit));
           // KEYS: the client hash, the global block, the sets, then the global limits' hashes.
           const where = `${2 + sets + globalNames.length}:${limit.limit}:${limit.fairLine}`;
           params.push('g', '', String(limit.ceiling), String(limit.windowMs), where);
@@ -150,6 +151,11 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
   };
   scriptLayouts.set(plan, layout);
   return layout;
+}
+
+/** A global limit's key after the prefix: a hash tag no client key can have (client keys escape `%`). */
+function globalName(limit: CompiledFixedWindow): string {
+  return `{%g:${limit.name}}:${fnv1a32(limit.signature).toString(36)}`;
 }
 
 /**
@@ -260,11 +266,14 @@ export class RedisStore implements QuotaStore {
     assertDecideInput(input);
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
-    this.#assertGlobalSupported(plan);
     const applies = applyingLimits(plan, input);
     const takesLease = plan.limits.some((l, i) => l.kind === 'concurrency' && applies[i]!);
     const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
     const amounts = plan.limits.map((limit, i) => (applies[i]! ? limitCharge(limit, input.cost) : -1));
+    const exempt = plan.exempt.length > 0 && isExempt(plan, input);
+    if (this.#cluster && plan.hasGlobal) {
+      return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt);
+    }
     const reply = await this.#run(
       'd',
       input.client,
@@ -280,23 +289,118 @@ export class RedisStore implements QuotaStore {
         `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
       );
     }
-    return this.#decision(
-      plan,
-      reply,
-      amounts,
-      true,
-      leaseId,
-      plan.exempt.length > 0 && isExempt(plan, input),
-    );
+    return this.#decision(plan, reply, amounts, true, leaseId, exempt);
+  }
+
+  /**
+   * Cluster mode, a plan with global limits: each global limit's window is in a slot of its own, so the
+   * decision is taken in steps. Each global limit is checked and charged first, in plan order, on its own key
+   * (one atomic call each); then the client's limits in one call. If a step refuses, the global charges
+   * already taken are given back (one call each). So a global limit is never exceeded, and an operation
+   * refused in the end is charged nothing; but between a charge and its return (two round trips) other
+   * clients see that much less room, and a process that dies in between leaves it charged until its window
+   * ends. docs/quotas-and-stores.md states this bound.
+   */
+  async #decideAcrossSlots(
+    input: DecideInput,
+    plan: CompiledPlan,
+    amounts: readonly number[],
+    leaseId: string | null,
+    startedAt: number,
+    exempt: boolean,
+  ): Promise<Decision> {
+    const blockUntil = await this.#cachedGlobalUntil();
+    const globals = new Map<number, number[]>();
+    const taken: { index: number; amount: number; atMs: number }[] = [];
+    let refused = false;
+    for (let i = 0; i < plan.limits.length && !refused; i++) {
+      const limit = plan.limits[i]!;
+      if (limit.kind !== 'fixed-window' || !limit.global || amounts[i]! < 0) continue;
+      const values = integers(await this.#globalCall('d', limit, amounts[i]!, input.client, blockUntil), 8);
+      globals.set(i, values);
+      refused = values[1]! > values[0]! || values[5]! > 0 || amounts[i]! > limit.ceiling;
+      if (!refused && amounts[i]! > 0) taken.push({ index: i, amount: amounts[i]!, atMs: values[0]! });
+    }
+    // The client's own limits: decided (or, after a global refusal, only read); global ones marked -2.
+    const own = plan.limits.map((l, i) => (l.kind === 'fixed-window' && l.global ? -2 : amounts[i]!));
+    const peekAmounts = own.map((a) => (a === -2 ? -2 : a < 0 ? -1 : 1));
+    let reply: unknown;
+    try {
+      reply = refused
+        ? await this.#run('p', input.client, plan, peekAmounts, '', '')
+        : await this.#run(
+            'd',
+            input.client,
+            plan,
+            own,
+            leaseId ?? '',
+            '',
+            input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
+          );
+    } catch (error) {
+      await this.#giveBack(plan, taken, input.client);
+      throw error;
+    }
+    if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
+      await this.#giveBack(plan, taken, input.client);
+      throw new Error(
+        `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
+      );
+    }
+    const decision = this.#decision(plan, reply, amounts, !refused, leaseId, exempt, globals);
+    if (!decision.allowed) await this.#giveBack(plan, taken, input.client);
+    return decision;
+  }
+
+  /** Gives back global charges taken by a decision that was refused in a later step (cluster mode). */
+  async #giveBack(
+    plan: CompiledPlan,
+    taken: readonly { index: number; amount: number; atMs: number }[],
+    client: string,
+  ): Promise<void> {
+    for (const { index, amount, atMs } of taken) {
+      const limit = plan.limits[index] as CompiledFixedWindow;
+      await this.#globalCall('s', limit, amount, client, '0', String(atMs));
+    }
+  }
+
+  /**
+   * One script call on one global limit's own key (cluster mode): decide, peek, or settle (`amount` is then
+   * the refund). Reply of decide and peek: now, blocked until, 0, consumed, reset, retry, the client's use,
+   * clients.
+   */
+  #globalCall(
+    op: 'd' | 'p' | 's',
+    limit: CompiledFixedWindow,
+    amount: number,
+    client: string,
+    blockUntil: string,
+    decidedAtMs = '',
+  ): Promise<unknown> {
+    const key = this.#prefix + globalName(limit);
+    const where = `1:${limit.limit}:${limit.fairLine}:${this.clientKey(client)}`;
+    const args = [op, this.#nowArg(), '', '', decidedAtMs, '', blockUntil, '1', '0'];
+    args.push('g', String(amount), String(limit.ceiling), String(limit.windowMs), where);
+    return this.#eval(key, [key, key], args);
   }
 
   async settle(input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
-    this.#assertGlobalSupported(plan);
     const applies = applyingLimits(plan, input);
     const refunds = plan.limits.map((limit, i) => (applies[i]! ? limitRefund(limit, input.refund) : 0));
+    if (this.#cluster && plan.hasGlobal) {
+      // Each global limit's refund on its own key; the client's call leaves them alone (-2 reads nothing).
+      for (let i = 0; i < plan.limits.length; i++) {
+        const limit = plan.limits[i]!;
+        if (limit.kind !== 'fixed-window' || !limit.global) continue;
+        if (refunds[i]! > 0 && input.decidedAtMs !== undefined) {
+          await this.#globalCall('s', limit, refunds[i]!, input.client, '0', String(input.decidedAtMs));
+        }
+        refunds[i] = 0;
+      }
+    }
     await this.#run(
       's',
       input.client,
@@ -312,25 +416,25 @@ export class RedisStore implements QuotaStore {
     assertScope(operation, 'peek');
     const compiled = compilePlan(plan);
     if (!this.#checked) await this.ready();
-    this.#assertGlobalSupported(compiled);
     const scope = scopeOf(operation);
     const applies = applyingLimits(compiled, scope);
     const amounts = applies.map((a) => (a ? 1 : -1));
-    const reply = await this.#run('p', client, compiled, amounts, '', '');
-    return this.#decision(compiled, reply, amounts, false, null, isExempt(compiled, scope));
-  }
-
-  /**
-   * Global limits need every key of a decision on one Redis: in cluster mode the global window lives in
-   * another hash slot than the client's, and one script cannot reach both.
-   */
-  #assertGlobalSupported(plan: CompiledPlan): void {
-    if (plan.hasGlobal && this.#cluster) {
-      throw new QuotaValidationError(
-        'QUOTA_INVALID_PLAN',
-        `plan "${plan.plan.name}": RedisStore in cluster mode cannot decide global limits atomically with the client's; use a single Redis (a primary with replicas) for plans with a global limit`,
-      );
+    let globals: Map<number, number[]> | undefined;
+    let sent: number[] = amounts;
+    if (this.#cluster && compiled.hasGlobal) {
+      // Each global limit read on its own key (cluster mode: another slot), the client's limits in one call.
+      globals = new Map();
+      sent = amounts.slice();
+      for (let i = 0; i < compiled.limits.length; i++) {
+        const limit = compiled.limits[i]!;
+        if (limit.kind !== 'fixed-window' || !limit.global) continue;
+        const values = await this.#globalCall('p', limit, Math.max(0, amounts[i]!), client, '0');
+        globals.set(i, integers(values, 8));
+        sent[i] = -2;
+      }
     }
+    const reply = await this.#run('p', client, compiled, sent, '', '');
+    return this.#decision(compiled, reply, amounts, false, null, isExempt(compiled, scope), globals);
   }
 
   async block(client: string, durationMs: number): Promise<void> {
@@ -405,7 +509,8 @@ export class RedisStore implements QuotaStore {
     const layout = layoutOf(plan);
     const keys = [key, this.#cluster ? key : this.#globalKey];
     for (const suffix of layout.setSuffixes) keys.push(key + suffix);
-    for (const name of layout.globalNames) keys.push(this.#prefix + name);
+    // In cluster mode global limits are decided in calls of their own (their keys are in other slots).
+    if (!this.#cluster) for (const name of layout.globalNames) keys.push(this.#prefix + name);
     const release = op === 's' && amounts.every((a) => a === 0);
     const args = (release ? layout.releaseArgs : layout.args).slice();
     args[0] = op;
@@ -432,6 +537,8 @@ export class RedisStore implements QuotaStore {
     commits: boolean,
     leaseId: string | null,
     exempt: boolean,
+    /** Cluster mode: each global limit's reply of its own call (see `#globalCall`), by limit index. */
+    globals?: ReadonlyMap<number, readonly number[]>,
   ): Decision {
     const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
     let extra = 3 + PER_LIMIT * plan.limits.length;
@@ -446,14 +553,19 @@ export class RedisStore implements QuotaStore {
       const o = outcomes[i]!;
       const amount = Math.max(0, amounts[i]!);
       o.applies = amounts[i]! >= 0;
-      o.consumed = values[at]!;
+      // A global limit decided in a call of its own (cluster mode) reads its numbers from that call's reply.
+      const own = globals?.get(i);
+      const from = own ?? values;
+      const j = own === undefined ? at : 3;
+      o.consumed = from[j]!;
       o.remaining = Math.max(0, limit.limit - o.consumed);
       if (limit.kind === 'fixed-window' && limit.global) {
-        o.remaining = globalRemaining(limit, o.consumed, values[extra]!, values[extra + 1]!);
+        const k = own === undefined ? extra : 6;
+        o.remaining = globalRemaining(limit, o.consumed, from[k]!, from[k + 1]!);
         extra += 2;
       }
-      o.resetAtMs = values[at + 1]!;
-      o.retryMs = values[at + 2]!;
+      o.resetAtMs = from[j + 1]!;
+      o.retryMs = from[j + 2]!;
       o.refusal = amount > limit.ceiling ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
       if (o.refusal !== REFUSAL_NONE) admitted = false;
     }

@@ -28,8 +28,11 @@ self-check: replies {now, global block until});
  * Global limits (issue 10; kind 'g', the blocks marked GLOBAL): a clock-aligned window shared by every client,
  * in its own hash KEYS[k] with fields s (window start), c (everyone's consumption), n (clients that used the
  * window) and, per client, the client's hash key (its own use of the window). Its 5 arguments are 'g',
- * amount, p1 = refusal line (ceiling), p2 = windowMs, p3 = 'k:limit:fairLine' (fairLine -1: no fair share);
- * it has no field in the client's hash. A new window deletes the hash first (its clients' fields are the last
+ * amount, p1 = refusal line (ceiling), p2 = windowMs, p3 = 'k:limit:fairLine' or 'k:limit:fairLine:client'
+ * (fairLine -1: no fair share; the client's field is KEYS[1] unless named there); it has no field in the
+ * client's hash. In cluster mode a global limit lives in another slot than the client's: RedisStore then
+ * decides it in a call of its own on its key (KEYS[1], the client named in p3), and the client's call marks
+ * it with amount -2, which reads and writes nothing (its numbers in the reply are 0). A new window deletes the hash first (its clients' fields are the last
  * window's). The reply carries 2 more numbers per global limit after all limits, in plan order: the client's
  * own use of the window and the number of clients that used it, this one included (after the commit when
  * committed), from which the caller computes what the client may still use (quota's `globalRemaining`).
@@ -111,14 +114,16 @@ if op == 's' then
       -- GLOBAL: give back at most what this client put into the window, if it is still the decision's.
       local refund = argv[a + 1] + 0
       if refund > 0 and decidedAt then
-        local gkey = KEYS[string.match(argv[a + 4], '^(%d+):') + 0]
-        local g = call('HMGET', gkey, 's', 'c', key)
+        local k, who = string.match(argv[a + 4], '^(%d+):%d+:%-?%d+:?(.*)$')
+        if who == '' then who = key end
+        local gkey = KEYS[k + 0]
+        local g = call('HMGET', gkey, 's', 'c', who)
         local start, used, mine = tonumber(g[1]), tonumber(g[2]), tonumber(g[3])
         local windowMs = argv[a + 3] + 0
         if start and used and mine and mine > 0 and start == now - (now % windowMs) and decidedAt >= start then
           local back = refund
           if mine < back then back = mine end
-          call('HSET', gkey, 'c', max(0, used - back), key, mine - back)
+          call('HSET', gkey, 'c', max(0, used - back), who, mine - back)
         end
       end
     end
@@ -160,7 +165,8 @@ if blocked <= now then blocked = 0 end
 
 local out = {now, blocked, 0}
 local admitted = true
--- GLOBAL: per global limit {key, window current, client's use or false, clients, reply index}; and the reply's
+-- GLOBAL: per global limit {key, window current, client's use or false, clients, client field} (false when
+-- decided elsewhere); and the reply's
 -- 2 extra numbers per global limit, appended after every limit's 3.
 local globals, extra = {}, {}
 -- Until when the hash's TTL runs at least: the latest moment its stored state (of this plan) matters.
@@ -198,11 +204,16 @@ for a = base + 1, base + n * 5, 5 do
     if amount > p1 then admitted = false
     elseif nxt - nowu > capacity then admitted = false; retry = ceil((nxt - capacity - nowu) / p3) end
     consumed = p1 - floor((nowu + capacity - tat) / p2)
+  elseif kind == 'g' and argv[a + 1] == '-2' then
+    -- GLOBAL, decided in a call of its own (cluster mode): nothing to read here.
+    globals[#globals + 1] = false
+    extra[#extra + 1] = 0; extra[#extra + 1] = 0
   elseif kind == 'g' then
     -- GLOBAL: everyone's window, then this client's fair share once the window is tight.
-    local k, line, fair = string.match(argv[a + 4], '^(%d+):(%d+):(-?%d+)$')
+    local k, line, fair, who = string.match(argv[a + 4], '^(%d+):(%d+):(-?%d+):?(.*)$')
+    if who == '' then who = key end
     local gkey = KEYS[k + 0]
-    local g = call('HMGET', gkey, 's', 'c', 'n', key)
+    local g = call('HMGET', gkey, 's', 'c', 'n', who)
     local start = now - (now % p2)
     local used, clients, mine = 0, 0, false
     if tonumber(g[1]) == start then
@@ -215,7 +226,7 @@ for a = base + 1, base + n * 5, 5 do
       if (mine or 0) + amount > floor((line + 0) / clients) then admitted = false; retry = start + p2 - now end
     end
     consumed = used; reset = start + p2
-    globals[#globals + 1] = {gkey, tonumber(g[1]) == start, mine, clients, o + 1}
+    globals[#globals + 1] = {gkey, tonumber(g[1]) == start, mine, clients, who}
     extra[#extra + 1] = mine or 0; extra[#extra + 1] = clients
   else
     local zkey = KEYS[argv[a + 4] + 0]
@@ -261,7 +272,7 @@ for a = base + 1, base + n * 5, 5 do
       local used = out[o + 1] + amount
       local mine = (gl[3] or 0) + amount
       if not gl[2] then call('DEL', gl[1]) end
-      call('HSET', gl[1], 's', start, 'c', used, 'n', gl[4], key, mine)
+      call('HSET', gl[1], 's', start, 'c', used, 'n', gl[4], gl[5], mine)
       if not gl[2] then call('PEXPIRE', gl[1], start + windowMs - now + grace) end
       out[o + 1] = used
       out[extraAt + 2 * gi - 1] = mine
