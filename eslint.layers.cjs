@@ -55,10 +55,9 @@ const LAYERS = [
 /**
  * The package root, src/index.ts: the one public barrel. It re-exports the core, never an adapter (each is
  * its own subpath export), the CLI or the client.
- * TEMPORARY: 'apollo' stays until the `graphql-quota/apollo` subpath export lands (issue 8, i8-lifecycle).
  */
 const ROOT = {
-  imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability', 'lifecycle', 'apollo'],
+  imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability', 'lifecycle'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');

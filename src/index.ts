@@ -1,10 +1,62 @@
 /**
- * graphql-quota: cost analysis and per-client quotas for GraphQL APIs.
- * The one public entry point; every export is named.
+ * graphql-quota: cost analysis and per-client quotas for GraphQL APIs. The core entry point, `graphql-quota`:
+ * cost analysis, quota plans and the engine, stores, response headers and the framework-neutral request
+ * lifecycle. It loads no server framework; the Apollo Server plugin is `graphql-quota/apollo`. Every name is
+ * listed here one by one: what is not listed is internal.
  */
-export * from './cost/index.js';
-// Quota's front door also serves the store and engine layers (compiled plans, the arithmetic, input checks);
-// only its public names are re-exported here.
+
+//#region Cost analysis: schema annotations -> the cost of an operation
+export {
+  COST_DIRECTIVES_SDL,
+  CostAnalyzer,
+  CostError,
+  CostErrorCode,
+  DEFAULT_COMPLEXITY_DIRECTIVE_NAME,
+  DEFAULT_DEPTH_COST,
+  DEFAULT_DIRECTIVE_NAMES,
+  DEFAULT_ERROR_FIELD_COUNT,
+  DEFAULT_INTROSPECTION_COST,
+  DEFAULT_LEAF_TYPE_COST,
+  DEFAULT_LIST_SIZE,
+  DEFAULT_MAX_BREAKDOWN_FIELDS,
+  DEFAULT_MAX_COST,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_LIST_SIZE,
+  DEFAULT_MUTATION_COST,
+  DEFAULT_OBJECT_TYPE_COST,
+  DEFAULT_QUERY_COST,
+  DEFAULT_SUBSCRIPTION_COST,
+  MAX_SUPPORTED_DEPTH,
+  analyzeCost,
+  costDirectivesSDL,
+  withCostDirectives,
+} from './cost/index.js';
+export type {
+  ActualCostRequest,
+  AnalyzeCostArgs,
+  CostDirectiveNames,
+  CostErrorExtensions,
+  CostOptions,
+  CostReport,
+  CostRequest,
+  FieldCost,
+} from './cost/index.js';
+//#endregion
+
+//#region Quotas: limits, plans, decisions, the engine
+export {
+  ALL_CLIENTS,
+  DEFAULT_FIXED_WINDOW_ALIGN,
+  DEFAULT_FIXED_WINDOW_COUNTS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_TOKEN_BUCKET_COUNTS,
+  DEFAULT_TOKEN_BUCKET_PERIOD_MS,
+  MAX_CONCURRENCY,
+  QuotaValidationError,
+  createPlanResolver,
+  definePlan,
+  planPolicies,
+} from './quota/index.js';
 export type {
   ConcurrencyLimit,
   DecideInput,
@@ -27,22 +79,90 @@ export type {
   SettleInput,
   TokenBucketLimit,
 } from './quota/index.js';
+//#endregion
+
+//#region The engine: a store behind a timeout, a failure mode and an in-memory fallback
 export {
-  ALL_CLIENTS,
-  DEFAULT_FIXED_WINDOW_ALIGN,
-  DEFAULT_FIXED_WINDOW_COUNTS,
-  DEFAULT_LEASE_MS,
-  DEFAULT_TOKEN_BUCKET_COUNTS,
-  DEFAULT_TOKEN_BUCKET_PERIOD_MS,
-  MAX_CONCURRENCY,
-  QuotaValidationError,
-  createPlanResolver,
-  definePlan,
-  planPolicies,
-  resolvePlan,
-} from './quota/index.js';
-export * from './store/index.js';
-export * from './engine/index.js';
-export * from './http/index.js';
-export * from './lifecycle/index.js';
-export * from './apollo/index.js';
+  DEFAULT_ON_STORE_FAILURE,
+  DEFAULT_STORE_TIMEOUT_MS,
+  DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  QuotaEngine,
+} from './engine/index.js';
+export type { QuotaEngineOptions, StoreFailureMode } from './engine/index.js';
+//#endregion
+
+//#region Stores: where quota state lives
+export {
+  DEFAULT_GLOBAL_BLOCK_REFRESH_MS,
+  DEFAULT_MAX_CLIENTS,
+  DEFAULT_REDIS_KEY_PREFIX,
+  MemoryStore,
+  RedisStore,
+} from './store/index.js';
+export type {
+  IoRedisClientLike,
+  MemoryStoreOptions,
+  NodeRedisClientLike,
+  RedisClientLike,
+  RedisStoreOptions,
+} from './store/index.js';
+//#endregion
+
+//#region Response headers: X-Rate-Limit-*, IETF RateLimit / RateLimit-Policy, Retry-After
+export {
+  CONCURRENT_REQUESTS_QUOTA_UNIT,
+  DEFAULT_COST_QUOTA_UNIT,
+  DEFAULT_IETF_RATE_LIMIT_HEADERS,
+  DEFAULT_RETRY_AFTER_HEADER,
+  DEFAULT_X_RATE_LIMIT_HEADERS,
+  quotaHeaders,
+} from './http/index.js';
+export type { HeaderField, IetfRateLimitOptions, QuotaHeaderOptions } from './http/index.js';
+//#endregion
+
+//#region The request lifecycle, shared by every server adapter
+export {
+  COST_REFUSAL_STATUS,
+  DEFAULT_ANONYMOUS_KEY,
+  DEFAULT_ANONYMOUS_PLAN,
+  DEFAULT_API_KEY_HEADER,
+  DEFAULT_COST_REQUEST_HEADER,
+  DEFAULT_EXPOSE_COST,
+  DEFAULT_EXPOSE_QUOTA_HEADERS,
+  DEFAULT_MODE,
+  DEFAULT_USAGE_THRESHOLDS,
+  QUOTA_REFUSAL_STATUS,
+  createQuotaLifecycle,
+  identifyByApiKey,
+  identifyFromContext,
+} from './lifecycle/index.js';
+export type {
+  AnonymousKeyFunction,
+  CostExtension,
+  ExecutionOutcome,
+  ExemptFunction,
+  ExemptOperation,
+  ExposeCost,
+  IdentifyFunction,
+  OperationInput,
+  PlanForFunction,
+  QuotaAdmission,
+  QuotaClient,
+  QuotaDecisionEvent,
+  QuotaKillSwitch,
+  QuotaLifecycle,
+  QuotaMode,
+  QuotaOperation,
+  QuotaOptions,
+  QuotaRefusal,
+  QuotaRefusalCode,
+  QuotaRefusalDetails,
+  QuotaRejectionEvent,
+  QuotaRequest,
+  QuotaResponse,
+  QuotaThresholdEvent,
+  RequestHeaders,
+  ResponseHeaders,
+  ThrottleStatus,
+} from './lifecycle/index.js';
+//#endregion

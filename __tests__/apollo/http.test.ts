@@ -4,7 +4,7 @@ import { quotaPlugin } from '../../src/apollo/index.js';
 import type { Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
 import { ANONYMOUS, HOUR_RESET_S, TestClock, silentLogger, testSchema, type TestContext } from './harness.js';
-import { CountingStore } from './stores.js';
+import { CountingStore } from '../helpers/stores.js';
 
 const PLAN: Plan = {
   name: 'free',

@@ -16,7 +16,7 @@ import {
   startHarness,
   type TestContext,
 } from './harness.js';
-import { CountingStore, FailingStore, HangingStore } from './stores.js';
+import { CountingStore, FailingStore, HangingStore } from '../helpers/stores.js';
 
 const alice = { context: { quotaClient: 'alice' } };
 const products = (first: number, fields = 'id') => ({ query: `{ products(first: ${first}) { ${fields} } }` });

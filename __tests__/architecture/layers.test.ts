@@ -190,12 +190,16 @@ describe('the layer rule', () => {
     expect(
       await problems(
         'src/index.ts',
-        "export * from './mercurius/index.js';\nexport * from './cost/index.js';\n",
+        "export * from './mercurius/index.js';\nexport * from './apollo/index.js';\nexport * from './cost/index.js';\n",
       ),
     ).toEqual([
       restricted(
         './mercurius/index.js',
-        'Layers: the package root may not import mercurius (the package root imports cost, quota, http, store, engine, observability, lifecycle, apollo). See eslint.layers.cjs.',
+        'Layers: the package root may not import mercurius (the package root imports cost, quota, http, store, engine, observability, lifecycle). See eslint.layers.cjs.',
+      ),
+      restricted(
+        './apollo/index.js',
+        'Layers: the package root may not import apollo (the package root imports cost, quota, http, store, engine, observability, lifecycle). See eslint.layers.cjs.',
       ),
     ]);
     expect(await problems('src/index.ts', "export { compilePlan } from './quota/compilePlan.js';\n")).toEqual(

@@ -9,27 +9,16 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaLifecycle,
+  type QuotaKillSwitch,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaResponse,
 } from '../lifecycle/index.js';
 import { refusalError } from './errors.js';
 
-/** The plugin, with the kill switch. Put it in `plugins`; keep the reference to call `block`. */
+/** The plugin, with the engine and the kill switch. Put it in `plugins`; keep the reference to call `block`. */
 export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
-  extends
-    ApolloServerPlugin<TContext>,
-    Pick<
-      QuotaLifecycle<TContext>,
-      | 'engine'
-      | 'block'
-      | 'unblock'
-      | 'blockAnonymous'
-      | 'unblockAnonymous'
-      | 'blockEveryone'
-      | 'unblockEveryone'
-    > {}
+  extends ApolloServerPlugin<TContext>, QuotaKillSwitch {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
 interface RequestState {
@@ -72,7 +61,13 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     lifecycle;
 
   return {
-    ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
+    engine,
+    block,
+    unblock,
+    blockAnonymous,
+    unblockAnonymous,
+    blockEveryone,
+    unblockEveryone,
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);

@@ -69,10 +69,11 @@ export interface QuotaEngineOptions {
 const FALLBACK_LEASES = 10_000;
 
 /**
- * The quota layer's entry point: a store behind a timeout and a failure mode. Its methods mirror
- * {@link QuotaStore} but never reject because the store failed or was slow; such a failure becomes a decision
- * per `onStoreFailure`, logged every time, and is never reported as "over quota". Malformed input still
- * rejects, with a {@link QuotaValidationError}.
+ * The engine: a store behind a timeout and a failure mode, the entry point of quota decisions for a server.
+ * Its methods mirror {@link QuotaStore} but never reject because the store failed or was slow; such a failure
+ * becomes a decision per `onStoreFailure`, logged every time, and is never reported as "over quota".
+ * Malformed input still rejects, with a {@link QuotaValidationError}: checked here, or left to a store that
+ * declares `validatesInput` (MemoryStore and RedisStore do), so that it is checked once.
  */
 export class QuotaEngine {
   readonly store: QuotaStore;

@@ -1,8 +1,8 @@
 import type { GraphQLSchema } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import { CostAnalyzer } from '../cost/index.js';
-import { QuotaEngine } from '../engine/index.js';
 import { ALL_CLIENTS, type Decision, type OperationType, type QuotaLogger } from '../quota/index.js';
+import { QuotaEngine } from '../engine/index.js';
 import { storeKey, type ResolvedClient } from './clients.js';
 import { resolveConfig, type LifecycleConfig } from './config.js';
 import { HeaderCache } from './headerCache.js';
@@ -18,15 +18,38 @@ import type { QuotaRequest } from './request.js';
 import { crossedThresholds } from './thresholds.js';
 
 /**
+ * The kill switch and the engine, as the lifecycle and every adapter (`QuotaPlugin`...) carry them. The
+ * functions may be called detached from their object.
+ */
+export interface QuotaKillSwitch {
+  /** The engine behind the lifecycle (for `peek`, dashboards, scripts). */
+  readonly engine: QuotaEngine;
+  /**
+   * Blocks an identified client (the id `identify` returns) for `durationMs` milliseconds on every
+   * instance sharing the store: its operations get 403 `CLIENT_BLOCKED`, also in a dry run. Resolves to
+   * false (and logs) when the store could not record it.
+   */
+  readonly block: (client: string, durationMs: number) => Promise<boolean>;
+  /** Lifts {@link block}. */
+  readonly unblock: (client: string) => Promise<boolean>;
+  /** Blocks an anonymous quota key (default: the shared anonymous quota, `DEFAULT_ANONYMOUS_KEY`). */
+  readonly blockAnonymous: (durationMs: number, key?: string) => Promise<boolean>;
+  /** Lifts {@link blockAnonymous}. */
+  readonly unblockAnonymous: (key?: string) => Promise<boolean>;
+  /** Blocks every client, identified or not, for `durationMs` milliseconds. */
+  readonly blockEveryone: (durationMs: number) => Promise<boolean>;
+  /** Lifts {@link blockEveryone} (blocks of single clients stay). */
+  readonly unblockEveryone: () => Promise<boolean>;
+}
+
+/**
  * One quota policy for every request of a server, whatever the server: identify → plan → price → admit →
  * (the server executes) → settle → response status, headers, errors and `extensions`. Server adapters
  * (`quotaPlugin` for Apollo Server...) are glue around it: per HTTP response they call
  * {@link startResponse}, per operation {@link startOperation}, then `admit`, `settle` and the response's
- * `writeHeaders`. Carries the kill switch, whose functions may be called detached from the object.
+ * `writeHeaders`. Carries the kill switch.
  */
-export interface QuotaLifecycle<TContext = unknown> {
-  /** The engine behind the lifecycle (for `peek`, dashboards, scripts). */
-  readonly engine: QuotaEngine;
+export interface QuotaLifecycle<TContext = unknown> extends QuotaKillSwitch {
   /** `'enforce'` or `'dry-run'`, as configured. */
   readonly mode: QuotaMode;
   /**
@@ -44,22 +67,6 @@ export interface QuotaLifecycle<TContext = unknown> {
    * operation's HTTP response (shared by a batch's operations); a new one when absent.
    */
   startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation;
-  /**
-   * Blocks an identified client (the id `identify` returns) for `durationMs` milliseconds on every
-   * instance sharing the store: its operations get 403 `CLIENT_BLOCKED`, also in a dry run. Resolves to
-   * false (and logs) when the store could not record it.
-   */
-  readonly block: (client: string, durationMs: number) => Promise<boolean>;
-  /** Lifts {@link block}. */
-  readonly unblock: (client: string) => Promise<boolean>;
-  /** Blocks an anonymous quota key (default: the shared anonymous quota, `DEFAULT_ANONYMOUS_KEY`). */
-  readonly blockAnonymous: (durationMs: number, key?: string) => Promise<boolean>;
-  /** Lifts {@link blockAnonymous}. */
-  readonly unblockAnonymous: (key?: string) => Promise<boolean>;
-  /** Blocks every client, identified or not, for `durationMs` milliseconds. */
-  readonly blockEveryone: (durationMs: number) => Promise<boolean>;
-  /** Lifts {@link blockEveryone} (blocks of single clients stay). */
-  readonly unblockEveryone: () => Promise<boolean>;
 }
 
 /**

@@ -55,8 +55,9 @@ export interface QuotaOperation {
   /**
    * Identifies the client, chooses its plan, prices the operation and charges it. Resolves to a
    * {@link QuotaAdmission} (run it) or a {@link QuotaRefusal} (answer it, do not run it). Runs once: a
-   * second call returns the first call's promise. Rejects only on an unexpected error (an `identify` that
-   * throws, a failing analyzer), which the server should treat as any internal error.
+   * second call returns the first call's promise. Rejects with what `identify`, `planFor` or `anonymousKey`
+   * threw (an `identify` may throw a `GraphQLError` on purpose) or on an unexpected error; the server
+   * answers it as any error of its own hooks.
    */
   admit(): Promise<QuotaAdmission | QuotaRefusal>;
   /**

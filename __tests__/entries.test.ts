@@ -1,0 +1,141 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as core from '../src/index.js';
+
+const root = join(__dirname, '..');
+
+/**
+ * The third-party packages that loading `modulePath` (TypeScript, through tsx's CommonJS hook, in a fresh
+ * Node process) adds to the module cache, by package name, sorted.
+ */
+function packagesLoadedBy(modulePath: string): string[] {
+  const probe = `
+    const before = new Set(Object.keys(require.cache));
+    require(${JSON.stringify(modulePath)});
+    const names = new Set();
+    for (const file of Object.keys(require.cache)) {
+      if (before.has(file) || !file.includes('/node_modules/')) continue;
+      const [scope, name] = file.split('/node_modules/').pop().split('/');
+      names.add(scope.startsWith('@') ? scope + '/' + name : scope);
+    }
+    process.stdout.write(JSON.stringify([...names].sort()));
+  `;
+  const out = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', probe], { cwd: root });
+  return JSON.parse(out.toString()) as string[];
+}
+
+/** Server frameworks, telemetry and Redis clients: optional peers the core must never load. */
+const OPTIONAL =
+  /^(@apollo\/|graphql-yoga$|@graphql-yoga\/|@envelop\/|mercurius|fastify|@fastify\/|express$|koa$|hono$|@opentelemetry\/|ioredis$|redis$|@redis\/)/;
+
+describe('the core entry, graphql-quota', () => {
+  it('loads graphql and lru-cache only: no server framework, telemetry or Redis client', () => {
+    const loaded = packagesLoadedBy('./src/index.ts');
+    expect(loaded).toEqual(['graphql', 'lru-cache']);
+    expect(loaded.filter((name) => OPTIONAL.test(name))).toEqual([]);
+  });
+
+  it('(the probe sees a framework when one is loaded)', () => {
+    expect(packagesLoadedBy('@apollo/server').filter((name) => OPTIONAL.test(name))).toContain(
+      '@apollo/server',
+    );
+  });
+
+  it('exports exactly its chosen run-time names, and none of the internals', () => {
+    const names = Object.keys(core).sort();
+    expect(names).toEqual(
+      [
+        // cost
+        'COST_DIRECTIVES_SDL',
+        'CostAnalyzer',
+        'CostError',
+        'CostErrorCode',
+        'DEFAULT_COMPLEXITY_DIRECTIVE_NAME',
+        'DEFAULT_DEPTH_COST',
+        'DEFAULT_DIRECTIVE_NAMES',
+        'DEFAULT_ERROR_FIELD_COUNT',
+        'DEFAULT_INTROSPECTION_COST',
+        'DEFAULT_LEAF_TYPE_COST',
+        'DEFAULT_LIST_SIZE',
+        'DEFAULT_MAX_BREAKDOWN_FIELDS',
+        'DEFAULT_MAX_COST',
+        'DEFAULT_MAX_DEPTH',
+        'DEFAULT_MAX_LIST_SIZE',
+        'DEFAULT_MUTATION_COST',
+        'DEFAULT_OBJECT_TYPE_COST',
+        'DEFAULT_QUERY_COST',
+        'DEFAULT_SUBSCRIPTION_COST',
+        'MAX_SUPPORTED_DEPTH',
+        'analyzeCost',
+        'costDirectivesSDL',
+        'withCostDirectives',
+        // quota
+        'ALL_CLIENTS',
+        'DEFAULT_FIXED_WINDOW_ALIGN',
+        'DEFAULT_FIXED_WINDOW_COUNTS',
+        'DEFAULT_LEASE_MS',
+        'DEFAULT_MAX_CLIENTS',
+        'DEFAULT_ON_STORE_FAILURE',
+        'DEFAULT_REDIS_KEY_PREFIX',
+        'DEFAULT_STORE_TIMEOUT_MS',
+        'DEFAULT_TOKEN_BUCKET_COUNTS',
+        'DEFAULT_TOKEN_BUCKET_PERIOD_MS',
+        'DEFAULT_UNAVAILABLE_RETRY_AFTER_SECONDS',
+        'MAX_CONCURRENCY',
+        'QuotaEngine',
+        'QuotaValidationError',
+        'createPlanResolver',
+        'definePlan',
+        'planPolicies',
+        // store
+        'DEFAULT_GLOBAL_BLOCK_REFRESH_MS',
+        'MemoryStore',
+        'RedisStore',
+        // http
+        'CONCURRENT_REQUESTS_QUOTA_UNIT',
+        'DEFAULT_COST_QUOTA_UNIT',
+        'DEFAULT_IETF_RATE_LIMIT_HEADERS',
+        'DEFAULT_RETRY_AFTER_HEADER',
+        'DEFAULT_X_RATE_LIMIT_HEADERS',
+        'quotaHeaders',
+        // lifecycle
+        'COST_REFUSAL_STATUS',
+        'DEFAULT_ANONYMOUS_KEY',
+        'DEFAULT_ANONYMOUS_PLAN',
+        'DEFAULT_API_KEY_HEADER',
+        'DEFAULT_COST_REQUEST_HEADER',
+        'DEFAULT_EXPOSE_COST',
+        'DEFAULT_EXPOSE_QUOTA_HEADERS',
+        'DEFAULT_MODE',
+        'DEFAULT_USAGE_THRESHOLDS',
+        'QUOTA_REFUSAL_STATUS',
+        'createQuotaLifecycle',
+        'identifyByApiKey',
+        'identifyFromContext',
+      ].sort(),
+    );
+    for (const internal of [
+      'quotaPlugin',
+      'serializeSfList',
+      'resolvePlan',
+      'mergeDecisions',
+      'costExtension',
+    ])
+      expect(names).not.toContain(internal);
+  });
+});
+
+describe('package.json exports', () => {
+  it('maps graphql-quota to the core and graphql-quota/apollo to the plugin, ESM and CommonJS with types', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    const entry = (path: string) => ({
+      import: { types: `./dist/esm/${path}.d.ts`, default: `./dist/esm/${path}.js` },
+      require: { types: `./dist/cjs/${path}.d.ts`, default: `./dist/cjs/${path}.js` },
+    });
+    expect(pkg.exports['.']).toEqual(entry('index'));
+    expect(pkg.exports['./apollo']).toEqual(entry('apollo/index'));
+  });
+});

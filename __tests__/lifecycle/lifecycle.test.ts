@@ -1,0 +1,429 @@
+/**
+ * The request lifecycle driven directly, with no server: what any adapter gets back from it (admissions,
+ * refusals as plain data, header fields, statuses, settlements), with exact values.
+ */
+import { buildSchema, execute, parse } from 'graphql';
+import { COST_DIRECTIVES_SDL, CostError } from '../../src/cost/index.js';
+import {
+  createQuotaLifecycle,
+  identifyByApiKey,
+  type QuotaOptions,
+  type QuotaResponse,
+} from '../../src/lifecycle/index.js';
+import { QuotaValidationError, type Plan } from '../../src/quota/index.js';
+import { MemoryStore } from '../../src/store/index.js';
+import { CountingStore } from '../helpers/stores.js';
+
+/** 2026-01-01T00:10:20.500Z: 49 min 39.5 s (t=2980) before the hourly window resets. */
+const T0 = Date.UTC(2026, 0, 1, 0, 10, 20, 500);
+const HOUR_RESET_S = Date.UTC(2026, 0, 1, 1) / 1000;
+
+/** Costs: `products(first: n) { id }` = n, `{ id price }` = 3n, `mutation { touch }` = 15. */
+const schema = buildSchema(`${COST_DIRECTIVES_SDL}
+type Query {
+  products(first: Int = 10): [Product!]! @listSize(slicingArguments: ["first"], requireOneSlicingArgument: false)
+}
+type Product { id: ID! price: Int @cost(weight: 2) }
+type Mutation { touch: Boolean @cost(weight: 5) }
+`);
+
+const FREE: Plan = {
+  name: 'free',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 100, windowMs: 3_600_000 }],
+};
+const ANONYMOUS: Plan = {
+  name: 'anonymous',
+  limits: [{ name: 'hourly', kind: 'fixed-window', limit: 20, windowMs: 3_600_000 }],
+};
+const WITH_SLOT: Plan = {
+  name: 'free',
+  limits: [...FREE.limits, { name: 'inflight', kind: 'concurrency', max: 1 }],
+};
+
+interface Context {
+  quotaClient?: string;
+  ip?: string;
+}
+
+function setup(options: Partial<QuotaOptions<Context>> = {}) {
+  const store = new CountingStore(new MemoryStore({ clock: () => T0 }));
+  const logs: string[] = [];
+  const log = (level: string) => (message: string) => void logs.push(`${level}: ${message}`);
+  const lifecycle = createQuotaLifecycle<Context>({
+    store,
+    clock: () => T0,
+    plans: [FREE, ANONYMOUS],
+    partitionKeySecret: false,
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    ...options,
+  });
+
+  /** One operation of a request by `client` (anonymous when absent), in `response` (a new one when absent). */
+  const operation = (
+    query: string,
+    {
+      client,
+      headers = {},
+      context = {},
+    }: { client?: string; headers?: Record<string, string>; context?: Context } = {},
+    response?: QuotaResponse,
+  ) =>
+    lifecycle.startOperation(
+      {
+        schema,
+        document: parse(query),
+        request: {
+          // The Fetch API's Headers: `get` answers null for an absent header.
+          headers: new Headers(headers),
+          context: client === undefined ? context : { ...context, quotaClient: client },
+        },
+      },
+      response,
+    );
+  return { lifecycle, store, logs, operation };
+}
+
+/** Runs `query` against resolvers that return `returned` products whatever `first` asks for. */
+async function run(query: string, returned: number): Promise<Record<string, unknown> | null> {
+  const rootValue = {
+    products: () => Array.from({ length: returned }, (_, i) => ({ id: `p${i + 1}`, price: 10 })),
+  };
+  const result = await execute({ schema, document: parse(query), rootValue });
+  return (result.data as Record<string, unknown> | null | undefined) ?? null;
+}
+
+const products = (first: number, fields = 'id') => `{ products(first: ${first}) { ${fields} } }`;
+const alice = { client: 'alice' };
+
+const QUOTA_NAMES =
+  'x-rate-limit-remaining, x-rate-limit-reset, x-rate-limit-consumed, x-rate-limit-first-in-duration, ' +
+  'ratelimit-policy, ratelimit';
+
+describe('createQuotaLifecycle: admission', () => {
+  it('admits, charges the estimate, and gives the exact header fields of the response', async () => {
+    const { operation } = setup();
+    const op = operation(products(5), alice);
+    const admission = await op.admit();
+    expect(admission).toMatchObject({ allowed: true, cost: 5, decision: { allowed: true, source: 'store' } });
+    expect(op.response.status).toBeNull();
+    expect(op.response.headers()).toEqual([
+      ['x-rate-limit-remaining', '95'],
+      ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+      ['x-rate-limit-consumed', '5'],
+      ['x-rate-limit-first-in-duration', 'true'],
+      ['ratelimit-policy', '"hourly";q=100;qu="graphql-cost";w=3600'],
+      ['ratelimit', '"hourly";r=95;t=2980'],
+    ]);
+    expect(op.admit()).toBe(op.admit());
+
+    const target = new Headers({ 'content-type': 'application/json' });
+    op.response.writeHeaders(target);
+    expect(Object.fromEntries(target)).toEqual({
+      'content-type': 'application/json',
+      'x-rate-limit-remaining': '95',
+      'x-rate-limit-reset': `${HOUR_RESET_S}`,
+      'x-rate-limit-consumed': '5',
+      'x-rate-limit-first-in-duration': 'true',
+      'ratelimit-policy': '"hourly";q=100;qu="graphql-cost";w=3600',
+      ratelimit: '"hourly";r=95;t=2980',
+      'access-control-expose-headers': QUOTA_NAMES,
+    });
+    const merged = new Headers({ 'access-control-expose-headers': 'X-Request-Id' });
+    op.response.writeHeaders(merged);
+    expect(merged.get('access-control-expose-headers')).toBe(`X-Request-Id, ${QUOTA_NAMES}`);
+  });
+
+  it('settles once: refunds what the result did not return and reports it in extensions.cost', async () => {
+    const { operation, store } = setup({ exposeCost: 'always' });
+    const query = products(10);
+    const op = operation(query, alice);
+    await op.admit();
+    const data = await run(query, 2);
+    await Promise.all([op.settle({ data }), op.settle({ data })]);
+    await op.settle('unknown');
+    expect(store.calls).toEqual({ decide: 1, settle: 1 });
+    expect(store.settled[0]).toMatchObject({ client: 'id:alice', refund: 8, leaseId: null, decidedAtMs: T0 });
+    expect(op.costExtension()).toEqual({
+      requestedQueryCost: 10,
+      actualQueryCost: 2,
+      throttleStatus: {
+        limit: 'hourly',
+        maximumAvailable: 100,
+        currentlyAvailable: 90,
+        restoreRate: null,
+        resetAt: '2026-01-01T01:00:00.000Z',
+      },
+    });
+    const next = operation(products(10), alice);
+    await next.admit();
+    expect(next.response.headers()).toContainEqual(['ratelimit', '"hourly";r=88;t=2980']);
+  });
+
+  it('asks nothing of the store at settle when there is nothing to refund and no slot to release', async () => {
+    const { operation, store } = setup();
+    const query = products(5);
+    const op = operation(query, alice);
+    await op.admit();
+    await op.settle({ data: await run(query, 5) });
+    expect(store.calls).toEqual({ decide: 1, settle: 0 });
+  });
+
+  it('refunds everything and releases the slot of an operation that did not run, waiting for its admission', async () => {
+    const { operation, store } = setup({ plans: [WITH_SLOT, ANONYMOUS] });
+    const op = operation(products(30), alice);
+    const admitting = op.admit();
+    const settling = op.settle('not-executed'); // before the admission has answered
+    await Promise.all([admitting, settling]);
+    expect(store.calls).toEqual({ decide: 1, settle: 1 });
+    expect(store.settled[0]).toMatchObject({ refund: 30, client: 'id:alice' });
+    expect(store.settled[0]!.leaseId).toEqual(expect.any(String));
+    expect(await operation(products(1), alice).admit()).toMatchObject({ allowed: true });
+  });
+
+  it('charges nothing when no operation of the document matches', async () => {
+    const { operation, store } = setup();
+    const op = operation('query A { products { id } } query B { products { id } }', alice);
+    expect(await op.admit()).toEqual({ allowed: true, cost: null, decision: null });
+    expect(store.calls.decide).toBe(0);
+    expect(op.response.headers()).toEqual([]);
+    expect(op.costExtension()).toBeNull();
+  });
+});
+
+describe('createQuotaLifecycle: refusals are plain data', () => {
+  it('429 QUOTA_EXCEEDED with the header fields, Retry-After included, and the numbers', async () => {
+    const { operation, store } = setup();
+    await operation(products(60), alice).admit();
+    const op = operation(products(60), alice);
+    expect(await op.admit()).toEqual({
+      allowed: false,
+      status: 429,
+      code: 'QUOTA_EXCEEDED',
+      message:
+        'Quota exceeded: this operation needs 60 points and limit "hourly" of plan "free" has 40 points left. Retry in 2980 s.',
+      headers: [
+        ['x-rate-limit-remaining', '40'],
+        ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+        ['x-rate-limit-consumed', '60'],
+        ['x-rate-limit-first-in-duration', 'false'],
+        ['ratelimit-policy', '"hourly";q=100;qu="graphql-cost";w=3600'],
+        ['ratelimit', '"hourly";r=40;t=2980'],
+        ['retry-after', '2980'],
+      ],
+      extensions: {
+        quota: { plan: 'free', limit: 'hourly', cost: 60, remaining: 40, retryAfterSeconds: 2980 },
+        code: 'QUOTA_EXCEEDED',
+      },
+      cause: null,
+    });
+    expect(op.response.status).toBe(429);
+    await op.settle('not-executed');
+    expect(store.calls).toEqual({ decide: 2, settle: 0 });
+  });
+
+  it('400 COST_LIMIT_EXCEEDED over maxCost, before the store is asked, with the analyzer error as cause', async () => {
+    const { operation, store } = setup({ maxCost: 50, exposeCost: 'always' });
+    const op = operation(products(20, 'id price'), alice);
+    const refusal = await op.admit();
+    expect(refusal).toMatchObject({
+      allowed: false,
+      status: 400,
+      code: 'COST_LIMIT_EXCEEDED',
+      message: 'The operation costs 60 points, more than the maximum of 50.',
+      headers: [],
+      extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 60, maxCost: 50 },
+    });
+    expect(!refusal.allowed && refusal.cause).toBeInstanceOf(CostError);
+    expect(!refusal.allowed && 'http' in refusal.extensions).toBe(false);
+    expect(store.calls.decide).toBe(0);
+    expect(op.response.status).toBe(400);
+    expect(op.costExtension()).toEqual({
+      requestedQueryCost: 60,
+      actualQueryCost: null,
+      throttleStatus: null,
+    });
+  });
+
+  it('500 QUOTA_MISCONFIGURED for a plan planFor cannot name, logged; a dry run lets it through uncharged', async () => {
+    const enforcing = setup({ planFor: () => 'platinum' });
+    expect(await enforcing.operation(products(1), alice).admit()).toEqual({
+      allowed: false,
+      status: 500,
+      code: 'QUOTA_MISCONFIGURED',
+      message: 'The quota configuration for this client is invalid.',
+      headers: [],
+      extensions: { code: 'QUOTA_MISCONFIGURED' },
+      cause: null,
+    });
+    expect(enforcing.logs).toEqual([
+      'error: graphql-quota: planFor chose "platinum" for client "alice", which is not one of the plans',
+    ]);
+
+    const dryRun = setup({ planFor: () => 'platinum', mode: 'dry-run' });
+    const op = dryRun.operation(products(1), alice);
+    expect(await op.admit()).toEqual({ allowed: true, cost: null, decision: null });
+    expect(op.response.status).toBeNull();
+    expect(dryRun.store.calls.decide).toBe(0);
+  });
+
+  it('403 CLIENT_BLOCKED through the kill switch, whose functions work detached, in a dry run too', async () => {
+    const { lifecycle, operation } = setup({ mode: 'dry-run' });
+    const { block, unblock, blockEveryone, unblockEveryone } = lifecycle;
+    expect(await block('alice', 60_000)).toBe(true);
+    expect(await operation(products(1), alice).admit()).toMatchObject({
+      allowed: false,
+      status: 403,
+      code: 'CLIENT_BLOCKED',
+      message: 'This client is blocked. Retry in 60 s.',
+      extensions: { quota: { plan: 'free', limit: null, cost: 1, remaining: null, retryAfterSeconds: 60 } },
+    });
+    expect(await unblock('alice')).toBe(true);
+    expect(await operation(products(1), alice).admit()).toMatchObject({ allowed: true, cost: 1 });
+    await blockEveryone(30_000);
+    expect(await operation(products(1)).admit()).toMatchObject({ allowed: false, status: 403 });
+    await unblockEveryone();
+    expect(await operation(products(1)).admit()).toMatchObject({ allowed: true });
+  });
+
+  it('a dry run refuses nothing over quota, reports it as not enforced, and charges nothing for it', async () => {
+    const rejections: unknown[] = [];
+    const { operation } = setup({
+      mode: 'dry-run',
+      onRejection: (event) => void rejections.push([event.code, event.status, event.dryRun, event.mode]),
+    });
+    await operation(products(60), alice).admit();
+    const over = operation(products(60), alice);
+    expect(await over.admit()).toEqual({ allowed: true, cost: null, decision: null });
+    expect(over.response.status).toBeNull();
+    expect(over.response.headers()).toContainEqual(['retry-after', '2980']);
+    expect(rejections).toEqual([['QUOTA_EXCEEDED', 429, true, 'dry-run']]);
+    expect(await operation(products(40), alice).admit()).toMatchObject({ allowed: true, cost: 40 });
+  });
+});
+
+describe('createQuotaLifecycle: one response shared by a batch', () => {
+  it('merges the decisions of its operations into one set of header fields', async () => {
+    const { lifecycle, operation } = setup();
+    const response = lifecycle.startResponse();
+    await Promise.all([
+      operation(products(5), alice, response).admit(),
+      operation(products(7), alice, response).admit(),
+    ]);
+    expect(response.headers()).toEqual([
+      ['x-rate-limit-remaining', '88'],
+      ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+      ['x-rate-limit-consumed', '12'],
+      ['x-rate-limit-first-in-duration', 'true'],
+      ['ratelimit-policy', '"hourly";q=100;qu="graphql-cost";w=3600'],
+      ['ratelimit', '"hourly";r=88;t=2980'],
+    ]);
+    expect(response.status).toBeNull();
+  });
+
+  it('calls for the largest status of its refusals: 429 over 400', async () => {
+    const { lifecycle, operation } = setup();
+    await operation(products(90), alice).admit();
+    const response = lifecycle.startResponse();
+    const [capacity, exceeded, admitted] = await Promise.all([
+      operation(products(101), alice, response).admit(),
+      operation(products(20), alice, response).admit(),
+      operation(products(5), alice, response).admit(),
+    ]);
+    expect([capacity, exceeded, admitted].map((a) => (a.allowed ? 200 : a.status))).toEqual([400, 429, 200]);
+    expect(response.status).toBe(429);
+    expect(response.headers()).toContainEqual(['retry-after', '2980']);
+  });
+
+  it('refuses a response made elsewhere', () => {
+    const { lifecycle } = setup();
+    const forged: QuotaResponse = {
+      status: null,
+      headers: () => [],
+      exposeHeaders: () => null,
+      writeHeaders() {},
+    };
+    expect(() =>
+      lifecycle.startOperation(
+        { schema, document: parse('{ products { id } }'), request: { headers: new Headers(), context: {} } },
+        forged,
+      ),
+    ).toThrow(TypeError);
+  });
+});
+
+describe('createQuotaLifecycle: who pays', () => {
+  it('reads identity from the request headers (identifyByApiKey) and anonymous keys from the context', async () => {
+    const { operation } = setup({
+      identify: identifyByApiKey({ 'key-alice': 'alice' }),
+      anonymousKey: ({ context }) => context.ip ?? 'unknown',
+    });
+    const known = operation(products(1), { headers: { 'X-Api-Key': 'key-alice' } });
+    await known.admit();
+    expect(known.response.headers()).toContainEqual(['ratelimit', '"hourly";r=99;t=2980']);
+
+    const first = operation(products(5), { headers: { 'x-api-key': 'nope' }, context: { ip: '192.0.2.1' } });
+    await first.admit();
+    expect(first.response.headers()).toContainEqual(['ratelimit', '"hourly";r=15;t=2980']);
+    const other = operation(products(1), { context: { ip: '192.0.2.2' } });
+    await other.admit();
+    expect(other.response.headers()).toContainEqual(['ratelimit', '"hourly";r=19;t=2980']);
+  });
+
+  it('names the operation run in its events, from the document when the request names none', async () => {
+    const events: unknown[] = [];
+    const { operation } = setup({
+      onDecision: (event) =>
+        void events.push([event.operationName, event.operationType, event.cost, event.client]),
+    });
+    await operation('query Page { products(first: 3) { id } }', alice).admit();
+    await operation('mutation { touch }').admit();
+    expect(events).toEqual([
+      ['Page', 'query', 3, { id: 'alice', anonymous: false, plan: 'free' }],
+      [null, 'mutation', 15, { id: 'anonymous', anonymous: true, plan: 'anonymous' }],
+    ]);
+  });
+
+  it('sends extensions.cost on request only by default (x-quota-cost other than 0 or false)', async () => {
+    const { operation } = setup();
+    const costOf = async (headers: Record<string, string>) => {
+      const op = operation(products(1), { ...alice, headers });
+      await op.admit();
+      return op.costExtension()?.requestedQueryCost ?? null;
+    };
+    expect(await costOf({})).toBeNull();
+    expect(await costOf({ 'x-quota-cost': '0' })).toBeNull();
+    expect(await costOf({ 'x-quota-cost': 'FALSE' })).toBeNull();
+    expect(await costOf({ 'x-quota-cost': '1' })).toBe(1);
+  });
+});
+
+describe('createQuotaLifecycle: options', () => {
+  it.each([
+    ['no plans', { plans: [] }, 'graphql-quota: plans must be a non-empty array'],
+    ['no anonymous plan', { plans: [FREE] }, /anonymousPlan "anonymous" is not one of the plans \(free\)/],
+    [
+      'an unknown exposeCost',
+      { plans: [FREE, ANONYMOUS], exposeCost: 'sometimes' },
+      /exposeCost must be 'never', 'on-request' or 'always'/,
+    ],
+    [
+      'a negative maxCost',
+      { plans: [FREE, ANONYMOUS], maxCost: -1 },
+      /maxCost must be a non-negative number of points, got -1/,
+    ],
+  ])('rejects %s when created, with code QUOTA_INVALID_OPTION', (_label, options, message) => {
+    const create = () =>
+      createQuotaLifecycle({ store: new MemoryStore(), ...options } as Parameters<
+        typeof createQuotaLifecycle
+      >[0]);
+    expect(create).toThrow(message);
+    let thrown: unknown = null;
+    try {
+      create();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(QuotaValidationError);
+    expect((thrown as QuotaValidationError).code).toBe('QUOTA_INVALID_OPTION');
+  });
+});
