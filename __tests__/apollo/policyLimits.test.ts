@@ -5,7 +5,7 @@
  */
 import type { QuotaThresholdEvent } from '../../src/lifecycle/index.js';
 import type { Plan } from '../../src/quota/index.js';
-import { ANONYMOUS, HOUR_RESET_S, post, quotaHeadersOf, startHarness } from './harness.js';
+import { ANONYMOUS, Gate, HOUR_RESET_S, post, quotaHeadersOf, startHarness } from './harness.js';
 
 const alice = { context: { quotaClient: 'alice' } };
 const HOUR = 3_600_000;
@@ -83,7 +83,6 @@ describe('quotaPlugin: limits scoped to a root field or an operation name', () =
       expect(again.body.errors[0].extensions.quota).toEqual({
         plan: 'scoped',
         limit: 'sync',
-        cost: 1,
         remaining: 0,
         retryAfterSeconds: 2980,
       });
@@ -180,6 +179,120 @@ describe('quotaPlugin: soft limits', () => {
       expect(refused.headers['retry-after']).toBe('2980');
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('quotaPlugin: refusals that tell the truth', () => {
+  const SLOT: Plan = {
+    name: 'slot',
+    limits: [
+      { name: 'hourly', kind: 'fixed-window', limit: 100, windowMs: HOUR },
+      { name: 'inflight', kind: 'concurrency', max: 1, leaseMs: 60_000 },
+    ],
+  };
+
+  it('a concurrency refusal estimates when the slot frees from observed durations, never the 60 s lease, and speaks of slots', async () => {
+    const { server, data, clock } = await startHarness({ plans: [SLOT, ANONYMOUS] });
+    try {
+      // Nothing observed yet: retry in 1 s.
+      const first = post(server, { query: '{ gated }' }, alice);
+      await data.gate.reached;
+      const early = await post(server, { query: '{ product(id: "p") { id } }' }, alice);
+      expect(early.status).toBe(429);
+      expect(early.headers['retry-after']).toBe('1');
+      expect(early.body.errors[0].message).toBe(
+        'Quota exceeded: this operation needs a free operation slot and limit "inflight" of plan "slot" has 0 free slots of 1. Retry in 1 s.',
+      );
+      // That operation takes 5 s.
+      clock.advance(5_000);
+      data.gate.open();
+      expect((await first).status).toBe(200);
+      // The next one started 1 s ago: it should end in about 4 s.
+      data.gate = new Gate();
+      const second = post(server, { query: '{ gated }' }, alice);
+      await data.gate.reached;
+      clock.advance(1_000);
+      const refused = await post(server, { query: '{ product(id: "p") { id } }' }, alice);
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('4');
+      expect(refused.headers['x-rate-limit-remaining']).toBe('0');
+      expect(refused.body.errors[0].extensions.quota).toEqual({
+        plan: 'slot',
+        limit: 'inflight',
+        remaining: 0,
+        retryAfterSeconds: 4,
+      });
+      data.gate.open();
+      expect((await second).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('wording: "1 point" in the singular; a request-limit refusal carries no cost beside "needs 1 request"', async () => {
+    const plans: Plan[] = [
+      {
+        name: 'tiny',
+        limits: [
+          { name: 'points', kind: 'fixed-window', limit: 1, windowMs: HOUR },
+          {
+            name: 'per-10s',
+            kind: 'token-bucket',
+            rate: 1,
+            periodMs: 10_000,
+            burst: 1,
+            operations: ['mutation'],
+          },
+        ],
+      },
+      ANONYMOUS,
+    ];
+    const { server } = await startHarness({ plans });
+    try {
+      expect((await post(server, { query: '{ product(id: "p") { id } }' }, alice)).status).toBe(200);
+      const points = await post(server, { query: '{ product(id: "p") { id } }' }, alice);
+      expect(points.body.errors[0].message).toBe(
+        'Quota exceeded: this operation needs 1 point and limit "points" of plan "tiny" has 0 points left. Retry in 2980 s.',
+      );
+      expect(points.body.errors[0].extensions.quota.cost).toBe(1);
+      // A mutation costs 15 points here, over the 1-point window: request-limit numbers need a plan without it.
+    } finally {
+      await server.stop();
+    }
+    const requests: Plan[] = [
+      {
+        name: 'writes',
+        limits: [
+          {
+            name: 'per-10s',
+            kind: 'token-bucket',
+            rate: 1,
+            periodMs: 10_000,
+            burst: 1,
+            operations: ['mutation'],
+          },
+        ],
+      },
+      ANONYMOUS,
+    ];
+    const second = await startHarness({ plans: requests });
+    try {
+      expect((await post(second.server, { query: 'mutation { touch }' }, alice)).status).toBe(200);
+      const refused = await post(second.server, { query: 'mutation { touch }' }, alice);
+      expect(refused.status).toBe(429);
+      expect(refused.body.errors[0].message).toBe(
+        'Quota exceeded: this operation needs 1 request and limit "per-10s" of plan "writes" has 0 requests left. Retry in 10 s.',
+      );
+      expect(refused.body.errors[0].extensions.quota).toEqual({
+        plan: 'writes',
+        limit: 'per-10s',
+        remaining: 0,
+        retryAfterSeconds: 10,
+      });
+      expect(refused.headers['x-rate-limit-remaining']).toBe('0');
+    } finally {
+      await second.server.stop();
     }
   });
 });

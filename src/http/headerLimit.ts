@@ -3,9 +3,8 @@ import type { LimitStatus } from '../quota/index.js';
 /**
  * The limit that single-limit headers (`X-Rate-Limit-*`, the cost extension's throttle status) describe.
  * Single-value fields speak of one quota policy only, so the choice is stated here, once:
- * 1. on a refusal, the limit that refused (`refusedBy`): the numbers then agree with `Retry-After` and with
- *    the error, as the IETF draft asks of a refusal (draft-ietf-httpapi-ratelimit-headers-11, section 6:
- *    the fields describe the quota that was exceeded);
+ * 1. on a refusal, the limit that refused (`refusedBy`): the numbers then agree with `Retry-After`, with the
+ *    error, and with the refusing limit's item in the IETF `RateLimit` field (whose `t` is the retry time);
  * 2. else the limit named `name` (the `headerLimit` option), when the plan has it;
  * 3. else, among the limits that apply to the operation (all of them when none does), the first
  *    cost-counting fixed window (openPIM's convention: the "cost window" clients budget against), else the

@@ -96,6 +96,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
   #decision: Decision | null = null;
   /** True once the decision admitted the operation (and committed its cost): it must be settled once. */
   #admitted = false;
+  /** When it was admitted (the lifecycle's clock), to learn how long this client's operations take. */
+  #admittedAtMs = 0;
 
   constructor(lifecycle: Lifecycle<TContext>, input: OperationInput<TContext>, response: ResponseQuota) {
     this.#lifecycle = lifecycle;
@@ -171,15 +173,34 @@ export class OperationQuota<TContext> implements QuotaOperation {
         return this.#misconfigured(`the quota engine refused its input: ${error.message}`);
       throw error;
     }
+    decision = this.#truthfulSlotRetry(client, decision);
     this.#decision = decision;
     this.#response.record(decision, client.key);
     lifecycle.decided(client, this.#operationName, this.#operationType, cost, decision);
 
     if (decision.allowed) {
       this.#admitted = true;
+      this.#admittedAtMs = lifecycle.now();
       return { allowed: true, cost, decision };
     }
     return this.#refuse(client, cost, decision);
+  }
+
+  /**
+   * A refusal by a concurrency cap says when a slot is likely to free (see `Lifecycle.slotRetrySeconds`), not
+   * when the oldest lease would expire: leases are a crash guard, operations end long before.
+   */
+  #truthfulSlotRetry(client: ResolvedClient, decision: Decision): Decision {
+    if (decision.allowed || decision.reason !== 'limit') return decision;
+    const limit = decision.limits.find((l) => l.name === decision.refusedBy);
+    if (limit === undefined || limit.kind !== 'concurrency') return decision;
+    const seconds = this.#lifecycle.slotRetrySeconds(
+      client.key,
+      limit.resetAtMs,
+      limit.windowMs,
+      decision.nowMs,
+    );
+    return seconds >= decision.retryAfterSeconds ? decision : { ...decision, retryAfterSeconds: seconds };
   }
 
   /** Whether the `exempt` option exempts this operation (a plan's own `exempt` rules are the store's). */
@@ -254,10 +275,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
     const code = refusalCode(decision);
     const status = QUOTA_REFUSAL_STATUS[code];
     const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
+    const countsCost = limit === null || (limit.kind !== 'concurrency' && limit.counts === 'cost');
     const details: QuotaRefusalDetails = {
       plan: client.plan.name,
       limit: decision.refusedBy,
-      cost,
+      ...(countsCost ? { cost } : {}),
       remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
       retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
     };
@@ -307,6 +329,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
     if (decision.source !== 'store' && decision.leaseId === null) return;
     const cost = this.#cost!;
     const lifecycle = this.#lifecycle;
+    if (outcome !== 'not-executed')
+      lifecycle.observeDuration(this.#client!.key, lifecycle.now() - this.#admittedAtMs);
     let refund = 0;
     if (outcome === 'not-executed') {
       // Something stopped the operation after admission: nothing ran, nothing is owed.
