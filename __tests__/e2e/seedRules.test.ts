@@ -88,6 +88,14 @@ const ORGANISATION: Plan = {
   ],
   exempt: [{ operations: ['mutation'], rootFields: ['pushRows'] }],
 };
+/** Seed 003, Tier One: GET (queries) 1 per 60 s, POST (mutations) 1 per 17 s, burst 1. */
+const TIER_ONE: Plan = {
+  name: 'tier-one',
+  limits: [
+    { name: 'get', kind: 'token-bucket', rate: 1, periodMs: 60_000, burst: 1, operations: ['query'] },
+    { name: 'post', kind: 'token-bucket', rate: 1, periodMs: 17_000, burst: 1, operations: ['mutation'] },
+  ],
+};
 const ANONYMOUS: Plan = {
   name: 'anonymous',
   limits: [{ name: 'hourly', kind: 'fixed-window', counts: 'requests', limit: 10, windowMs: HOUR }],
@@ -119,8 +127,9 @@ describe.each([
     const quota = quotaPlugin<TestContext>({
       store,
       clock: clock.now,
-      plans: [IMIS, ORGANISATION, ANONYMOUS],
-      planFor: (client) => (client.startsWith('org-') ? 'organisation' : 'imis'),
+      plans: [IMIS, ORGANISATION, TIER_ONE, ANONYMOUS],
+      planFor: (client) =>
+        client.startsWith('org-') ? 'organisation' : client.startsWith('tier1-') ? 'tier-one' : 'imis',
       maxCost: 1_000,
       partitionKeySecret: false,
       // X-Rate-Limit-* describe the hourly window (else the first cost window: the platform's).
@@ -269,6 +278,25 @@ describe.each([
       expect(refused.body.errors[0].extensions.quota.limit).toBe('daily');
       // 2026-01-02T00:00:00Z is 85,779.5 s after T0 (00:10:20.5).
       expect(refused.headers['retry-after']).toBe('85780');
+    });
+  });
+
+  describe('tiers (seed 003)', () => {
+    it('Tier One: "1 Request Per 60 Seconds" for GET, "1 Request Per 17 Seconds" for POST, burst 1, each its own', async () => {
+      expect((await ask('tier1-shop', '{ ping }')).status).toBe(200);
+      const read = await ask('tier1-shop', '{ ping }');
+      expect(read.status).toBe(429);
+      expect(read.headers['retry-after']).toBe('60');
+      // A write is neither counted by the read bucket nor refused by it.
+      expect((await ask('tier1-shop', 'mutation { updateContact(id: "c1") }')).status).toBe(200);
+      const write = await ask('tier1-shop', 'mutation { updateContact(id: "c1") }');
+      expect(write.status).toBe(429);
+      expect(write.headers['retry-after']).toBe('17');
+      expect(write.body.errors[0].message).toBe(
+        'Quota exceeded: this operation needs 1 request and limit "post" of plan "tier-one" has 0 requests left. Retry in 17 s.',
+      );
+      clock.advance(17_000);
+      expect((await ask('tier1-shop', 'mutation { updateContact(id: "c1") }')).status).toBe(200);
     });
   });
 });
