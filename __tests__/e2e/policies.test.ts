@@ -15,7 +15,6 @@ const DAY = 86_400_000;
 /** 2030-01-01T00:15:00Z: 2,700 s before the hour ends, 85,500 s before the day does. */
 const T0 = Date.UTC(2030, 0, 1, 0, 15);
 const HOUR_END_S = Date.UTC(2030, 0, 1, 1) / 1000;
-const DAY_END_S = Date.UTC(2030, 0, 2) / 1000;
 
 /** openPIM: 30,000 points of query cost per hour, told in X-Rate-Limit-*. */
 const OPENPIM: Plan = {
