@@ -188,10 +188,13 @@ describe('server processes sharing the test Redis', () => {
       // The killed instance never answered and never settled: its three leases still count.
       expect(await Promise.all(held)).toEqual(['fetch failed', 'fetch failed', 'fetch failed']);
       const refused = await gql(survivor.url, '{ ping }', { bearer: 'acme' });
+      // Issue 10: Retry-After estimates when a slot frees from the client's observed durations, never the lease;
+      // the survivor has observed none of this client's operations, so 1 s. These slots' holder died, so they
+      // free only when their leases expire, 30 s on (docs/quotas-and-stores.md, Not guaranteed).
       expect([refused.status, errorCodes(refused), refused.headers['retry-after']]).toEqual([
         429,
         ['QUOTA_EXCEEDED'],
-        '30',
+        '1',
       ]);
       await survivor.advanceClock(29_999);
       expect((await gql(survivor.url, '{ ping }', { bearer: 'acme' })).headers['retry-after']).toBe('1');
@@ -253,15 +256,16 @@ describe('server processes sharing the test Redis', () => {
       }
       // One sequence of decisions across both: a burst of 5 from either, then refusals from either.
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      // A refusal's X-Rate-Limit-* describe the limit that refused (issue 10): the bucket, 5 of 5 used.
       expect(responses.map((r) => r.headers['x-rate-limit-consumed'])).toEqual([
         '10',
         '20',
         '30',
         '40',
         '50',
-        '50',
-        '50',
-        '50',
+        '5',
+        '5',
+        '5',
       ]);
       expect(responses.map((r) => r.headers['ratelimit']?.replace(/"hourly";r=\d+;t=\d+, /, ''))).toEqual([
         '"rate";r=4;t=60',
@@ -273,8 +277,9 @@ describe('server processes sharing the test Redis', () => {
         '"rate";r=0;t=60',
         '"rate";r=0;t=60',
       ]);
-      // Both report the same window end, taken from Redis's clock, not from either server's.
-      expect(new Set(responses.map((r) => r.headers['x-rate-limit-reset'])).size).toBe(1);
+      // Both report the same window end, taken from Redis's clock, not from either server's (the admitted
+      // ones: a refusal's X-Rate-Limit-* describe the bucket that refused).
+      expect(new Set(responses.slice(0, 5).map((r) => r.headers['x-rate-limit-reset'])).size).toBe(1);
       // The first request's Redis time (this machine's clock) plus the hour, in whole seconds.
       const resetMs = Number(responses[0]!.headers['x-rate-limit-reset']) * 1000;
       expect(resetMs).toBeGreaterThanOrEqual(Math.floor(firstSentAt / 1000) * 1000 + 3_600_000);

@@ -2,7 +2,8 @@
  * A child process for the multi-process Redis test: fires `count` decisions at once at one client and reports
  * how many were admitted. Run with `node --import tsx`; arguments: client kind (`ioredis`, `node-redis`,
  * `ioredis-cluster`, `node-redis-cluster`), target (a URL, or cluster nodes `host:port,...`), keyPrefix,
- * scenario, count, nowMs.
+ * scenario, count, nowMs
+ * and, optionally, the quota client (default 'shared').
  */
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
@@ -36,6 +37,23 @@ export const WORKER_PLANS: Readonly<Record<string, { plan: Plan; cost: number }>
       ],
     },
     cost: 9,
+  },
+  global: {
+    plan: {
+      name: 'global',
+      limits: [
+        { kind: 'fixed-window', name: 'own', limit: 10_000, windowMs: 3_600_000 },
+        {
+          kind: 'fixed-window',
+          name: 'everyone',
+          limit: 1_000,
+          windowMs: 3_600_000,
+          global: true,
+          fairness: false,
+        },
+      ],
+    },
+    cost: 7,
   },
 };
 
@@ -73,14 +91,14 @@ async function connect(
 }
 
 async function main(): Promise<void> {
-  const [kind, target, keyPrefix, scenario, count, nowMs] = process.argv.slice(2);
+  const [kind, target, keyPrefix, scenario, count, nowMs, quotaClient = 'shared'] = process.argv.slice(2);
   const setup = WORKER_PLANS[scenario!]!;
   const { client, close } = await connect(kind as WorkerClient, target!);
   const store = new RedisStore({ client, keyPrefix: keyPrefix!, clock: () => Number(nowMs) });
   await store.ready();
   const decisions = await Promise.all(
     Array.from({ length: Number(count) }, () =>
-      store.decide({ client: 'shared', plan: setup.plan, cost: setup.cost, operation: 'query' }),
+      store.decide({ client: quotaClient, plan: setup.plan, cost: setup.cost, operation: 'query' }),
     ),
   );
   process.send!({ admitted: decisions.filter((d) => d.allowed).length });

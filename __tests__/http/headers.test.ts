@@ -119,6 +119,12 @@ describe('selectHeaderLimit', () => {
   const requestsWindow = status({ name: 'requests', counts: 'requests' });
   const costWindow = status({ name: 'cost' });
 
+  it('on a refusal, the limit that refused, whatever is named', () => {
+    expect(selectHeaderLimit([bucket, requestsWindow, costWindow], 'cost', 'bucket')?.name).toBe('bucket');
+    // An unknown refusing name (a block has none) falls back to the usual choice.
+    expect(selectHeaderLimit([bucket, requestsWindow, costWindow], null, 'absent')?.name).toBe('cost');
+  });
+
   it('prefers the named limit, then the first cost window, then the first limit', () => {
     expect(selectHeaderLimit([bucket, requestsWindow, costWindow], 'requests')?.name).toBe('requests');
     expect(selectHeaderLimit([bucket, requestsWindow, costWindow])?.name).toBe('cost');

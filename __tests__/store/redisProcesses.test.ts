@@ -8,12 +8,18 @@ import { T0 } from './storeContract.js';
 const redis = useTestRedis('processes');
 const cluster = useTestRedisCluster('processes');
 
-function worker(kind: WorkerClient, scenario: string, count: number, keyPrefix: string): Promise<number> {
+function worker(
+  kind: WorkerClient,
+  scenario: string,
+  count: number,
+  keyPrefix: string,
+  client = 'shared',
+): Promise<number> {
   const target = kind.endsWith('cluster') ? cluster.cluster.spec : redis.server.url;
   return new Promise((resolve, reject) => {
     const child = fork(
       join(__dirname, '../helpers/redisWorker.ts'),
-      [kind, target, keyPrefix, scenario, String(count), String(T0)],
+      [kind, target, keyPrefix, scenario, String(count), String(T0), client],
       { execArgv: ['--import', 'tsx'] },
     );
     let admitted = -1;
@@ -54,4 +60,14 @@ describe('RedisStore under 4 processes × 150 parallel decisions at one client',
       expect(admitted.reduce((a, b) => a + b, 0)).toBe(expected);
     },
   );
+});
+
+describe('RedisStore under 3 processes × 150 parallel decisions, one client each', () => {
+  it('a global 1,000-point window at cost 7 admits exactly 142 across the three clients', async () => {
+    const keyPrefix = `${redis.prefix}global:`;
+    const admitted = await Promise.all(
+      ['east', 'west', 'north'].map((client) => worker('ioredis', 'global', 150, keyPrefix, client)),
+    );
+    expect(admitted.reduce((a, b) => a + b, 0)).toBe(142);
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import {
   assertClient,
   assertDecideInput,
   assertDuration,
-  assertOperation,
+  assertScope,
   assertSettleInput,
   compilePlan,
   invalidOption,
@@ -12,6 +12,7 @@ import {
 import type {
   Decision,
   DecideInput,
+  OperationScope,
   OperationType,
   Plan,
   QuotaLogger,
@@ -197,10 +198,10 @@ export class QuotaEngine {
   }
 
   /** The client's usage without consuming anything. See {@link QuotaStore.peek}. */
-  async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+  async peek(client: string, plan: Plan, operation: OperationType | OperationScope): Promise<Decision> {
     if (this.#validates) {
       assertClient(client, 'peek');
-      assertOperation(operation, 'peek');
+      assertScope(operation, 'peek');
       compilePlan(plan);
     }
     const result = await this.#call('peek', client, () => this.store.peek(client, plan, operation));

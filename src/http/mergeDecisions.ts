@@ -46,5 +46,7 @@ export function mergeDecisions(decisions: readonly Decision[]): Decision | null 
     nowMs,
     leaseId: null,
     source: decisions.find((d) => d.source !== 'store')?.source ?? 'store',
+    // A batch is exempt only when every operation in it was.
+    ...(decisions.every((d) => d.exempt === true) ? { exempt: true } : {}),
   };
 }

@@ -140,6 +140,10 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
   readonly clock: () => number;
   /** The client each request context was resolved to (contexts are per request; entries go with them). */
   readonly #callers = new WeakMap<object, ResolvedClient>();
+  /** Per client key: how long its admitted operations take, in ms (a moving average), for concurrency refusals. */
+  readonly #durations = new LRUCache<string, number>({ max: THRESHOLD_MEMORY });
+  /** The time source of durations (the `clock` option), Unix epoch ms. */
+  readonly now: () => number;
 
   constructor(options: QuotaOptions<TContext>) {
     this.config = resolveConfig(options, (error) =>
@@ -169,6 +173,28 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
     });
     this.#headerCache = new HeaderCache(this.config.headerOptions, this.config.partitionKeySecret);
     this.#clientHeaders = (key) => this.#headerCache.client(key);
+    this.now = options.clock ?? Date.now;
+  }
+
+  /** Records how long an admitted operation of `client` took, from admission to settlement. */
+  observeDuration(client: string, ms: number): void {
+    const previous = this.#durations.get(client);
+    // An exponential moving average (weight 1/4): a few operations move it, one outlier does not own it.
+    this.#durations.set(client, previous === undefined ? ms : previous + (ms - previous) / 4);
+  }
+
+  /**
+   * When a concurrency slot of `client` is likely to free, in whole seconds (at least 1): the oldest operation
+   * in flight started a lease ago of `leaseMs` before its expiry `earliestExpiryMs`, and operations of this
+   * client take about their observed average, so it should end then; never later than the lease's expiry.
+   * With no operation observed yet, 1 s: a retry that comes too early costs one cheap refusal, while the lease
+   * length (a minute by default) would make an obedient client wait far longer than the slot stays taken.
+   */
+  slotRetrySeconds(client: string, earliestExpiryMs: number, leaseMs: number, nowMs: number): number {
+    const typical = this.#durations.get(client);
+    if (typical === undefined) return 1;
+    const expectedEnd = Math.min(earliestExpiryMs, earliestExpiryMs - leaseMs + typical);
+    return Math.max(1, Math.ceil((expectedEnd - nowMs) / 1000));
   }
 
   get mode(): QuotaMode {

@@ -16,6 +16,7 @@ import {
   type QuotaRefusalDetails,
 } from './refusals.js';
 import type { QuotaRequest } from './request.js';
+import { rootFieldNames } from './rootFields.js';
 
 /** What the lifecycle needs of one operation: what every GraphQL server knows once it has parsed it. */
 export interface OperationInput<TContext = unknown> {
@@ -96,6 +97,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
   #operationType: OperationType = 'query';
   /** The name of the operation run (the requested one, or the document's only one's). */
   #operationName: string | null = null;
+  /** The root field names the operation selects, for scoped limits and exemptions. */
+  #rootFields: readonly string[] = [];
   /** The estimated cost, once known (also from a refused analysis). */
   #cost: number | null = null;
   #actualCost: number | null = null;
@@ -109,6 +112,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
   /** What the observers were told at the decision; null when there are none (or nothing was decided). */
   #event: QuotaOperationEvent | null = null;
   #startedMs = 0;
+  /** When it was admitted (the lifecycle's clock), to learn how long this client's operations take. */
+  #admittedAtMs = 0;
 
   constructor(lifecycle: Lifecycle<TContext>, input: OperationInput<TContext>, response: ResponseQuota) {
     this.#lifecycle = lifecycle;
@@ -199,6 +204,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     this.#operationType = operation.operation;
     this.#operationName = operation.name?.value || null;
     this.#resolved = true;
+    this.#rootFields = rootFieldNames(input.document, operation);
 
     let client: ResolvedClient;
     try {
@@ -223,28 +229,85 @@ export class OperationQuota<TContext> implements QuotaOperation {
 
     let decision: Decision;
     try {
-      decision = await lifecycle.engine.decide({
-        client: client.key,
-        plan: client.plan,
-        cost,
-        operation: this.#operationType,
-        // The engine's own bound, given here so that it need not copy the input to add it.
-        timeoutMs: lifecycle.engine.timeoutMs,
-      });
+      decision = this.#exemptByOption(client)
+        ? await this.#exemptDecision(client)
+        : await lifecycle.engine.decide({
+            client: client.key,
+            plan: client.plan,
+            cost,
+            operation: this.#operationType,
+            operationName: this.#operationName,
+            rootFields: this.#rootFields,
+            // The engine's own bound, given here so that it need not copy the input to add it.
+            timeoutMs: lifecycle.engine.timeoutMs,
+          });
     } catch (error) {
       if (error instanceof QuotaValidationError)
         return this.#decided(this.#misconfigured(`the quota engine refused its input: ${error.message}`));
       throw error;
     }
+    decision = this.#truthfulSlotRetry(client, decision);
     this.#decision = decision;
     this.#response.record(decision, client.key);
     lifecycle.decided(client, this.#operationName, this.#operationType, cost, decision);
 
     if (decision.allowed) {
       this.#admitted = true;
+      this.#admittedAtMs = lifecycle.now();
       return this.#decided({ allowed: true, cost, decision });
     }
     return this.#decided(this.#refuse(client, cost, decision));
+  }
+
+  /**
+   * A refusal by a concurrency cap says when a slot is likely to free (see `Lifecycle.slotRetrySeconds`), not
+   * when the oldest lease would expire: leases are a crash guard, operations end long before.
+   */
+  #truthfulSlotRetry(client: ResolvedClient, decision: Decision): Decision {
+    if (decision.allowed || decision.reason !== 'limit') return decision;
+    const limit = decision.limits.find((l) => l.name === decision.refusedBy);
+    if (limit === undefined || limit.kind !== 'concurrency') return decision;
+    const seconds = this.#lifecycle.slotRetrySeconds(
+      client.key,
+      limit.resetAtMs,
+      limit.windowMs,
+      decision.nowMs,
+    );
+    return seconds >= decision.retryAfterSeconds ? decision : { ...decision, retryAfterSeconds: seconds };
+  }
+
+  /** Whether the `exempt` option exempts this operation (a plan's own `exempt` rules are the store's). */
+  #exemptByOption(client: ResolvedClient): boolean {
+    const exempt = this.#lifecycle.config.exempt;
+    return (
+      exempt !== null &&
+      exempt({
+        client: client.public,
+        operationName: this.#operationName,
+        operationType: this.#operationType,
+        rootFields: this.#rootFields,
+        request: this.#input.request,
+      })
+    );
+  }
+
+  /**
+   * The decision of an operation the `exempt` option exempts: nothing is charged, and the client's usage is
+   * read (not changed) so that the response still tells it where it stands, every limit marked as not
+   * applying and the decision as `exempt`.
+   */
+  async #exemptDecision(client: ResolvedClient): Promise<Decision> {
+    const usage = await this.#lifecycle.engine.peek(client.key, client.plan, this.#operationType);
+    return {
+      ...usage,
+      allowed: true,
+      reason: null,
+      refusedBy: null,
+      retryAfterSeconds: 0,
+      leaseId: null,
+      limits: usage.limits.map((l) => ({ ...l, applies: false, firstInWindow: false })),
+      exempt: true,
+    };
   }
 
   /**
@@ -288,10 +351,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
     const code = refusalCode(decision);
     const status = QUOTA_REFUSAL_STATUS[code];
     const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
+    const countsCost = limit === null || (limit.kind !== 'concurrency' && limit.counts === 'cost');
     const details: QuotaRefusalDetails = {
       plan: client.plan.name,
       limit: decision.refusedBy,
-      cost,
+      ...(countsCost ? { cost } : {}),
       remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
       retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
     };
@@ -347,6 +411,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
     // The actual cost is still worked out for observers (cost.actual, the decision log).
     const storeless = decision.source !== 'store' && decision.leaseId === null;
     const lifecycle = this.#lifecycle;
+    if (outcome !== 'not-executed')
+      lifecycle.observeDuration(this.#client!.key, lifecycle.now() - this.#admittedAtMs);
     if (storeless && lifecycle.observer === null) return;
     const cost = this.#cost!;
     let refund = 0;
@@ -379,6 +445,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
         client: client.key,
         plan: client.plan,
         operation: this.#operationType,
+        operationName: this.#operationName,
+        rootFields: this.#rootFields,
         refund,
         leaseId: decision.leaseId,
         decidedAtMs: decision.nowMs,

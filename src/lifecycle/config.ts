@@ -13,6 +13,7 @@ import {
   DEFAULT_MODE,
   DEFAULT_USAGE_THRESHOLDS,
   type AnonymousKeyFunction,
+  type ExemptFunction,
   type ExposeCost,
   type IdentifyFunction,
   type PlanForFunction,
@@ -46,6 +47,8 @@ export interface LifecycleConfig<TContext> {
   readonly observer: QuotaObserver | null;
   /** The free quota field's name; null when none. */
   readonly freeQuotaField: string | null;
+  /** Null when the option is absent. */
+  readonly exempt: ExemptFunction<TContext> | null;
 }
 
 /**
@@ -100,6 +103,9 @@ export function resolveConfig<TContext>(
   const exposeHeaders = options.exposeHeaders ?? DEFAULT_EXPOSE_QUOTA_HEADERS;
   if (typeof exposeHeaders !== 'boolean')
     invalidOption(`exposeHeaders must be a boolean, got ${String(exposeHeaders)}`);
+  if (options.exempt !== undefined && typeof options.exempt !== 'function') {
+    invalidOption(`exempt must be a function returning a boolean, got ${String(options.exempt)}`);
+  }
   if (options.maxCost !== undefined && !(Number.isFinite(options.maxCost) && options.maxCost >= 0)) {
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
   }
@@ -138,6 +144,7 @@ export function resolveConfig<TContext>(
     usageThresholds,
     observer: observers.length === 0 ? null : combineObservers(observers, onError),
     freeQuotaField,
+    exempt: options.exempt ?? null,
   };
 }
 

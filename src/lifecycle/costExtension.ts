@@ -29,7 +29,10 @@ function throttleStatus(
   decision: Decision | null,
   headerLimit: string | null | undefined,
 ): ThrottleStatus | null {
-  const limit = decision === null ? null : selectHeaderLimit(decision.limits, headerLimit);
+  const limit =
+    decision === null
+      ? null
+      : selectHeaderLimit(decision.limits, headerLimit, decision.allowed ? null : decision.refusedBy);
   if (limit === null) return null;
   return {
     limit: limit.name,

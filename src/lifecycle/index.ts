@@ -19,6 +19,8 @@ export {
 } from './options.js';
 export type {
   AnonymousKeyFunction,
+  ExemptFunction,
+  ExemptOperation,
   ExposeCost,
   IdentifyFunction,
   PlanForFunction,

@@ -85,6 +85,19 @@ export type PlanForFunction<TContext = unknown> = (
   request: QuotaRequest<TContext>,
 ) => string | Plan | Promise<string | Plan>;
 
+/** What {@link QuotaOptions.exempt} is asked about an operation. */
+export interface ExemptOperation<TContext = unknown> {
+  readonly client: QuotaClient;
+  readonly operationName: string | null;
+  readonly operationType: OperationType;
+  /** The field names the operation selects at its root (through fragments, without aliases). */
+  readonly rootFields: readonly string[];
+  readonly request: QuotaRequest<TContext>;
+}
+
+/** True when the operation is exempt from every limit. */
+export type ExemptFunction<TContext = unknown> = (operation: ExemptOperation<TContext>) => boolean;
+
 /** The quota key of an anonymous request. */
 export type AnonymousKeyFunction<TContext = unknown> = (request: QuotaRequest<TContext>) => string;
 
@@ -160,6 +173,14 @@ export interface QuotaOptions<TContext = unknown> {
   //#endregion
 
   //#region Enforcement
+  /**
+   * Operations that cost nothing and count nowhere, decided per request (a plan's own `exempt` rules say the
+   * same per plan): for example the calls your system makes to push data to the client. Called after the
+   * client is identified, with the operation's name, type and root fields. An exempt operation is admitted
+   * without a charge or a slot; its response still carries the client's usage and `X-Rate-Limit-Exempt: true`.
+   * Default: none.
+   */
+  readonly exempt?: ExemptFunction<TContext>;
   /**
    * `'enforce'` refuses; `'dry-run'` measures, charges admitted operations, logs and sends every header,
    * but lets every operation through, including the over-quota and the over-`maxCost`. The kill switch

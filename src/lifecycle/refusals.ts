@@ -38,8 +38,11 @@ export interface QuotaRefusalDetails {
   readonly plan: string;
   /** The limit that refused; null for a block or a store failure. */
   readonly limit: string | null;
-  /** The operation's estimated cost, in points. */
-  readonly cost: number;
+  /**
+   * The operation's estimated cost, in points; absent when the refusing limit counts requests or slots (the
+   * cost is not what it refused, and "cost: 0" beside "needs 1 request" would mislead).
+   */
+  readonly cost?: number;
   /** What the refusing limit has left, rounded down; null when no limit refused. */
   readonly remaining: number | null;
   /** Whole seconds until a retry can succeed; null when waiting cannot help. */
@@ -87,28 +90,36 @@ export function refusalCode(decision: Decision): Exclude<QuotaRefusalCode, 'QUOT
   }
 }
 
-/** The message of a quota refusal: what the operation needs, what is left, and when to retry. */
+/** `n` and the unit, singular for exactly one: "1 point", "2 points", "1 free slot". */
+function count(n: number, unit: string): string {
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The message of a quota refusal: what the operation needs, what is left, and when to retry, each in the
+ * refusing limit's own unit (points for a limit that counts cost, requests for one that counts requests, slots
+ * for a concurrency cap).
+ */
 export function refusalMessage(
   code: QuotaRefusalCode,
   details: QuotaRefusalDetails,
   limit: LimitStatus | null,
 ): string {
-  const unit = limit?.counts === 'requests' || limit?.kind === 'concurrency' ? 'requests' : 'points';
-  const needs =
-    limit?.kind === 'concurrency'
-      ? 'an operation slot'
-      : unit === 'requests'
-        ? '1 request'
-        : pointsText(details.cost);
+  const slots = limit?.kind === 'concurrency';
+  const requests = limit?.counts === 'requests' && !slots;
+  const needs = slots ? 'a free operation slot' : requests ? '1 request' : pointsText(details.cost ?? 0);
+  const left = slots
+    ? `${count(details.remaining ?? 0, 'free slot')} of ${limit.limit}`
+    : `${count(details.remaining ?? 0, requests ? 'request' : 'point')} left`;
   switch (code) {
     case 'QUOTA_EXCEEDED':
       return (
         `Quota exceeded: this operation needs ${needs} and limit "${details.limit}" of plan "${details.plan}" ` +
-        `has ${details.remaining} ${unit} left. Retry in ${details.retryAfterSeconds} s.`
+        `has ${left}. Retry in ${details.retryAfterSeconds} s.`
       );
     case 'QUOTA_CAPACITY_EXCEEDED':
       return (
-        `This operation costs ${pointsText(details.cost)}, more than limit "${details.limit}" of plan "${details.plan}" ` +
+        `This operation costs ${pointsText(details.cost ?? 0)}, more than limit "${details.limit}" of plan "${details.plan}" ` +
         `allows in total (${limit?.limit ?? '?'}); no wait will admit it. Request less, or move to a larger plan.`
       );
     case 'CLIENT_BLOCKED':

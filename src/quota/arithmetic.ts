@@ -3,14 +3,83 @@
  * representation; the Redis script mirrors it line for line). Layout: `[expiresAtMs, layoutId, ...limits]`,
  * each limit at its compiled `offset`: a fixed window `[windowStartMs, consumed]`, a token bucket `[tat]`
  * (GCRA's theoretical arrival time in 1/scale ms), a concurrency cap `max` pairs `[leaseHash, expiresAtMs]`.
- * All-zero state is "nothing used".
+ * All-zero state is "nothing used". A global limit's state is not the client's: it is a {@link GlobalWindow},
+ * shared by every client, reached through {@link GlobalState}.
  */
 import { limitCharge, limitRefund } from './charge.js';
-import { OPERATION_BITS, compiledLayout } from './compilePlan.js';
-import type { CompiledPlan } from './compilePlan.js';
+import { compiledLayout } from './compilePlan.js';
+import type { CompiledFixedWindow, CompiledPlan } from './compilePlan.js';
 import { REFUSAL_CAPACITY, REFUSAL_LIMIT, REFUSAL_NONE } from './outcome.js';
 import type { LimitOutcome } from './outcome.js';
-import type { OperationType } from './types.js';
+
+/** One global limit's current window: everyone's consumption and each client's own. */
+export interface GlobalWindow {
+  /** Start of the window this state counts, epoch ms (0: none yet). */
+  start: number;
+  /** Everyone's consumption in the window. */
+  consumed: number;
+  /** Each client's consumption in the window; its size is the number of clients that used it. */
+  readonly clients: Map<string, number>;
+}
+
+/** The global limits' state, for the arithmetic: which client is deciding, and each global limit's window. */
+export interface GlobalState {
+  readonly client: string;
+  window(limit: CompiledFixedWindow): GlobalWindow;
+}
+
+/**
+ * One global limit's check for `amount`, filling `o` as before the commit; returns the client's own use of
+ * the window. The fair-share rule: an operation that would take the window past `fairLine` is admitted only
+ * when the client's use stays within `floor(limit / clients that used the window, itself included)`.
+ * `remaining` is what the client may still use: the window's room, bounded by its fair share once tight.
+ */
+function evaluateGlobal(
+  limit: CompiledFixedWindow,
+  global: GlobalState,
+  nowMs: number,
+  amount: number,
+  o: LimitOutcome,
+): void {
+  const w = global.window(limit);
+  const start = nowMs - (nowMs % limit.windowMs);
+  const current = w.start === start;
+  const consumed = current ? w.consumed : 0;
+  const mine = current ? w.clients.get(global.client) : undefined;
+  const active = current ? w.clients.size : 0;
+  o.resetAtMs = start + limit.windowMs;
+  o.consumed = consumed;
+  if (amount > limit.ceiling) o.refusal = REFUSAL_CAPACITY;
+  else if (consumed + amount > limit.ceiling) {
+    o.refusal = REFUSAL_LIMIT;
+    o.retryMs = o.resetAtMs - nowMs;
+  } else if (limit.fairLine >= 0 && amount > 0 && consumed + amount > limit.fairLine) {
+    const share = Math.floor(limit.limit / (active + (mine === undefined ? 1 : 0)));
+    if ((mine ?? 0) + amount > share) {
+      o.refusal = REFUSAL_LIMIT;
+      o.retryMs = o.resetAtMs - nowMs;
+    }
+  }
+  o.remaining = globalRemaining(limit, consumed, mine ?? 0, active + (mine === undefined ? 1 : 0));
+}
+
+/**
+ * What a client that has used `mine` may still use of a global window that `clients` clients used (itself
+ * included), its fair share considered. Shared with the Redis store, which computes it from the script's reply.
+ */
+export function globalRemaining(
+  limit: CompiledFixedWindow,
+  consumed: number,
+  mine: number,
+  clients: number,
+): number {
+  let room = limit.limit - consumed;
+  if (limit.fairLine >= 0) {
+    const share = Math.floor(limit.limit / Math.max(1, clients));
+    room = Math.min(room, Math.max(limit.fairLine - consumed, share - mine));
+  }
+  return Math.max(0, room);
+}
 
 /**
  * Checks every limit for an operation of `cost` and, when `commit` is true and all admit, commits them all.
@@ -22,25 +91,31 @@ export function evaluateLimits(
   state: number[],
   nowMs: number,
   cost: number,
-  operation: OperationType,
+  /** Per limit, in plan order, whether it applies to the operation (see `applyingLimits`). */
+  applies: readonly boolean[],
   commit: boolean,
   leaseHash: number,
   outcomes: LimitOutcome[],
+  /** The global limits' state; null when the plan has none. */
+  global: GlobalState | null,
 ): boolean {
-  const bit = OPERATION_BITS[operation];
   const limits = plan.limits;
   let admitted = true;
   for (let i = 0; i < limits.length; i++) {
     const limit = limits[i]!;
     const o = outcomes[i]!;
     const at = limit.offset;
-    o.applies = (limit.operations & bit) !== 0;
+    o.applies = applies[i]!;
     const amount = !o.applies ? 0 : commit ? limitCharge(limit, cost) : 1;
     o.refusal = REFUSAL_NONE;
     o.retryMs = 0;
     o.firstInWindow = false;
     switch (limit.kind) {
       case 'fixed-window': {
+        if (limit.global) {
+          evaluateGlobal(limit, global!, nowMs, amount, o);
+          break;
+        }
         const windowMs = limit.windowMs;
         let start = state[at]!;
         let used = state[at + 1]!;
@@ -54,12 +129,12 @@ export function evaluateLimits(
           start = nowMs;
           used = 0;
         }
-        if (amount > limit.limit) o.refusal = REFUSAL_CAPACITY;
-        else if (used + amount > limit.limit) {
+        if (amount > limit.ceiling) o.refusal = REFUSAL_CAPACITY;
+        else if (used + amount > limit.ceiling) {
           o.refusal = REFUSAL_LIMIT;
           o.retryMs = start + windowMs - nowMs;
         }
-        o.remaining = limit.limit - used;
+        o.remaining = Math.max(0, limit.limit - used);
         o.consumed = used;
         o.resetAtMs = start + windowMs;
         break;
@@ -68,20 +143,21 @@ export function evaluateLimits(
         const now = nowMs * limit.scale;
         const tat = Math.max(state[at]!, now);
         const next = tat + amount * limit.increment;
-        if (amount > limit.limit) o.refusal = REFUSAL_CAPACITY;
-        else if (next - now > limit.capacity) {
+        if (amount > limit.ceiling) o.refusal = REFUSAL_CAPACITY;
+        else if (next - now > limit.hardCapacity) {
           o.refusal = REFUSAL_LIMIT;
-          o.retryMs = Math.ceil((next - limit.capacity - now) / limit.scale);
+          o.retryMs = Math.ceil((next - limit.hardCapacity - now) / limit.scale);
         }
         o.remaining = Math.floor((now + limit.capacity - tat) / limit.increment);
         o.consumed = limit.limit - o.remaining;
+        o.remaining = Math.max(0, o.remaining);
         o.resetAtMs = Math.ceil(tat / limit.scale);
         break;
       }
       case 'concurrency': {
         let live = 0;
         let earliest = Infinity;
-        const end = at + 2 * limit.limit;
+        const end = at + 2 * limit.ceiling;
         for (let j = at; j < end; j += 2) {
           const expires = state[j + 1]!;
           if (expires > nowMs) {
@@ -89,11 +165,11 @@ export function evaluateLimits(
             if (expires < earliest) earliest = expires;
           }
         }
-        if (live + amount > limit.limit) {
+        if (live + amount > limit.ceiling) {
           o.refusal = REFUSAL_LIMIT;
           o.retryMs = earliest - nowMs;
         }
-        o.remaining = limit.limit - live;
+        o.remaining = Math.max(0, limit.limit - live);
         o.consumed = live;
         o.resetAtMs = live > 0 ? earliest : nowMs;
         break;
@@ -115,7 +191,21 @@ export function evaluateLimits(
         if (amount === 0) break;
         o.firstInWindow = o.consumed === 0;
         o.consumed += amount;
-        o.remaining -= amount;
+        if (limit.global) {
+          const w = global!.window(limit);
+          const start = o.resetAtMs - limit.windowMs;
+          if (w.start !== start) {
+            w.start = start;
+            w.consumed = 0;
+            w.clients.clear();
+          }
+          const mine = (w.clients.get(global!.client) ?? 0) + amount;
+          w.consumed = o.consumed;
+          w.clients.set(global!.client, mine);
+          o.remaining = globalRemaining(limit, o.consumed, mine, w.clients.size);
+          break;
+        }
+        o.remaining = Math.max(0, o.remaining - amount);
         state[at] = o.resetAtMs - limit.windowMs;
         state[at + 1] = o.consumed;
         if (o.resetAtMs > expiresAtMs) expiresAtMs = o.resetAtMs;
@@ -130,13 +220,14 @@ export function evaluateLimits(
         o.firstInWindow = tat === now;
         o.remaining = Math.floor((now + limit.capacity - next) / limit.increment);
         o.consumed = limit.limit - o.remaining;
+        o.remaining = Math.max(0, o.remaining);
         o.resetAtMs = Math.ceil(next / limit.scale);
         state[at] = next;
         if (o.resetAtMs > expiresAtMs) expiresAtMs = o.resetAtMs;
         break;
       }
       case 'concurrency': {
-        const end = at + 2 * limit.limit;
+        const end = at + 2 * limit.ceiling;
         for (let j = at; j < end; j += 2) {
           if (state[j + 1]! <= nowMs) {
             const expires = nowMs + limit.leaseMs;
@@ -145,7 +236,7 @@ export function evaluateLimits(
             if (o.consumed === 0) o.resetAtMs = expires;
             o.firstInWindow = o.consumed === 0;
             o.consumed++;
-            o.remaining--;
+            o.remaining = Math.max(0, o.remaining - 1);
             if (expires > expiresAtMs) expiresAtMs = expires;
             break;
           }
@@ -167,17 +258,19 @@ export function settleLimits(
   plan: CompiledPlan,
   state: number[],
   nowMs: number,
-  operation: OperationType,
+  /** Per limit, whether it applied to the operation (as when it was decided). */
+  applies: readonly boolean[],
   refund: number,
   leaseHash: number,
   decidedAtMs: number | undefined,
+  global: GlobalState | null,
 ): void {
-  const bit = OPERATION_BITS[operation];
-  for (const limit of plan.limits) {
+  for (let i = 0; i < plan.limits.length; i++) {
+    const limit = plan.limits[i]!;
     const at = limit.offset;
     if (limit.kind === 'concurrency') {
       if (leaseHash === 0) continue;
-      const end = at + 2 * limit.limit;
+      const end = at + 2 * limit.ceiling;
       for (let j = at; j < end; j += 2) {
         if (state[j] === leaseHash) {
           state[j] = 0;
@@ -186,9 +279,19 @@ export function settleLimits(
       }
       continue;
     }
-    const points = (limit.operations & bit) === 0 ? 0 : limitRefund(limit, refund);
+    const points = applies[i]! ? limitRefund(limit, refund) : 0;
     if (points === 0) continue;
-    if (limit.kind === 'fixed-window') {
+    if (limit.kind === 'fixed-window' && limit.global) {
+      const w = global!.window(limit);
+      const mine = w.clients.get(global!.client) ?? 0;
+      const start = nowMs - (nowMs % limit.windowMs);
+      if (decidedAtMs !== undefined && w.start === start && decidedAtMs >= start && mine > 0) {
+        // Never more than this client put in, so a refund cannot credit another client's use.
+        const back = Math.min(points, mine);
+        w.clients.set(global!.client, mine - back);
+        w.consumed = Math.max(0, w.consumed - back);
+      }
+    } else if (limit.kind === 'fixed-window') {
       const start = state[at]!;
       const current = limit.align === 0 ? nowMs - (nowMs % limit.windowMs) : start;
       if (
@@ -224,10 +327,12 @@ export function adoptState(plan: CompiledPlan, state: number[] | undefined, nowM
     if (old === undefined) continue;
     const count =
       limit.kind === 'fixed-window'
-        ? 2
+        ? limit.global
+          ? 0
+          : 2
         : limit.kind === 'token-bucket'
           ? 1
-          : 2 * Math.min(limit.limit, old.limit);
+          : 2 * Math.min(limit.ceiling, old.ceiling);
     for (let j = 0; j < count; j++) next[limit.offset + j] = state[old.offset + j]!;
   }
   return next;

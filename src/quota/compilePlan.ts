@@ -7,7 +7,7 @@ import {
   MAX_CONCURRENCY,
 } from './defaults.js';
 import { QuotaValidationError } from './errors.js';
-import type { Limit, LimitCounts, OperationType, Plan } from './types.js';
+import type { Limit, LimitCounts, OperationMatch, OperationType, Plan } from './types.js';
 
 /** Bit of each operation type in {@link CompiledLimitBase.operations}. */
 export const OPERATION_BITS: Readonly<Record<OperationType, number>> = {
@@ -24,14 +24,38 @@ const ALL_OPERATIONS = 7;
  */
 export const MAX_BUCKET_SCALE = 2048;
 
+/**
+ * The refusal line of a soft limit without a `hardCeiling`, in whole units: far beyond any real use, and small
+ * enough that a bucket's `ceiling × increment` plus a time in units stays below 2^53 (exact in Lua too).
+ */
+export const UNBOUNDED = 2 ** 52;
+
+/** Default hard ceiling of a soft concurrency limit, as a multiple of its `max` (capped at MAX_CONCURRENCY). */
+export const DEFAULT_SOFT_CONCURRENCY_FACTOR = 10;
+
 /** A limit name: shown in headers and logs, and part of storage keys. */
 const LIMIT_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-interface CompiledLimitBase {
-  readonly name: string;
-  readonly counts: LimitCounts;
+/** An {@link OperationMatch} in the form decisions test it. */
+export interface CompiledMatch {
   /** Bit set of {@link OPERATION_BITS}. */
   readonly operations: number;
+  /** Null: any name. */
+  readonly operationNames: ReadonlySet<string> | null;
+  /** Null: any root fields. */
+  readonly rootFields: ReadonlySet<string> | null;
+}
+
+interface CompiledLimitBase extends CompiledMatch {
+  readonly name: string;
+  readonly counts: LimitCounts;
+  /** True for a soft limit: it refuses only past {@link ceiling}. */
+  readonly soft: boolean;
+  /**
+   * The refusal line, in the limit's unit: `limit` for a hard limit, the `hardCeiling` of a soft one, or
+   * {@link UNBOUNDED} (a bucket: `floor(UNBOUNDED / increment)`) for a soft one without a ceiling.
+   */
+  readonly ceiling: number;
   /** Identifies the limit's stored state: limits with the same signature share state across plans. */
   readonly signature: string;
   /** Window limit, bucket burst, or concurrency max. */
@@ -46,6 +70,13 @@ export interface CompiledFixedWindow extends CompiledLimitBase {
   readonly kind: 'fixed-window';
   /** 0: aligned to the clock; 1: starts at the first request. */
   readonly align: 0 | 1;
+  /** True: one window for every client (its state is not in the client's, `offset` is unused). */
+  readonly global: boolean;
+  /**
+   * Global limits: the fair-share rule applies to an operation that would leave the window's consumption
+   * above this line (`limit - tightBelow`); -1 when there is no fair-share rule.
+   */
+  readonly fairLine: number;
 }
 
 export interface CompiledTokenBucket extends CompiledLimitBase {
@@ -56,6 +87,8 @@ export interface CompiledTokenBucket extends CompiledLimitBase {
   readonly increment: number;
   /** `burst * increment`: the GCRA tolerance, in time units. */
   readonly capacity: number;
+  /** `ceiling * increment`: the tolerance past which it refuses (equal to `capacity` unless soft). */
+  readonly hardCapacity: number;
 }
 
 export interface CompiledConcurrency extends CompiledLimitBase {
@@ -74,6 +107,10 @@ export interface CompiledPlan {
   /** Same layout ⇔ same id; the in-memory store migrates state between layouts by limit signature. */
   readonly layoutId: number;
   readonly hasConcurrency: boolean;
+  /** True when a limit is global (its state lives outside the client's). */
+  readonly hasGlobal: boolean;
+  /** The plan's `exempt` rules; an operation matching any is exempt. */
+  readonly exempt: readonly CompiledMatch[];
 }
 
 const compiled = new WeakMap<Plan, CompiledPlan>();
@@ -115,6 +152,21 @@ function compileUncached(plan: Plan): CompiledPlan {
     offset += slotsOf(c);
   }
   const signature = limits.map((l) => `${l.signature}/${slotsOf(l)}`).join('|');
+  const exemptRules = (plan as { exempt?: unknown }).exempt;
+  if (exemptRules !== undefined && !Array.isArray(exemptRules)) {
+    fail(`${where}: exempt must be an array of operation matches, got ${show(exemptRules)}`);
+  }
+  const exempt = ((exemptRules ?? []) as unknown[]).map((rule, i) => {
+    const at = `${where}, exempt[${i}]`;
+    if (typeof rule !== 'object' || rule === null) fail(`${at}: a rule must be an object, got ${show(rule)}`);
+    const match = compileMatch(rule, at);
+    if (match.operations === ALL_OPERATIONS && match.operationNames === null && match.rootFields === null) {
+      fail(
+        `${at}: a rule must name operations, operationNames or rootFields (an empty rule would exempt everything)`,
+      );
+    }
+    return match;
+  });
   let layoutId = layoutIds.get(signature);
   const result: CompiledPlan = {
     plan,
@@ -122,6 +174,8 @@ function compileUncached(plan: Plan): CompiledPlan {
     slots: offset,
     layoutId: layoutId ?? layouts.length,
     hasConcurrency: limits.some((l) => l.kind === 'concurrency'),
+    hasGlobal: limits.some((l) => l.kind === 'fixed-window' && l.global),
+    exempt,
   };
   if (layoutId === undefined) {
     layoutId = layouts.length;
@@ -132,8 +186,10 @@ function compileUncached(plan: Plan): CompiledPlan {
 }
 
 function slotsOf(limit: CompiledLimit): number {
-  // fixed window: [windowStartMs, consumed]; bucket: [theoretical arrival time]; concurrency: (hash, expiry) pairs.
-  return limit.kind === 'fixed-window' ? 2 : limit.kind === 'token-bucket' ? 1 : 2 * limit.limit;
+  // fixed window: [windowStartMs, consumed] (global: none, its state is everyone's); bucket: [theoretical
+  // arrival time]; concurrency: (hash, expiry) pairs, one per slot up to the refusal line.
+  if (limit.kind === 'fixed-window') return limit.global ? 0 : 2;
+  return limit.kind === 'token-bucket' ? 1 : 2 * limit.ceiling;
 }
 
 function compileLimit(raw: unknown, where: string, offset: number): CompiledLimit {
@@ -143,7 +199,21 @@ function compileLimit(raw: unknown, where: string, offset: number): CompiledLimi
     fail(`${where}: name must be 1 to 64 characters of A-Z a-z 0-9 _ . : -, got ${show(limit.name)}`);
   }
   const at = `${where} "${limit.name}"`;
-  const operations = compileOperations(limit.operations, at);
+  const match = compileMatch(limit, at);
+  if (limit.kind !== 'fixed-window' && (limit as { global?: unknown }).global !== undefined) {
+    fail(`${at}: only a fixed-window limit can be global`);
+  }
+  const soft = limit.soft ?? false;
+  if (typeof soft !== 'boolean') fail(`${at}: soft must be a boolean, got ${show(soft)}`);
+  if (limit.hardCeiling !== undefined && !soft) fail(`${at}: hardCeiling needs soft: true`);
+  const ceilingOf = (line: number, unbounded: number): number => {
+    if (!soft) return line;
+    if (limit.hardCeiling === undefined) return unbounded;
+    const ceiling = positiveInteger(limit.hardCeiling, 'hardCeiling', at);
+    if (ceiling < line)
+      fail(`${at}: hardCeiling must be at least the limit's line (${line}), got ${ceiling}`);
+    return ceiling;
+  };
   switch (limit.kind) {
     case 'fixed-window': {
       const counts = compileCounts(limit.counts, DEFAULT_FIXED_WINDOW_COUNTS, at);
@@ -154,17 +224,40 @@ function compileLimit(raw: unknown, where: string, offset: number): CompiledLimi
         fail(`${at}: align must be 'clock' or 'first-request', got ${show(alignOption)}`);
       }
       const align = alignOption === 'clock' ? 0 : 1;
-      const signature = `f:${counts}:${windowMs}:${align}:${limit.name}`;
+      const global = limit.global ?? false;
+      if (typeof global !== 'boolean') fail(`${at}: global must be a boolean, got ${show(global)}`);
+      if (global && align !== 0)
+        fail(`${at}: a global limit's window must be clock-aligned (align: 'clock')`);
+      if (!global && limit.fairness !== undefined) fail(`${at}: fairness applies to global limits only`);
+      let fairLine = -1;
+      if (global && limit.fairness !== false) {
+        const fairness = limit.fairness ?? {};
+        if (typeof fairness !== 'object' || fairness === null) {
+          fail(`${at}: fairness must be an object or false, got ${show(fairness)}`);
+        }
+        const tightBelow = fairness.tightBelow ?? Math.floor(max / 2);
+        if (!Number.isSafeInteger(tightBelow) || tightBelow < 0 || tightBelow > max) {
+          fail(
+            `${at}: fairness.tightBelow must be an integer from 0 to the limit (${max}), got ${show(tightBelow)}`,
+          );
+        }
+        fairLine = max - tightBelow;
+      }
+      const signature = `${global ? 'g' : 'f'}:${counts}:${windowMs}:${align}:${limit.name}`;
       return {
         kind: 'fixed-window',
         name: limit.name,
         counts,
-        operations,
+        ...match,
+        soft,
+        ceiling: ceilingOf(max, UNBOUNDED),
         signature,
         limit: max,
         windowMs,
         offset,
         align,
+        global,
+        fairLine,
       };
     }
     case 'token-bucket': {
@@ -193,11 +286,17 @@ function compileLimit(raw: unknown, where: string, offset: number): CompiledLimi
       if (!Number.isSafeInteger(capacity * 2)) fail(`${at}: burst × periodMs / rate is too large`);
       const signature = `t:${counts}:${scale}:${limit.name}`;
       const windowMs = Math.ceil(capacity / scale);
+      const ceiling = ceilingOf(burst, Math.floor(UNBOUNDED / increment));
+      if (!Number.isSafeInteger(ceiling * increment * 2))
+        fail(`${at}: hardCeiling × periodMs / rate is too large`);
       return {
         kind: 'token-bucket',
         name: limit.name,
         counts,
-        operations,
+        ...match,
+        soft,
+        ceiling,
+        hardCapacity: ceiling * increment,
         signature,
         limit: burst,
         windowMs,
@@ -214,11 +313,16 @@ function compileLimit(raw: unknown, where: string, offset: number): CompiledLimi
       const max = positiveInteger(limit.max, 'max', at);
       if (max > MAX_CONCURRENCY) fail(`${at}: max must be at most ${MAX_CONCURRENCY}, got ${max}`);
       const leaseMs = positiveInteger(limit.leaseMs ?? DEFAULT_LEASE_MS, 'leaseMs', at);
+      const ceiling = ceilingOf(max, Math.min(MAX_CONCURRENCY, DEFAULT_SOFT_CONCURRENCY_FACTOR * max));
+      if (ceiling > MAX_CONCURRENCY)
+        fail(`${at}: hardCeiling must be at most ${MAX_CONCURRENCY}, got ${ceiling}`);
       return {
         kind: 'concurrency',
         name: limit.name,
         counts: 'requests',
-        operations,
+        ...match,
+        soft,
+        ceiling,
         signature: `c:${limit.name}`,
         limit: max,
         windowMs: leaseMs,
@@ -231,6 +335,26 @@ function compileLimit(raw: unknown, where: string, offset: number): CompiledLimi
         `${at}: kind must be 'fixed-window', 'token-bucket' or 'concurrency', got ${show((limit as { kind: unknown }).kind)}`,
       );
   }
+}
+
+function compileMatch(match: OperationMatch, at: string): CompiledMatch {
+  return {
+    operations: compileOperations(match.operations, at),
+    operationNames: compileNames(match.operationNames, 'operationNames', at),
+    rootFields: compileNames(match.rootFields, 'rootFields', at),
+  };
+}
+
+function compileNames(names: unknown, option: string, at: string): ReadonlySet<string> | null {
+  if (names === undefined) return null;
+  if (!Array.isArray(names) || names.length === 0) {
+    fail(`${at}: ${option} must be a non-empty array of names, got ${show(names)}`);
+  }
+  for (const name of names as unknown[]) {
+    if (typeof name !== 'string' || name.length === 0)
+      fail(`${at}: ${option} must hold non-empty strings, got ${show(name)}`);
+  }
+  return new Set(names as string[]);
 }
 
 function compileOperations(operations: unknown, at: string): number {

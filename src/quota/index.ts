@@ -18,15 +18,18 @@ export type { PlanResolver, PlanResolverOptions } from './planResolver.js';
 export { invalidOption } from './errors.js';
 export { limitCharge, limitRefund } from './charge.js';
 export type { ChargedLimit } from './charge.js';
-export { OPERATION_BITS, compilePlan } from './compilePlan.js';
+export { OPERATION_BITS, UNBOUNDED, compilePlan } from './compilePlan.js';
 export type {
   CompiledConcurrency,
   CompiledFixedWindow,
   CompiledLimit,
+  CompiledMatch,
   CompiledPlan,
   CompiledTokenBucket,
 } from './compilePlan.js';
-export { adoptState, evaluateLimits, settleLimits } from './arithmetic.js';
+export { adoptState, evaluateLimits, globalRemaining, settleLimits } from './arithmetic.js';
+export type { GlobalState, GlobalWindow } from './arithmetic.js';
+export { applyingLimits, isExempt, matches, scopeOf } from './scope.js';
 export { REFUSAL_CAPACITY, REFUSAL_LIMIT, REFUSAL_NONE, buildDecision, newOutcomes } from './outcome.js';
 export type { LimitOutcome, Refusal } from './outcome.js';
 export {
@@ -34,5 +37,6 @@ export {
   assertDecideInput,
   assertDuration,
   assertOperation,
+  assertScope,
   assertSettleInput,
 } from './validateInput.js';

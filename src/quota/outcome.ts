@@ -34,6 +34,7 @@ export function buildDecision(
   outcomes: readonly LimitOutcome[],
   leaseId: string | null,
   source: Decision['source'],
+  exempt = false,
 ): Decision {
   const limits: LimitStatus[] = new Array<LimitStatus>(plan.limits.length);
   let capacityIndex = -1;
@@ -42,7 +43,7 @@ export function buildDecision(
   for (let i = 0; i < plan.limits.length; i++) {
     const limit = plan.limits[i]!;
     const o = outcomes[i]!;
-    limits[i] = {
+    const status: { -readonly [K in keyof LimitStatus]: LimitStatus[K] } = {
       name: limit.name,
       kind: limit.kind,
       counts: limit.counts,
@@ -54,6 +55,10 @@ export function buildDecision(
       firstInWindow: o.firstInWindow,
       applies: o.applies,
     };
+    // Only when true, so a plain limit's status keeps its shape.
+    if (limit.soft) status.soft = true;
+    if (limit.kind === 'fixed-window' && limit.global) status.global = true;
+    limits[i] = status;
     if (o.refusal === REFUSAL_CAPACITY && capacityIndex < 0) capacityIndex = i;
     if (o.refusal === REFUSAL_LIMIT && (limitIndex < 0 || o.retryMs > retryMs)) {
       limitIndex = i;
@@ -69,7 +74,7 @@ export function buildDecision(
   if (limitIndex >= 0) {
     return refused('limit', plan.limits[limitIndex]!.name, secondsUntil(retryMs), limits, nowMs, source);
   }
-  return {
+  const decision: Decision = {
     allowed: true,
     reason: null,
     refusedBy: null,
@@ -79,6 +84,7 @@ export function buildDecision(
     leaseId,
     source,
   };
+  return exempt ? { ...decision, exempt: true } : decision;
 }
 
 function refused(

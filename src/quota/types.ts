@@ -9,14 +9,38 @@ export type OperationType = 'query' | 'mutation' | 'subscription';
 /** What a limit counts: the operation's cost in points, or one per request. */
 export type LimitCounts = 'cost' | 'requests';
 
-interface LimitBase {
+/**
+ * Which operations something applies to: an operation matches when it matches every field given (types,
+ * names, root fields); an absent field matches every operation. Names and root fields are plain strings
+ * the caller passes in {@link DecideInput}: the quota layer knows no GraphQL.
+ */
+export interface OperationMatch {
+  /** Operation types. Default: all. */
+  readonly operations?: readonly OperationType[];
+  /** Operation names (GraphQL's `operationName`); an unnamed operation matches none. Default: any name. */
+  readonly operationNames?: readonly string[];
+  /**
+   * Root fields (the response keys' field names, not aliases, of the operation's top-level selection): an
+   * operation matches when it selects at least one of them, for example `['exportCatalogue']`. Default: any.
+   */
+  readonly rootFields?: readonly string[];
+}
+
+interface LimitBase extends OperationMatch {
   /** Unique within a plan; named in headers, errors and logs. */
   readonly name: string;
   /**
-   * Operation types this limit applies to; an operation of another type neither consumes it nor is
-   * refused by it. Default: all operation types.
+   * A soft limit counts, reports (headers, threshold notices, metrics) and never refuses at its line: past
+   * it the client is told it has 0 left and is served anyway. With {@link hardCeiling} it refuses past the
+   * ceiling instead. Default false (the limit refuses at its line).
    */
-  readonly operations?: readonly OperationType[];
+  readonly soft?: boolean;
+  /**
+   * Soft limits only: where refusals start, in the limit's unit (an integer at least the limit's line; for
+   * example 6,000 for 120 % of a 5,000-request soft limit). Default: none for windows and buckets (never
+   * refused); for a concurrency limit `min(10 × max, MAX_CONCURRENCY)` slots, since each slot is state.
+   */
+  readonly hardCeiling?: number;
 }
 
 /** Points (or requests) per window; the window resets all at once. */
@@ -34,6 +58,19 @@ export interface FixedWindowLimit extends LimitBase {
    * Default `'clock'`.
    */
   readonly align?: 'clock' | 'first-request';
+  /**
+   * True: one window shared by every client of every plan that has a global limit of this name (the server's
+   * own capacity, for example 2,000 points per second for everyone), decided in the same atomic step as the
+   * client's own limits. Must be clock-aligned. Default false (each client has its own window).
+   */
+  readonly global?: boolean;
+  /**
+   * Global limits only: the fair-share rule, or `false` for none. Once fewer than `tightBelow` units of the
+   * window would be left, a client is admitted only while its own use of this window stays within its fair
+   * share, `floor(limit / clients that used the window, itself included)`; a client alone may use it all.
+   * Default `{ tightBelow: floor(limit / 2) }`.
+   */
+  readonly fairness?: { readonly tightBelow?: number } | false;
 }
 
 /** A token bucket modelled by GCRA: `rate` per `periodMs` sustained, up to `burst` at once. */
@@ -64,6 +101,25 @@ export type Limit = FixedWindowLimit | TokenBucketLimit | ConcurrencyLimit;
 export interface Plan {
   readonly name: string;
   readonly limits: readonly Limit[];
+  /**
+   * Operations that cost nothing and count nowhere under this plan (for example the calls your system makes
+   * to push data to the client): every rule is an {@link OperationMatch}, an operation matching any of them is
+   * exempt. Its decision has `exempt: true`, commits nothing, and reports every limit as not applying.
+   * Default: none.
+   */
+  readonly exempt?: readonly OperationMatch[];
+}
+
+/**
+ * What the quota layer knows of an operation besides its cost: its type, and the plain strings scoped limits
+ * and exemptions are matched on.
+ */
+export interface OperationScope {
+  readonly operation: OperationType;
+  /** The operation's name; null or absent when unnamed. */
+  readonly operationName?: string | null;
+  /** The field names of the operation's top-level selection (after fragments, without aliases). */
+  readonly rootFields?: readonly string[];
 }
 
 /** The state of one limit of a plan after a decision (or a peek). */
@@ -83,8 +139,17 @@ export interface LimitStatus {
   readonly windowMs: number;
   /** True when this decision was the first to consume in a new window (or a full bucket). */
   readonly firstInWindow: boolean;
-  /** False when the limit's `operations` filter excluded this operation. */
+  /** False when the limit's scope (`operations`, `operationNames`, `rootFields`) or an exemption excluded this operation. */
   readonly applies: boolean;
+  /**
+   * True for a soft limit: `remaining` 0 does not mean refused; `consumed` may exceed `limit`. Absent: false.
+   */
+  readonly soft?: boolean;
+  /**
+   * True for a global limit: `consumed` is everyone's use of the window, and `remaining` what this client may
+   * still use (its fair share, when the budget is tight). Absent: false.
+   */
+  readonly global?: boolean;
 }
 
 /** Why a decision refused. */
@@ -105,6 +170,10 @@ export interface DecideInput {
   /** The operation's estimated cost in points; a non-negative integer. */
   readonly cost: number;
   readonly operation: OperationType;
+  /** The operation's name, for limits scoped by `operationNames`; null or absent when unnamed. */
+  readonly operationName?: string | null;
+  /** The operation's root field names, for limits scoped by `rootFields`. Default: none. */
+  readonly rootFields?: readonly string[];
   /** Identifies this operation's concurrency lease, for `settle`. Generated when absent. */
   readonly leaseId?: string;
   /**
@@ -135,12 +204,18 @@ export interface Decision {
   readonly leaseId: string | null;
   /** Where the decision came from: the store, the in-memory fallback, or the failure mode. */
   readonly source: 'store' | 'fallback' | 'failure-mode';
+  /** True when the plan's `exempt` rules matched the operation: admitted, nothing counted. Absent: false. */
+  readonly exempt?: boolean;
 }
 
 export interface SettleInput {
   readonly client: string;
   readonly plan: Plan;
   readonly operation: OperationType;
+  /** As in {@link DecideInput}: the settle refunds exactly the limits the decision charged. */
+  readonly operationName?: string | null;
+  /** As in {@link DecideInput}. */
+  readonly rootFields?: readonly string[];
   /** Points to give back to cost-counting limits (estimated minus actual); 0 for none. */
   readonly refund: number;
   /** The lease to release (from `Decision.leaseId`); null when none. */
@@ -171,8 +246,11 @@ export interface QuotaStore {
   decide(input: DecideInput): Promise<Decision>;
   /** After execution: refunds unspent points (never above full) and releases the lease. */
   settle(input: SettleInput): Promise<void>;
-  /** The client's usage without consuming anything. */
-  peek(client: string, plan: Plan, operation: OperationType): Promise<Decision>;
+  /**
+   * The client's usage without consuming anything, for an operation of this type (or this scope: name and
+   * root fields too).
+   */
+  peek(client: string, plan: Plan, operation: OperationType | OperationScope): Promise<Decision>;
   /** Blocks a client, or everyone with `'*'`, for `durationMs` milliseconds. */
   block(client: string, durationMs: number): Promise<void>;
   /** Lifts a block set by `block`. */

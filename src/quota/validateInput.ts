@@ -1,6 +1,6 @@
 import { OPERATION_BITS } from './compilePlan.js';
 import { QuotaValidationError } from './errors.js';
-import type { DecideInput, OperationType, SettleInput } from './types.js';
+import type { DecideInput, OperationScope, OperationType, SettleInput } from './types.js';
 
 /** Throws `QUOTA_INVALID_INPUT` unless `client` is a non-empty string. */
 export function assertClient(client: unknown, method: string): asserts client is string {
@@ -16,12 +16,36 @@ export function assertOperation(operation: unknown, method: string): asserts ope
   }
 }
 
+/** Throws `QUOTA_INVALID_INPUT` unless `operationName` and `rootFields`, when given, are a string and strings. */
+function assertNames(input: Omit<OperationScope, 'operation'>, method: string): void {
+  const name = input.operationName;
+  if (name !== undefined && name !== null && typeof name !== 'string') {
+    invalid(`${method}: operationName must be a string or null when given, got ${describe(name)}`);
+  }
+  const fields = input.rootFields;
+  if (fields !== undefined && (!Array.isArray(fields) || fields.some((f) => typeof f !== 'string'))) {
+    invalid(`${method}: rootFields must be an array of strings when given, got ${describe(fields)}`);
+  }
+}
+
+/** Validates `peek`'s operation: an operation type, or an {@link OperationScope}. */
+export function assertScope(
+  operation: unknown,
+  method: string,
+): asserts operation is OperationType | OperationScope {
+  if (typeof operation === 'object' && operation !== null) {
+    assertOperation((operation as OperationScope).operation, method);
+    assertNames(operation, method);
+  } else assertOperation(operation, method);
+}
+
 /** Validates the parts of a decide input that the plan's compilation does not. */
 export function assertDecideInput(input: DecideInput): void {
   if (typeof input !== 'object' || input === null)
     invalid(`decide: input must be an object, got ${describe(input)}`);
   assertClient(input.client, 'decide');
   assertOperation(input.operation, 'decide');
+  assertNames(input, 'decide');
   if (!Number.isSafeInteger(input.cost) || input.cost < 0) {
     invalid(`decide: cost must be a non-negative integer number of points, got ${describe(input.cost)}`);
   }
@@ -41,6 +65,7 @@ export function assertSettleInput(input: SettleInput): void {
     invalid(`settle: input must be an object, got ${describe(input)}`);
   assertClient(input.client, 'settle');
   assertOperation(input.operation, 'settle');
+  assertNames(input, 'settle');
   if (!Number.isSafeInteger(input.refund) || input.refund < 0) {
     invalid(`settle: refund must be a non-negative integer number of points, got ${describe(input.refund)}`);
   }

@@ -2,23 +2,30 @@ import { LRUCache } from 'lru-cache';
 import {
   ALL_CLIENTS,
   adoptState,
+  applyingLimits,
   assertClient,
   assertDecideInput,
   assertDuration,
-  assertOperation,
+  assertScope,
   assertSettleInput,
   buildDecision,
   compilePlan,
   evaluateLimits,
   invalidOption,
+  isExempt,
   newOutcomes,
+  scopeOf,
   settleLimits,
 } from '../quota/index.js';
 import type {
+  CompiledFixedWindow,
   CompiledPlan,
   Decision,
   DecideInput,
+  GlobalState,
+  GlobalWindow,
   LimitOutcome,
+  OperationScope,
   OperationType,
   Plan,
   QuotaStore,
@@ -53,6 +60,11 @@ export class MemoryStore implements QuotaStore {
   readonly validatesInput = true;
   readonly #clients: LRUCache<string, number[]>;
   readonly #blocks = new Map<string, number>();
+  /**
+   * Global limits' windows, by limit signature: one per global limit, each holding its clients' use of the
+   * current window only (cleared when the window moves on), so its size is bounded by the clients of a window.
+   */
+  readonly #globals = new Map<string, GlobalWindow>();
   readonly #clock: () => number;
   readonly #leasePrefix = `m${Math.floor(Math.random() * 0x7fffffff).toString(36)}.`;
   #leaseCounter = 0;
@@ -88,8 +100,10 @@ export class MemoryStore implements QuotaStore {
     const existing = this.#clients.get(input.client);
     const state = adoptState(plan, existing, nowMs);
     const blockedUntilMs = this.#blockedUntil(input.client, nowMs);
+    const applies = applyingLimits(plan, input);
+    const global = this.#global(plan, input.client);
     if (blockedUntilMs > nowMs) {
-      evaluateLimits(plan, state, nowMs, input.cost, input.operation, false, 0, outcomes);
+      evaluateLimits(plan, state, nowMs, input.cost, applies, false, 0, outcomes, global);
       return buildDecision(plan, nowMs, blockedUntilMs, outcomes, null, 'store');
     }
     const leaseId = plan.hasConcurrency
@@ -100,15 +114,17 @@ export class MemoryStore implements QuotaStore {
       state,
       nowMs,
       input.cost,
-      input.operation,
+      applies,
       true,
       leaseId === null ? 0 : hash52(leaseId),
       outcomes,
+      global,
     );
     if (admitted && state !== existing) this.#clients.set(input.client, state);
     const tookLease =
       leaseId !== null && plan.limits.some((l, i) => l.kind === 'concurrency' && outcomes[i]!.applies);
-    return buildDecision(plan, nowMs, 0, outcomes, tookLease ? leaseId : null, 'store');
+    const exempt = plan.exempt.length > 0 && isExempt(plan, input);
+    return buildDecision(plan, nowMs, 0, outcomes, tookLease ? leaseId : null, 'store', exempt);
   }
 
   settle(input: SettleInput): Promise<void> {
@@ -117,27 +133,53 @@ export class MemoryStore implements QuotaStore {
       const plan = compilePlan(input.plan);
       const nowMs = this.#now();
       const existing = this.#clients.get(input.client);
+      const applies = applyingLimits(plan, input);
+      const global = this.#global(plan, input.client);
       if (existing !== undefined && existing[0]! > nowMs) {
         const state = adoptState(plan, existing, nowMs);
         if (state !== existing) this.#clients.set(input.client, state);
         const hash = input.leaseId === null ? 0 : hash52(input.leaseId);
-        settleLimits(plan, state, nowMs, input.operation, input.refund, hash, input.decidedAtMs);
+        settleLimits(plan, state, nowMs, applies, input.refund, hash, input.decidedAtMs, global);
+      } else if (global !== null && input.refund > 0) {
+        // The client's own state is gone (or was never kept), but a global window may still hold its charge;
+        // the client's limits are settled on a throwaway fresh state, where they change nothing.
+        settleLimits(
+          plan,
+          adoptState(plan, undefined, nowMs),
+          nowMs,
+          applies,
+          input.refund,
+          0,
+          input.decidedAtMs,
+          global,
+        );
       }
     });
   }
 
-  peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+  peek(client: string, plan: Plan, operation: OperationType | OperationScope): Promise<Decision> {
     return settled(() => {
       assertClient(client, 'peek');
-      assertOperation(operation, 'peek');
+      assertScope(operation, 'peek');
       const compiled = compilePlan(plan);
       const nowMs = this.#now();
       const outcomes = this.#scratch(compiled);
       // A copy: peeking must not reset or migrate what is stored.
       const existing = this.#clients.peek(client);
       const state = adoptState(compiled, existing?.slice(), nowMs);
-      evaluateLimits(compiled, state, nowMs, 1, operation, false, 0, outcomes);
-      return buildDecision(compiled, nowMs, this.#blockedUntil(client, nowMs), outcomes, null, 'store');
+      const scope = scopeOf(operation);
+      const applies = applyingLimits(compiled, scope);
+      evaluateLimits(compiled, state, nowMs, 1, applies, false, 0, outcomes, this.#global(compiled, client));
+      const blockedUntilMs = this.#blockedUntil(client, nowMs);
+      return buildDecision(
+        compiled,
+        nowMs,
+        blockedUntilMs,
+        outcomes,
+        null,
+        'store',
+        isExempt(compiled, scope),
+      );
     });
   }
 
@@ -169,6 +211,23 @@ export class MemoryStore implements QuotaStore {
     const all = this.#blocks.get(ALL_CLIENTS) ?? 0;
     const until = Math.max(own, all);
     return until > nowMs ? until : 0;
+  }
+
+  /** The global limits' state for `client`'s decision; null when the plan has no global limit. */
+  #global(plan: CompiledPlan, client: string): GlobalState | null {
+    if (!plan.hasGlobal) return null;
+    const globals = this.#globals;
+    return {
+      client,
+      window(limit: CompiledFixedWindow): GlobalWindow {
+        let w = globals.get(limit.signature);
+        if (w === undefined) {
+          w = { start: 0, consumed: 0, clients: new Map() };
+          globals.set(limit.signature, w);
+        }
+        return w;
+      },
+    };
   }
 
   #scratch(plan: CompiledPlan): LimitOutcome[] {

@@ -9,8 +9,12 @@ import {
   assertClient,
   assertDecideInput,
   assertDuration,
-  assertOperation,
+  applyingLimits,
+  assertScope,
   assertSettleInput,
+  globalRemaining,
+  isExempt,
+  scopeOf,
   buildDecision,
   compilePlan,
   invalidOption,
@@ -19,9 +23,11 @@ import {
   newOutcomes,
 } from '../quota/index.js';
 import type {
+  CompiledFixedWindow,
   CompiledPlan,
   Decision,
   DecideInput,
+  OperationScope,
   OperationType,
   Plan,
   QuotaStore,
@@ -109,6 +115,8 @@ interface ScriptLayout {
   readonly releaseArgs: readonly string[];
   /** Key suffixes of the concurrency limits' sorted sets, in plan order. */
   readonly setSuffixes: readonly string[];
+  /** The global limits' key names (after the prefix), in plan order; their keys follow the sets. */
+  readonly globalNames: readonly string[];
 }
 
 const scriptLayouts = new WeakMap<CompiledPlan, ScriptLayout>();
@@ -129,6 +137,8 @@ interface RememberedRefusal {
   /** The limit that refused longest, and what the refused decision charged it. */
   readonly limit: number;
   readonly amount: number;
+  /** Which limits the refused operation touched (-1: not in its scope); another scope is decided by Redis. */
+  readonly amounts: readonly number[];
   /** On the store's clock (Redis's, or the test clock). */
   readonly untilMs: number;
   readonly decision: Decision;
@@ -142,21 +152,32 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
   const params: string[] = [];
   const releaseParams: string[] = [];
   const setSuffixes: string[] = [];
+  const globalNames: string[] = [];
+  const sets = plan.limits.filter((l) => l.kind === 'concurrency').length;
+  // The refusal line (`ceiling`) goes to the script, which only decides; remaining is computed here against
+  // the limit's line, so a soft limit needs nothing of the script.
   for (const limit of plan.limits) {
     const field = fieldOf(limit.name, limit.signature);
     switch (limit.kind) {
       case 'fixed-window':
+        if (limit.global) {
+          globalNames.push(globalName(limit));
+          // KEYS: the client hash, the global block, the sets, then the global limits' hashes.
+          const where = `${2 + sets + globalNames.length}:${limit.limit}:${limit.fairLine}`;
+          params.push('g', '', String(limit.ceiling), String(limit.windowMs), where);
+          break;
+        }
         fields.push(`${field}:s`, `${field}:c`);
-        params.push('f', '', String(limit.limit), String(limit.windowMs), String(limit.align));
+        params.push('f', '', String(limit.ceiling), String(limit.windowMs), String(limit.align));
         break;
       case 'token-bucket':
         fields.push(field);
-        params.push('t', '', String(limit.limit), String(limit.increment), String(limit.scale));
+        params.push('t', '', String(limit.ceiling), String(limit.increment), String(limit.scale));
         break;
       case 'concurrency': {
         setSuffixes.push(`:c:${limit.name}`);
         // KEYS[1] is the client hash, KEYS[2] the global block; the sets follow, 1-based in Lua.
-        const own = [String(limit.limit), String(limit.leaseMs), String(2 + setSuffixes.length)];
+        const own = [String(limit.ceiling), String(limit.leaseMs), String(2 + setSuffixes.length)];
         params.push('c', '', ...own);
         releaseParams.push('c', '0', ...own);
         break;
@@ -169,9 +190,15 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
     firstAmount: header.length + fields.length + 1,
     releaseArgs: [...header.slice(0, 7), String(setSuffixes.length), '0', ...releaseParams],
     setSuffixes,
+    globalNames,
   };
   scriptLayouts.set(plan, layout);
   return layout;
+}
+
+/** A global limit's key after the prefix: a hash tag no client key can have (client keys escape `%`). */
+function globalName(limit: CompiledFixedWindow): string {
+  return `{%g:${limit.name}}:${fnv1a32(limit.signature).toString(36)}`;
 }
 
 /**
@@ -297,15 +324,19 @@ export class RedisStore implements QuotaStore {
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
     const bit = OPERATION_BITS[input.operation];
-    const amounts = plan.limits.map((limit) =>
-      (limit.operations & bit) === 0 ? -1 : limitCharge(limit, input.cost),
-    );
-    if (this.#refusals.size > 0) {
+    const applies = applyingLimits(plan, input);
+    const takesLease = plan.limits.some((l, i) => l.kind === 'concurrency' && applies[i]!);
+    const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
+    const amounts = plan.limits.map((limit, i) => (applies[i]! ? limitCharge(limit, input.cost) : -1));
+    const exempt = plan.exempt.length > 0 && isExempt(plan, input);
+    // An exempt operation is admitted whatever the cache holds.
+    if (this.#refusals.size > 0 && !exempt) {
       const local = this.#refusedLocally(input.client, plan, bit, amounts);
       if (local !== null) return local;
     }
-    const takesLease = plan.limits.some((l) => l.kind === 'concurrency' && (l.operations & bit) !== 0);
-    const leaseId = takesLease ? (input.leaseId ?? randomUUID()) : null;
+    if (this.#cluster && plan.hasGlobal) {
+      return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt);
+    }
     const reply = await this.#run(
       'd',
       input.client,
@@ -321,8 +352,9 @@ export class RedisStore implements QuotaStore {
         `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
       );
     }
-    const decision = this.#decision(plan, reply, amounts, true, leaseId);
-    if (this.#refusalClients > 0) this.#remember(input.client, plan, bit, amounts, decision, reply);
+    const decision = this.#decision(plan, reply, amounts, true, leaseId, exempt);
+    if (this.#refusalClients > 0 && !exempt)
+      this.#remember(input.client, plan, bit, amounts, decision, reply);
     return decision;
   }
 
@@ -346,6 +378,8 @@ export class RedisStore implements QuotaStore {
       return null;
     }
     if (entry.plan !== plan || entry.bit !== bit || amounts[entry.limit]! < entry.amount) return null;
+    // A cached decision describes the limits its own operation touched: another scope is Redis's to decide.
+    for (let i = 0; i < amounts.length; i++) if (amounts[i]! < 0 !== entry.amounts[i]! < 0) return null;
     // A cost above a limit's whole capacity is refused for that reason, which Redis states.
     for (let i = 0; i < amounts.length; i++) if (amounts[i]! > plan.limits[i]!.limit) return null;
     this.#answeredLocally++;
@@ -373,6 +407,12 @@ export class RedisStore implements QuotaStore {
     // The script's reply holds 3 numbers per limit after 3 of its own: consumed, resetAtMs, retryMs.
     const retryMs = Number((reply as unknown[])[3 + limit * PER_LIMIT + 2]);
     if (!(retryMs > 0)) return;
+    // A global window moves with every other client: a repeated refusal could no longer say how full it is.
+    if (plan.hasGlobal) return;
+    // Repeated until the refusal would end, and never past the moment another limit's state rolls over
+    // (a window's reset), so the repeated decision describes every limit truly.
+    let untilMs = d.nowMs + retryMs;
+    for (const l of d.limits) if (l.resetAtMs > d.nowMs && l.resetAtMs < untilMs) untilMs = l.resetAtMs;
     if (this.#refusals.size >= this.#refusalClients) {
       this.#refusals.delete(this.#refusals.keys().next().value!);
     }
@@ -381,21 +421,123 @@ export class RedisStore implements QuotaStore {
       bit,
       limit,
       amount: amounts[limit]!,
-      untilMs: d.nowMs + retryMs,
+      amounts,
+      untilMs,
       decision: d,
     });
+  }
+
+  /**
+   * Cluster mode, a plan with global limits: each global limit's window is in a slot of its own, so the
+   * decision is taken in steps. Each global limit is checked and charged first, in plan order, on its own key
+   * (one atomic call each); then the client's limits in one call. If a step refuses, the global charges
+   * already taken are given back (one call each). So a global limit is never exceeded, and an operation
+   * refused in the end is charged nothing; but between a charge and its return (two round trips) other
+   * clients see that much less room, and a process that dies in between leaves it charged until its window
+   * ends. docs/quotas-and-stores.md states this bound.
+   */
+  async #decideAcrossSlots(
+    input: DecideInput,
+    plan: CompiledPlan,
+    amounts: readonly number[],
+    leaseId: string | null,
+    startedAt: number,
+    exempt: boolean,
+  ): Promise<Decision> {
+    const blockUntil = await this.#cachedGlobalUntil();
+    const globals = new Map<number, number[]>();
+    const taken: { index: number; amount: number; atMs: number }[] = [];
+    let refused = false;
+    for (let i = 0; i < plan.limits.length && !refused; i++) {
+      const limit = plan.limits[i]!;
+      if (limit.kind !== 'fixed-window' || !limit.global || amounts[i]! < 0) continue;
+      const values = integers(await this.#globalCall('d', limit, amounts[i]!, input.client, blockUntil), 8);
+      globals.set(i, values);
+      refused = values[1]! > values[0]! || values[5]! > 0 || amounts[i]! > limit.ceiling;
+      if (!refused && amounts[i]! > 0) taken.push({ index: i, amount: amounts[i]!, atMs: values[0]! });
+    }
+    // The client's own limits: decided (or, after a global refusal, only read); global ones marked -2.
+    const own = plan.limits.map((l, i) => (l.kind === 'fixed-window' && l.global ? -2 : amounts[i]!));
+    const peekAmounts = own.map((a) => (a === -2 ? -2 : a < 0 ? -1 : 1));
+    let reply: unknown;
+    try {
+      reply = refused
+        ? await this.#run('p', input.client, plan, peekAmounts, '', '')
+        : await this.#run(
+            'd',
+            input.client,
+            plan,
+            own,
+            leaseId ?? '',
+            '',
+            input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
+          );
+    } catch (error) {
+      await this.#giveBack(plan, taken, input.client);
+      throw error;
+    }
+    if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
+      await this.#giveBack(plan, taken, input.client);
+      throw new Error(
+        `graphql-quota: the decision reached Redis too late for a caller waiting ${input.timeoutMs} ms and was not committed`,
+      );
+    }
+    const decision = this.#decision(plan, reply, amounts, !refused, leaseId, exempt, globals);
+    if (!decision.allowed) await this.#giveBack(plan, taken, input.client);
+    return decision;
+  }
+
+  /** Gives back global charges taken by a decision that was refused in a later step (cluster mode). */
+  async #giveBack(
+    plan: CompiledPlan,
+    taken: readonly { index: number; amount: number; atMs: number }[],
+    client: string,
+  ): Promise<void> {
+    for (const { index, amount, atMs } of taken) {
+      const limit = plan.limits[index] as CompiledFixedWindow;
+      await this.#globalCall('s', limit, amount, client, '0', String(atMs));
+    }
+  }
+
+  /**
+   * One script call on one global limit's own key (cluster mode): decide, peek, or settle (`amount` is then
+   * the refund). Reply of decide and peek: now, blocked until, 0, consumed, reset, retry, the client's use,
+   * clients.
+   */
+  #globalCall(
+    op: 'd' | 'p' | 's',
+    limit: CompiledFixedWindow,
+    amount: number,
+    client: string,
+    blockUntil: string,
+    decidedAtMs = '',
+  ): Promise<unknown> {
+    const key = this.#prefix + globalName(limit);
+    const where = `1:${limit.limit}:${limit.fairLine}:${this.clientKey(client)}`;
+    const args = [op, this.#nowArg(), '', '', decidedAtMs, '', blockUntil, '1', '0'];
+    args.push('g', String(amount), String(limit.ceiling), String(limit.windowMs), where);
+    return this.#eval(key, [key, key], args);
   }
 
   async settle(input: SettleInput): Promise<void> {
     assertSettleInput(input);
     const plan = compilePlan(input.plan);
     if (!this.#checked) await this.ready();
-    const bit = OPERATION_BITS[input.operation];
-    const refunds = plan.limits.map((limit) =>
-      (limit.operations & bit) === 0 ? 0 : limitRefund(limit, input.refund),
-    );
+    const applies = applyingLimits(plan, input);
+    const refunds = plan.limits.map((limit, i) => (applies[i]! ? limitRefund(limit, input.refund) : 0));
     // Points given back may admit what the cache would refuse.
     if (input.refund > 0) this.#refusals.delete(input.client);
+    if (this.#cluster && plan.hasGlobal) {
+      // Each global limit's refund on its own key; the client's call leaves them alone (-2 reads nothing).
+      for (let i = 0; i < plan.limits.length; i++) {
+        const limit = plan.limits[i]!;
+        if (limit.kind !== 'fixed-window' || !limit.global) continue;
+        if (refunds[i]! > 0 && input.decidedAtMs !== undefined) {
+          await this.#globalCall('s', limit, refunds[i]!, input.client, '0', String(input.decidedAtMs));
+        }
+        refunds[i] = 0;
+      }
+    }
     await this.#run(
       's',
       input.client,
@@ -406,15 +548,30 @@ export class RedisStore implements QuotaStore {
     );
   }
 
-  async peek(client: string, plan: Plan, operation: OperationType): Promise<Decision> {
+  async peek(client: string, plan: Plan, operation: OperationType | OperationScope): Promise<Decision> {
     assertClient(client, 'peek');
-    assertOperation(operation, 'peek');
+    assertScope(operation, 'peek');
     const compiled = compilePlan(plan);
     if (!this.#checked) await this.ready();
-    const bit = OPERATION_BITS[operation];
-    const amounts = compiled.limits.map((limit) => ((limit.operations & bit) === 0 ? -1 : 1));
-    const reply = await this.#run('p', client, compiled, amounts, '', '');
-    return this.#decision(compiled, reply, amounts, false, null);
+    const scope = scopeOf(operation);
+    const applies = applyingLimits(compiled, scope);
+    const amounts = applies.map((a) => (a ? 1 : -1));
+    let globals: Map<number, number[]> | undefined;
+    let sent: number[] = amounts;
+    if (this.#cluster && compiled.hasGlobal) {
+      // Each global limit read on its own key (cluster mode: another slot), the client's limits in one call.
+      globals = new Map();
+      sent = amounts.slice();
+      for (let i = 0; i < compiled.limits.length; i++) {
+        const limit = compiled.limits[i]!;
+        if (limit.kind !== 'fixed-window' || !limit.global) continue;
+        const values = await this.#globalCall('p', limit, Math.max(0, amounts[i]!), client, '0');
+        globals.set(i, integers(values, 8));
+        sent[i] = -2;
+      }
+    }
+    const reply = await this.#run('p', client, compiled, sent, '', '');
+    return this.#decision(compiled, reply, amounts, false, null, isExempt(compiled, scope), globals);
   }
 
   async block(client: string, durationMs: number): Promise<void> {
@@ -491,6 +648,8 @@ export class RedisStore implements QuotaStore {
     const layout = layoutOf(plan);
     const keys = [key, this.#cluster ? key : this.#globalKey];
     for (const suffix of layout.setSuffixes) keys.push(key + suffix);
+    // In cluster mode global limits are decided in calls of their own (their keys are in other slots).
+    if (!this.#cluster) for (const name of layout.globalNames) keys.push(this.#prefix + name);
     const release = op === 's' && amounts.every((a) => a === 0);
     const args = (release ? layout.releaseArgs : layout.args).slice();
     args[0] = op;
@@ -559,8 +718,12 @@ export class RedisStore implements QuotaStore {
     amounts: readonly number[],
     commits: boolean,
     leaseId: string | null,
+    exempt: boolean,
+    /** Cluster mode: each global limit's reply of its own call (see `#globalCall`), by limit index. */
+    globals?: ReadonlyMap<number, readonly number[]>,
   ): Decision {
     const values = integers(reply, 3 + PER_LIMIT * plan.limits.length);
+    let extra = 3 + PER_LIMIT * plan.limits.length;
     const nowMs = values[0]!;
     const blockedUntilMs = values[1]!;
     if (this.#clock === undefined) this.#offsetMs = nowMs - Date.now();
@@ -572,11 +735,20 @@ export class RedisStore implements QuotaStore {
       const o = outcomes[i]!;
       const amount = Math.max(0, amounts[i]!);
       o.applies = amounts[i]! >= 0;
-      o.consumed = values[at]!;
-      o.remaining = limit.limit - o.consumed;
-      o.resetAtMs = values[at + 1]!;
-      o.retryMs = values[at + 2]!;
-      o.refusal = amount > limit.limit ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
+      // A global limit decided in a call of its own (cluster mode) reads its numbers from that call's reply.
+      const own = globals?.get(i);
+      const from = own ?? values;
+      const j = own === undefined ? at : 3;
+      o.consumed = from[j]!;
+      o.remaining = Math.max(0, limit.limit - o.consumed);
+      if (limit.kind === 'fixed-window' && limit.global) {
+        const k = own === undefined ? extra : 6;
+        o.remaining = globalRemaining(limit, o.consumed, from[k]!, from[k + 1]!);
+        extra += 2;
+      }
+      o.resetAtMs = from[j + 1]!;
+      o.retryMs = from[j + 2]!;
+      o.refusal = amount > limit.ceiling ? REFUSAL_CAPACITY : o.retryMs > 0 ? REFUSAL_LIMIT : REFUSAL_NONE;
       if (o.refusal !== REFUSAL_NONE) admitted = false;
     }
     if (commits && admitted) {
@@ -586,7 +758,8 @@ export class RedisStore implements QuotaStore {
         o.firstInWindow = amounts[i]! > 0 && o.consumed === amounts[i];
       }
     }
-    return buildDecision(plan, nowMs, blockedUntilMs, outcomes, values[2] === 1 ? leaseId : null, 'store');
+    const lease = values[2] === 1 ? leaseId : null;
+    return buildDecision(plan, nowMs, blockedUntilMs, outcomes, lease, 'store', exempt);
   }
 
   /**

@@ -25,6 +25,19 @@ self-check: replies {now, global block until}; 'M' a batch of the others, see th
  * the first in its window (full bucket, empty set) exactly when consumed = amount. Settle replies an empty
  * array, block and unblock {now}.
  *
+ * Global limits (issue 10; kind 'g', the blocks marked GLOBAL): a clock-aligned window shared by every client,
+ * in its own hash KEYS[k] with fields s (window start), c (everyone's consumption), n (clients that used the
+ * window) and, per client, the client's hash key (its own use of the window). Its 5 arguments are 'g',
+ * amount, p1 = refusal line (ceiling), p2 = windowMs, p3 = 'k:limit:fairLine' or 'k:limit:fairLine:client'
+ * (fairLine -1: no fair share; the client's field is KEYS[1] unless named there); it has no field in the
+ * client's hash. In cluster mode a global limit lives in another slot than the client's: RedisStore then
+ * decides it in a call of its own on its key (KEYS[1], the client named in p3), and the client's call marks
+ * it with amount -2, which reads and writes nothing (its numbers in the reply are 0). A new window deletes the hash first (its clients' fields are the last
+ * window's). The reply carries 2 more numbers per global limit after all limits, in plan order: the client's
+ * own use of the window and the number of clients that used it, this one included (after the commit when
+ * committed), from which the caller computes what the client may still use (quota's `globalRemaining`).
+ * Soft limits need nothing here: their p1 is the refusal line, and the caller reports against the soft line.
+ *
  * TTLs: a key's TTL always covers the moment its state stops mattering, plus a second. A limit's state
  * matters until its window ends (if anything is counted in it) or its bucket is full again, a block until it
  * ends, a lease until it expires. Only a write that makes the hash's state matter longer than its stored state
@@ -74,7 +87,8 @@ end
 
 if op == 's' then
   local decidedAt = tonumber(argv[5])
-  local vals = call('HMGET', key, unpack(argv, 10, base))
+  local vals = {}
+  if base >= 10 then vals = call('HMGET', key, unpack(argv, 10, base)) end
   local writes = {}
   local vi = 1
   for a = base + 1, base + n * 5, 5 do
@@ -98,6 +112,22 @@ if op == 's' then
         writes[#writes + 1] = max(now * argv[a + 4], tat - refund * argv[a + 3])
       end
       vi = vi + 1
+    elseif kind == 'g' then
+      -- GLOBAL: give back at most what this client put into the window, if it is still the decision's.
+      local refund = argv[a + 1] + 0
+      if refund > 0 and decidedAt then
+        local k, who = string.match(argv[a + 4], '^(%d+):%d+:%-?%d+:?(.*)$')
+        if who == '' then who = key end
+        local gkey = keys[k + 0]
+        local g = call('HMGET', gkey, 's', 'c', who)
+        local start, used, mine = tonumber(g[1]), tonumber(g[2]), tonumber(g[3])
+        local windowMs = argv[a + 3] + 0
+        if start and used and mine and mine > 0 and start == now - (now % windowMs) and decidedAt >= start then
+          local back = refund
+          if mine < back then back = mine end
+          call('HSET', gkey, 'c', max(0, used - back), who, mine - back)
+        end
+      end
     end
   end
   if #writes > 0 then call('HSET', key, unpack(writes)) end
@@ -137,6 +167,10 @@ if blocked <= now then blocked = 0 end
 
 local out = {now, blocked, 0}
 local admitted = true
+-- GLOBAL: per global limit {key, window current, client's use or false, clients, client field} (false when
+-- decided elsewhere); and the reply's
+-- 2 extra numbers per global limit, appended after every limit's 3.
+local globals, extra = {}, {}
 -- Until when the hash's TTL runs at least: the latest moment its stored state (of this plan) matters.
 local covered = 0
 -- Whether a concurrency set holds expired leases (never released), to be removed on commit.
@@ -172,6 +206,30 @@ for a = base + 1, base + n * 5, 5 do
     if amount > p1 then admitted = false
     elseif nxt - nowu > capacity then admitted = false; retry = ceil((nxt - capacity - nowu) / p3) end
     consumed = p1 - floor((nowu + capacity - tat) / p2)
+  elseif kind == 'g' and argv[a + 1] == '-2' then
+    -- GLOBAL, decided in a call of its own (cluster mode): nothing to read here.
+    globals[#globals + 1] = false
+    extra[#extra + 1] = 0; extra[#extra + 1] = 0
+  elseif kind == 'g' then
+    -- GLOBAL: everyone's window, then this client's fair share once the window is tight.
+    local k, line, fair, who = string.match(argv[a + 4], '^(%d+):(%d+):(-?%d+):?(.*)$')
+    if who == '' then who = key end
+    local gkey = keys[k + 0]
+    local g = call('HMGET', gkey, 's', 'c', 'n', who)
+    local start = now - (now % p2)
+    local used, clients, mine = 0, 0, false
+    if tonumber(g[1]) == start then
+      used = tonumber(g[2]) or 0; clients = tonumber(g[3]) or 0; mine = tonumber(g[4])
+    end
+    if not mine then clients = clients + 1 end
+    if amount > p1 then admitted = false
+    elseif used + amount > p1 then admitted = false; retry = start + p2 - now
+    elseif fair + 0 >= 0 and amount > 0 and used + amount > fair + 0 then
+      if (mine or 0) + amount > floor((line + 0) / clients) then admitted = false; retry = start + p2 - now end
+    end
+    consumed = used; reset = start + p2
+    globals[#globals + 1] = {gkey, tonumber(g[1]) == start, mine, clients, who}
+    extra[#extra + 1] = mine or 0; extra[#extra + 1] = clients
   else
     local zkey = keys[argv[a + 4] + 0]
     local live = call('ZCARD', zkey)
@@ -193,6 +251,8 @@ for a = base + 1, base + n * 5, 5 do
   out[o + 1] = consumed; out[o + 2] = reset; out[o + 3] = retry
   o = o + 3
 end
+local extraAt = o
+for i = 1, #extra do out[extraAt + i] = extra[i] end
 if op ~= 'd' or blocked > 0 or not admitted then return out end
 
 -- The commit reads each limit again from ARGV and the reply so far, cheaper than keeping it in a table.
@@ -201,9 +261,25 @@ local lease = argv[4]
 -- The latest moment the state written here matters, and until when to extend the TTL if it must grow.
 local expires, extend = 0, 0
 vi, o = 2, 3
+local gi = 0
 for a = base + 1, base + n * 5, 5 do
   local kind, amount = argv[a], argv[a + 1] + 0
-  if kind == 'f' then
+  if kind == 'g' then
+    -- GLOBAL: commit to everyone's window and to this client's share of it.
+    gi = gi + 1
+    if amount > 0 then
+      local gl = globals[gi]
+      local windowMs = argv[a + 3] + 0
+      local start = now - (now % windowMs)
+      local used = out[o + 1] + amount
+      local mine = (gl[3] or 0) + amount
+      if not gl[2] then call('DEL', gl[1]) end
+      call('HSET', gl[1], 's', start, 'c', used, 'n', gl[4], gl[5], mine)
+      if not gl[2] then call('PEXPIRE', gl[1], start + windowMs - now + grace) end
+      out[o + 1] = used
+      out[extraAt + 2 * gi - 1] = mine
+    end
+  elseif kind == 'f' then
     if amount > 0 then
       local used, reset = out[o + 1] + amount, out[o + 2]
       local start = reset - argv[a + 3]
