@@ -134,6 +134,8 @@ export type StoreConfig =
        * without waiting for the timeout. Default true.
        */
       readonly failFast?: boolean;
+      /** RedisStore's local refusal cache bound; default the store's. */
+      readonly localRefusalClients?: number;
     }
   | {
       readonly kind: 'redis-cluster';
@@ -339,6 +341,9 @@ async function buildStore(
       client,
       keyPrefix: config.keyPrefix,
       ...(clock !== undefined ? { clock } : {}),
+      ...(config.localRefusalClients !== undefined
+        ? { localRefusalClients: config.localRefusalClients }
+        : {}),
     }),
     close: async () => {
       client.disconnect();

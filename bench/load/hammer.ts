@@ -85,7 +85,9 @@ export async function runHammer(options: HammerOptions): Promise<HammerReport> {
   try {
     const config = {
       schema: 'e2e' as const,
-      store: { kind: 'redis' as const, url: redis.url, keyPrefix: 'hammer:' },
+      // No local refusal cache: a refusal repeated in one process would outlive another process's refund
+      // (RedisStore's documented trade-off), and this run proves every refunded point is admitted again.
+      store: { kind: 'redis' as const, url: redis.url, keyPrefix: 'hammer:', localRefusalClients: 0 },
       plans: [
         plan,
         {

@@ -66,7 +66,12 @@ function operationNameOf(context: MercuriusContext, request: FastifyRequest | un
  * `extensions`). The adapter's `onSend` hook sets the status again, for batches and custom formatters.
  */
 function refusalError(refusal: QuotaRefusal): GraphQLError {
-  const cause = Object.assign(refusal.cause ?? new Error(refusal.message), { statusCode: refusal.status });
+  // A plain Error of our own carries the status: Mercurius's error formatter unwraps an originalError's own
+  // `errors` array (a CostError has one, empty for a single cause), which would drop the refusal.
+  const cause = Object.assign(
+    new Error(refusal.message, refusal.cause === undefined ? undefined : { cause: refusal.cause }),
+    { statusCode: refusal.status },
+  );
   return new GraphQLError(refusal.message, { originalError: cause, extensions: { ...refusal.extensions } });
 }
 
