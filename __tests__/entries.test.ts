@@ -117,6 +117,7 @@ describe('the core entry, graphql-quota', () => {
         'DEFAULT_USAGE_THRESHOLDS',
         'QUOTA_REFUSAL_STATUS',
         'createQuotaLifecycle',
+        'quotaHandle',
         'identifyByApiKey',
         'identifyFromContext',
         // history

@@ -22,13 +22,12 @@ import type { AddressInfo } from 'node:net';
 import { pino, type DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
 import { quotaPlugin } from '../src/apollo/index.js';
-import { createDashboardHandler, type DashboardQuota } from '../src/dashboard/index.js';
+import { createDashboardHandler } from '../src/dashboard/index.js';
 import { useQuota } from '../src/envelop/index.js';
 import { InstanceActivity, MemoryUsageHistory, usageHistoryObserver } from '../src/history/index.js';
 import {
   identifyByApiKey,
-  type QuotaKillSwitch,
-  type QuotaLifecycle,
+  type QuotaHandle,
   type QuotaOptions,
   type QuotaRequest,
 } from '../src/lifecycle/index.js';
@@ -138,9 +137,7 @@ export interface DemoServerOptions {
 }
 
 /** What every adapter hands back: the kill switch, the engine, and the caller's own quota. */
-export type DemoQuota = QuotaKillSwitch &
-  DashboardQuota<DemoContext> &
-  Pick<QuotaLifecycle<DemoContext>, 'callerOf' | 'readQuota'>;
+export type DemoQuota = QuotaHandle<DemoContext>;
 
 export interface DemoServer {
   readonly url: string;

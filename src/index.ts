@@ -175,6 +175,7 @@ export {
   DEFAULT_USAGE_THRESHOLDS,
   QUOTA_REFUSAL_STATUS,
   createQuotaLifecycle,
+  quotaHandle,
   identifyByApiKey,
   identifyFromContext,
 } from './lifecycle/index.js';
@@ -191,6 +192,7 @@ export type {
   QuotaAdmission,
   QuotaClient,
   QuotaDecisionEvent,
+  QuotaHandle,
   QuotaKillSwitch,
   QuotaLifecycle,
   QuotaMode,

@@ -9,8 +9,8 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaKillSwitch,
-  type QuotaLifecycle,
+  quotaHandle,
+  type QuotaHandle,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaResponse,
@@ -19,13 +19,7 @@ import { refusalError } from './errors.js';
 
 /** The plugin, with the engine and the kill switch. Put it in `plugins`; keep the reference to call `block`. */
 export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
-  extends
-    ApolloServerPlugin<TContext>,
-    QuotaKillSwitch,
-    Pick<
-      QuotaLifecycle<TContext>,
-      'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'
-    > {}
+  extends ApolloServerPlugin<TContext>, QuotaHandle<TContext> {}
 
 /** What a request's hooks share: its operation, once resolved, and whether execution began. */
 interface RequestState {
@@ -64,23 +58,9 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
   type QuotaHead = HTTPGraphQLHead & { [RESPONSE]?: QuotaResponse };
   const requests = new WeakMap<GraphQLRequestContext<TContext>, RequestState>();
   const responseOf = (http: QuotaHead): QuotaResponse => (http[RESPONSE] ??= lifecycle.startResponse());
-  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
-    lifecycle;
-  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
 
   return {
-    engine,
-    block,
-    unblock,
-    blockAnonymous,
-    unblockAnonymous,
-    blockEveryone,
-    unblockEveryone,
-    mode,
-    callerOf,
-    readQuota,
-    identifyRequest,
-    readClientQuota,
+    ...quotaHandle(lifecycle),
 
     serverWillStart({ logger, schema }) {
       lifecycle.useServerLogger(logger);

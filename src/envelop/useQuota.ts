@@ -4,8 +4,8 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaKillSwitch,
-  type QuotaLifecycle,
+  quotaHandle,
+  type QuotaHandle,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaRefusal,
@@ -16,9 +16,7 @@ import {
  * The Envelop (GraphQL Yoga) plugin, with the kill switch and the caller's own quota (`callerOf`,
  * `readQuota`, as the lifecycle defines them). Put it in `plugins`; keep it to call `block`.
  */
-export type QuotaEnvelopPlugin<TContext extends object = object> = Plugin<TContext> &
-  QuotaKillSwitch &
-  Pick<QuotaLifecycle<TContext>, 'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'>;
+export type QuotaEnvelopPlugin<TContext extends object = object> = Plugin<TContext> & QuotaHandle<TContext>;
 
 /**
  * The options of {@link useQuota}: the lifecycle's `QuotaOptions`, the same as Apollo's `quotaPlugin` takes.
@@ -116,17 +114,9 @@ export function useQuota<TContext extends object = YogaInitialContext>(
   const onStreamEnd = (operation: QuotaOperation) => ({
     onEnd: () => void operation.settle('unknown'),
   });
-  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
-    lifecycle;
-  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
 
   return {
-    ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
-    mode,
-    callerOf,
-    readQuota,
-    identifyRequest,
-    readClientQuota,
+    ...quotaHandle(lifecycle),
 
     onYogaInit({ yoga }) {
       lifecycle.useServerLogger(yoga.logger);

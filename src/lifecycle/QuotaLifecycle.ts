@@ -51,6 +51,27 @@ export interface QuotaKillSwitch {
 }
 
 /**
+ * What every server adapter hands back besides its hooks (Apollo's `QuotaPlugin`, Envelop's `useQuota`,
+ * Mercurius's plugin): the engine, the kill switch, the mode, and the caller's own quota. Its functions may be
+ * called detached from their object.
+ */
+export type QuotaHandle<TContext = unknown> = Pick<
+  QuotaLifecycle<TContext>,
+  keyof QuotaKillSwitch | 'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'
+>;
+
+/** The {@link QuotaHandle} of a lifecycle: a plain object an adapter spreads into (or assigns onto) its own. */
+export function quotaHandle<TContext>(lifecycle: QuotaLifecycle<TContext>): QuotaHandle<TContext> {
+  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
+    lifecycle;
+  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
+  return {
+    ...{ engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone },
+    ...{ mode, callerOf, readQuota, identifyRequest, readClientQuota },
+  };
+}
+
+/**
  * One quota policy for every request of a server, whatever the server: identify → plan → price → admit →
  * (the server executes) → settle → response status, headers, errors and `extensions`. Server adapters
  * (`quotaPlugin` for Apollo Server...) are glue around it: per HTTP response they call

@@ -1,5 +1,5 @@
-export { createQuotaLifecycle } from './QuotaLifecycle.js';
-export type { QuotaKillSwitch, QuotaLifecycle } from './QuotaLifecycle.js';
+export { createQuotaLifecycle, quotaHandle } from './QuotaLifecycle.js';
+export type { QuotaHandle, QuotaKillSwitch, QuotaLifecycle } from './QuotaLifecycle.js';
 export type { QuotaResponse, ResponseHeaders } from './QuotaResponse.js';
 export type { ExecutionOutcome, OperationInput, QuotaAdmission, QuotaOperation } from './QuotaOperation.js';
 export type { QuotaRequest, RequestHeaders } from './request.js';

@@ -5,8 +5,8 @@ import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
-  type QuotaKillSwitch,
-  type QuotaLifecycle,
+  quotaHandle,
+  type QuotaHandle,
   type QuotaOperation,
   type QuotaOptions,
   type QuotaRefusal,
@@ -18,13 +18,9 @@ import {
  * The Fastify plugin, with the kill switch: register it after Mercurius (`app.register(quota)`), and keep
  * the reference to call `block`.
  */
-export interface MercuriusQuotaPlugin<TContext extends MercuriusContext = MercuriusContext>
-  extends
-    QuotaKillSwitch,
-    Pick<
-      QuotaLifecycle<TContext>,
-      'mode' | 'callerOf' | 'readQuota' | 'identifyRequest' | 'readClientQuota'
-    > {
+export interface MercuriusQuotaPlugin<
+  TContext extends MercuriusContext = MercuriusContext,
+> extends QuotaHandle<TContext> {
   (app: FastifyInstance): Promise<void>;
 }
 
@@ -207,21 +203,5 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
     [Symbol.for('fastify.display-name')]: 'graphql-quota',
   });
 
-  const { engine, block, unblock, blockAnonymous, unblockAnonymous, blockEveryone, unblockEveryone } =
-    lifecycle;
-  const { mode, callerOf, readQuota, identifyRequest, readClientQuota } = lifecycle;
-  return Object.assign(register, {
-    mode,
-    callerOf,
-    readQuota,
-    identifyRequest,
-    readClientQuota,
-    engine,
-    block,
-    unblock,
-    blockAnonymous,
-    unblockAnonymous,
-    blockEveryone,
-    unblockEveryone,
-  });
+  return Object.assign(register, quotaHandle(lifecycle));
 }
