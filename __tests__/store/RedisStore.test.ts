@@ -413,18 +413,20 @@ describe('RedisStore', () => {
       expect(sent).toEqual(['EVALSHA']);
     });
 
-    it("asks Redis for a smaller charge, and for a cost above a limit's capacity", async () => {
+    it('answers only the same charge: a smaller one, a larger one (which may wait longer) and one above capacity ask Redis', async () => {
       const { store, sent } = counted(`${prefix}smaller:`);
       const decide = (cost: number) =>
         store.decide({ client: 'c', plan: perMinute, cost, operation: 'query' });
       expect((await decide(90)).allowed).toBe(true);
-      expect(await decide(20)).toMatchObject({ allowed: false, refusedBy: 'points' });
+      const refused = await decide(20);
+      expect(refused).toMatchObject({ allowed: false, refusedBy: 'points' });
       sent.length = 0;
-      expect(await decide(30)).toMatchObject({ allowed: false, refusedBy: 'points' });
+      expect(await decide(20)).toEqual(refused);
       expect(sent).toEqual([]);
+      expect(await decide(30)).toMatchObject({ allowed: false, refusedBy: 'points' });
       expect(await decide(101)).toMatchObject({ allowed: false, reason: 'exceeds-capacity' });
       expect((await decide(10)).allowed).toBe(true);
-      expect(sent).toEqual(['EVALSHA', 'EVALSHA']);
+      expect(sent).toEqual(['EVALSHA', 'EVALSHA', 'EVALSHA']);
     });
 
     it('forgets a client when this process refunds, blocks or unblocks it; never caches a block', async () => {

@@ -8,7 +8,7 @@
  */
 import { limitCharge, limitRefund } from './charge.js';
 import { compiledLayout } from './compilePlan.js';
-import type { CompiledFixedWindow, CompiledPlan } from './compilePlan.js';
+import type { CompiledFixedWindow, CompiledPlan, CompiledTokenBucket } from './compilePlan.js';
 import { REFUSAL_CAPACITY, REFUSAL_LIMIT, REFUSAL_NONE } from './outcome.js';
 import type { LimitOutcome } from './outcome.js';
 
@@ -247,6 +247,28 @@ export function evaluateLimits(
   }
   state[0] = expiresAtMs;
   return true;
+}
+
+/**
+ * The earliest moment (epoch ms) at which a token bucket's reported figures could differ from those it
+ * reported at `nowMs`: a bucket drains continuously, so its `consumed` and `remaining` move one token at a
+ * time, long before `resetAtMs` (when it is empty). `consumed` and `resetAtMs` are what the decision at
+ * `nowMs` reported (the script's unclamped consumed, and `ceil(tat / scale)`). Since `resetAtMs` is rounded
+ * up to a whole millisecond, the answer is a lower bound: never later than the true moment, so a figure
+ * repeated until then is still true. `Infinity` for a full bucket (nothing to drain). Used by the Redis
+ * store's local refusal cache, which must not repeat a figure that has moved.
+ */
+export function bucketFiguresHoldUntil(
+  limit: CompiledTokenBucket,
+  consumed: number,
+  resetAtMs: number,
+  nowMs: number,
+): number {
+  if (consumed <= 0 || resetAtMs <= nowMs) return Infinity;
+  // consumed = ceil((tat − now·scale) / increment) drops by one once now·scale reaches
+  // tat − (consumed − 1)·increment; tat is above (resetAtMs − 1)·scale.
+  const tatLow = (resetAtMs - 1) * limit.scale + 1;
+  return Math.ceil((tatLow - (consumed - 1) * limit.increment) / limit.scale);
 }
 
 /**

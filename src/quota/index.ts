@@ -27,10 +27,23 @@ export type {
   CompiledPlan,
   CompiledTokenBucket,
 } from './compilePlan.js';
-export { adoptState, evaluateLimits, globalRemaining, settleLimits } from './arithmetic.js';
+export {
+  adoptState,
+  bucketFiguresHoldUntil,
+  evaluateLimits,
+  globalRemaining,
+  settleLimits,
+} from './arithmetic.js';
 export type { GlobalState, GlobalWindow } from './arithmetic.js';
 export { applyingLimits, isExempt, matches, scopeOf } from './scope.js';
-export { REFUSAL_CAPACITY, REFUSAL_LIMIT, REFUSAL_NONE, buildDecision, newOutcomes } from './outcome.js';
+export {
+  REFUSAL_CAPACITY,
+  REFUSAL_LIMIT,
+  REFUSAL_NONE,
+  buildDecision,
+  newOutcomes,
+  secondsUntil,
+} from './outcome.js';
 export type { LimitOutcome, Refusal } from './outcome.js';
 export {
   assertClient,

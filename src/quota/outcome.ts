@@ -99,7 +99,8 @@ function refused(
 }
 
 /** Whole seconds, rounded up, and at least 1: a refusal never says "retry in 0 seconds". */
-function secondsUntil(ms: number): number {
+/** A `Retry-After` in whole seconds for a wait of `ms` milliseconds: rounded up, at least 1. */
+export function secondsUntil(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 

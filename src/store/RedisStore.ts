@@ -12,9 +12,11 @@ import {
   applyingLimits,
   assertScope,
   assertSettleInput,
+  bucketFiguresHoldUntil,
   globalRemaining,
   isExempt,
   scopeOf,
+  secondsUntil,
   buildDecision,
   compilePlan,
   invalidOption,
@@ -81,16 +83,18 @@ export interface RedisStoreOptions {
   readonly globalBlockRefreshMs?: number;
   /**
    * The local refusal cache, as rate-limiter-flexible's `inMemoryBlockOnConsumed`. A decision refused for
-   * want of room in a fixed window or a token bucket (not a block, a concurrency cap or a cost above a
-   * limit's capacity) is remembered in this process until the moment Redis said a retry could pass; until
-   * then a decision of the same client, plan and operation type charging that limit at least as much is
-   * refused here, with no Redis call. Admissions always go to Redis, so admitted counts stay exact across
-   * processes; the entry is dropped when this process admits, settles, blocks or unblocks that client.
-   * Not guaranteed: a refund or unblock made by another process is seen here only once the remembered
-   * moment has passed, and a refusal answered here repeats the usage figures (remaining, consumed) of the
-   * refusal it remembers, with `nowMs` and `retryAfterSeconds` of its own. `0` turns it off. A non-negative
-   * integer: the most clients remembered (least recently refused forgotten first). Default
-   * {@link DEFAULT_LOCAL_REFUSAL_CLIENTS}.
+   * want of room in a fixed window or a token bucket (not a block, a concurrency cap, a cost above a
+   * limit's capacity or a plan with global limits) is remembered in this process; a decision of the same
+   * client, plan and operation type charging every limit exactly as much is then refused here, with no Redis
+   * call, for as long as the remembered refusal states only what Redis would: until the moment Redis said a
+   * retry could pass, and never past a window's or a lease's end, nor past the moment a token bucket gives a
+   * token back. A repeat has `nowMs` and `retryAfterSeconds` of its own and the remembered usage figures
+   * (an idle concurrency cap's or a full bucket's reset is its own `nowMs`). Admissions always go to Redis,
+   * so admitted counts stay exact across processes; the entry is dropped when this process admits, settles,
+   * blocks or unblocks that client. Not guaranteed: a refund or unblock made by another process is seen here
+   * only once the remembered refusal has lapsed. `0` turns it off. A non-negative integer: the most clients
+   * remembered (least recently refused forgotten first). Default {@link DEFAULT_LOCAL_REFUSAL_CLIENTS}.
+   * Proven equal to Redis's own decisions in `__tests__/store/refusalCache.property.test.ts`.
    */
   readonly localRefusalClients?: number;
 }
@@ -134,14 +138,17 @@ interface QueuedCall {
 interface RememberedRefusal {
   readonly plan: CompiledPlan;
   readonly bit: number;
-  /** The limit that refused longest, and what the refused decision charged it. */
-  readonly limit: number;
-  readonly amount: number;
-  /** Which limits the refused operation touched (-1: not in its scope); another scope is decided by Redis. */
+  /** What the refused operation charged each limit (-1: not in its scope). */
   readonly amounts: readonly number[];
-  /** On the store's clock (Redis's, or the test clock). */
+  /**
+   * On the store's clock (Redis's, or the test clock): until when the entry is repeated (the refusal's end,
+   * or sooner, when another figure it states would move), and when the refusal ends (its Retry-After).
+   */
   readonly untilMs: number;
+  readonly retryAtMs: number;
   readonly decision: Decision;
+  /** Whether a limit of the decision resets at its own moment (stated as the moment of each repeat). */
+  readonly idle: boolean;
 }
 
 /** The plan's part of the script arguments, built once per plan. */
@@ -377,16 +384,20 @@ export class RedisStore implements QuotaStore {
       this.#refusals.delete(client);
       return null;
     }
-    if (entry.plan !== plan || entry.bit !== bit || amounts[entry.limit]! < entry.amount) return null;
-    // A cached decision describes the limits its own operation touched: another scope is Redis's to decide.
-    for (let i = 0; i < amounts.length; i++) if (amounts[i]! < 0 !== entry.amounts[i]! < 0) return null;
-    // A cost above a limit's whole capacity is refused for that reason, which Redis states.
-    for (let i = 0; i < amounts.length; i++) if (amounts[i]! > plan.limits[i]!.limit) return null;
+    if (entry.plan !== plan || entry.bit !== bit) return null;
+    // Only the same charge on every limit (so the same scope) is refused for the same reason: a larger one
+    // may wait longer, or be refused by another limit, or exceed a limit's capacity.
+    for (let i = 0; i < amounts.length; i++) if (amounts[i] !== entry.amounts[i]) return null;
     this.#answeredLocally++;
+    const d = entry.decision;
     return {
-      ...entry.decision,
+      ...d,
       nowMs,
-      retryAfterSeconds: Math.max(1, Math.ceil((entry.untilMs - nowMs) / 1000)),
+      retryAfterSeconds: secondsUntil(entry.retryAtMs - nowMs),
+      // A limit with nothing to wait for (an idle concurrency cap, a full bucket) resets "now".
+      limits: entry.idle
+        ? d.limits.map((l) => (l.resetAtMs <= d.nowMs ? { ...l, resetAtMs: nowMs } : l))
+        : d.limits,
     };
   }
 
@@ -409,21 +420,35 @@ export class RedisStore implements QuotaStore {
     if (!(retryMs > 0)) return;
     // A global window moves with every other client: a repeated refusal could no longer say how full it is.
     if (plan.hasGlobal) return;
-    // Repeated until the refusal would end, and never past the moment another limit's state rolls over
-    // (a window's reset), so the repeated decision describes every limit truly.
+    // Repeated until the refusal would end, and never past the moment another figure it states would move:
+    // a window's reset, a lease's end, a token coming back to a bucket. An idle concurrency cap or a full
+    // bucket resets "now", which a repeat states as its own moment (see #refusedLocally).
     let untilMs = d.nowMs + retryMs;
-    for (const l of d.limits) if (l.resetAtMs > d.nowMs && l.resetAtMs < untilMs) untilMs = l.resetAtMs;
+    for (let i = 0; i < d.limits.length; i++) {
+      const l = d.limits[i]!;
+      const compiled = plan.limits[i]!;
+      let moves = l.resetAtMs > d.nowMs ? l.resetAtMs : Infinity;
+      if (compiled.kind === 'token-bucket') {
+        moves = bucketFiguresHoldUntil(compiled, l.consumed, l.resetAtMs, d.nowMs);
+      } else if (compiled.kind === 'fixed-window' && compiled.align === 1 && l.consumed === 0) {
+        // An empty first-request window resets a window after "now", unless a refund emptied one that
+        // started at this very moment: the two cannot be told apart, so it is not remembered.
+        if (l.resetAtMs === d.nowMs + compiled.windowMs) return;
+      }
+      if (moves < untilMs) untilMs = moves;
+    }
+    if (untilMs <= d.nowMs) return;
     if (this.#refusals.size >= this.#refusalClients) {
       this.#refusals.delete(this.#refusals.keys().next().value!);
     }
     this.#refusals.set(client, {
       plan,
       bit,
-      limit,
-      amount: amounts[limit]!,
       amounts,
       untilMs,
+      retryAtMs: d.nowMs + retryMs,
       decision: d,
+      idle: d.limits.some((l) => l.resetAtMs <= d.nowMs),
     });
   }
 
