@@ -236,6 +236,97 @@ describe('QuotaEngine', () => {
     });
   });
 
+  describe('a settle past its deadline', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    const single: Plan = {
+      name: 'single',
+      limits: [
+        { kind: 'fixed-window', name: 'points', limit: 10, windowMs: 60_000 },
+        { kind: 'concurrency', name: 'single-thread', max: 1 },
+      ],
+    };
+
+    /** A MemoryStore whose settles complete only when the test opens the gate; its decides are counted. */
+    function slowSettles() {
+      const memory = new MemoryStore({ clock: () => T0 });
+      const gate: (() => void)[] = [];
+      const decided: string[] = [];
+      const store: QuotaStore = {
+        decide: (i) => (decided.push(i.client), memory.decide(i)),
+        settle: (i) => new Promise<void>((resolve) => gate.push(() => void memory.settle(i).then(resolve))),
+        peek: (c, p, o) => memory.peek(c, p, o),
+        block: (c, d) => memory.block(c, d),
+        unblock: (c) => memory.unblock(c),
+      };
+      return { store, decided, open: () => gate.splice(0).forEach((go) => go()) };
+    }
+
+    /** Refunds and releases alice's operation; the engine stops waiting for the store after 50 ms. */
+    async function settlePastDeadline(engine: QuotaEngine, decided: Decision): Promise<void> {
+      const settled = engine.settle({
+        client: 'alice',
+        plan: single,
+        operation: 'query',
+        refund: 8,
+        leaseId: decided.leaseId,
+        decidedAtMs: decided.nowMs,
+      });
+      await jest.advanceTimersByTimeAsync(50);
+      await settled;
+    }
+
+    it("holds the client's next decision until its release and refund are in: a sequential client is never refused by its own last operation", async () => {
+      const { store, decided, open } = slowSettles();
+      const logger = recordingLogger();
+      const engine = new QuotaEngine({ store, timeoutMs: 50, onStoreFailure: 'deny', logger });
+      const ask = (client: string) => engine.decide({ client, plan: single, cost: 8, operation: 'query' });
+      const first = await ask('alice');
+      expect(first).toMatchObject({ allowed: true, limits: [{ consumed: 8 }, { consumed: 1 }] });
+      await settlePastDeadline(engine, first);
+      expect(logger.warnings).toEqual([
+        `graphql-quota: store settle failed for client "alice" (no answer within 50 ms); failure mode 'deny'`,
+      ]);
+      // The response went out; the client asks again at once. Another client is not held.
+      const next = ask('alice');
+      expect(await ask('bob')).toMatchObject({ allowed: true, source: 'store' });
+      await jest.advanceTimersByTimeAsync(10);
+      expect(decided).toEqual(['alice', 'bob']);
+      open();
+      expect(await next).toMatchObject({
+        allowed: true,
+        source: 'store',
+        limits: [{ consumed: 8 }, { consumed: 1 }],
+      });
+      expect(decided).toEqual(['alice', 'bob', 'alice']);
+    });
+
+    it('within the same deadline: a settle still running when it ends gives the failure mode, and the store is never asked', async () => {
+      const { store, decided, open } = slowSettles();
+      const engine = new QuotaEngine({
+        store,
+        timeoutMs: 50,
+        onStoreFailure: 'deny',
+        logger: recordingLogger(),
+      });
+      const ask = () => engine.decide({ client: 'alice', plan: single, cost: 8, operation: 'query' });
+      const first = await ask();
+      await settlePastDeadline(engine, first);
+      const next = ask();
+      await jest.advanceTimersByTimeAsync(50);
+      expect(await next).toMatchObject({
+        allowed: false,
+        reason: 'store-unavailable',
+        source: 'failure-mode',
+      });
+      expect(decided).toEqual(['alice']);
+      open();
+      await jest.advanceTimersByTimeAsync(0);
+      expect(await ask()).toMatchObject({ allowed: true, limits: [{ consumed: 8 }, { consumed: 1 }] });
+    });
+  });
+
   it('block reaches the fallback store too, so the kill switch holds while the store is down', async () => {
     const engine = new QuotaEngine({ store: failingStore(), logger: recordingLogger(), clock: () => T0 });
     expect(await engine.block('*', 60_000)).toBe(false);

@@ -110,6 +110,11 @@ export class QuotaEngine {
   readonly #validates: boolean;
   readonly #deadlines: DeadlineQueue;
   readonly #onStoreCall: ((event: StoreCallEvent) => void) | null;
+  /**
+   * The store settles still running, by client: a settle past its deadline keeps running in the store (its
+   * release and refund are still due), and the client's next decision in this process waits for it.
+   */
+  readonly #settling = new Map<string, Promise<unknown>>();
 
   constructor(options: QuotaEngineOptions) {
     if (typeof options !== 'object' || options === null || !isStore(options.store)) {
@@ -164,7 +169,14 @@ export class QuotaEngine {
       compilePlan(input.plan);
     }
     const timed = this.#withDeadline(input);
-    const result = await this.#call('decide', fieldOf(input, 'client'), () => this.store.decide(timed));
+    const client = fieldOf(input, 'client');
+    const settling =
+      this.#settling.size === 0 || typeof client !== 'string' ? undefined : this.#settling.get(client);
+    const result = await this.#call(
+      'decide',
+      client,
+      settling === undefined ? () => this.store.decide(timed) : () => this.#decideAfter(settling, timed),
+    );
     if (result.ok) return result.value;
     if (this.#fallback !== null) {
       const decision = await this.#fromFallback(this.#fallback.decide(input));
@@ -194,7 +206,42 @@ export class QuotaEngine {
       await this.#fallback.settle(input);
       return;
     }
-    await this.#call('settle', fieldOf(input, 'client'), () => this.store.settle(input));
+    const client = fieldOf(input, 'client');
+    let running: Promise<void> | undefined;
+    const result = await this.#call('settle', client, () => (running = this.store.settle(input)));
+    // Past its deadline the store's settle still runs: the client's next decision waits for it.
+    if (!result.ok && running !== undefined && typeof client === 'string') this.#track(client, running);
+  }
+
+  /**
+   * Keeps a client's settle that outlived its deadline until it ends, so that the client's next decision
+   * here sees its release and refund: a client that waits for each response (a single-threaded sync) is never
+   * refused because its previous operation's slot was still being freed when the response went out. A
+   * settle within its deadline needs nothing: the response waits for it.
+   */
+  #track(client: string, running: Promise<unknown>): void {
+    const previous = this.#settling.get(client);
+    const ended = (previous === undefined ? running : Promise.all([previous, running])).then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#settling.set(client, ended);
+    void ended.then(() => {
+      if (this.#settling.get(client) === ended) this.#settling.delete(client);
+    });
+  }
+
+  /**
+   * A decision asked while the client's settle is still running: taken once the settle ends, within the same
+   * deadline (the store is told only the time left, so it commits nothing the engine has given up on).
+   */
+  async #decideAfter(settling: Promise<unknown>, input: DecideInput): Promise<Decision> {
+    const start = performance.now();
+    const budget = typeof input.timeoutMs === 'number' ? input.timeoutMs : this.timeoutMs;
+    await settling;
+    const left = Math.floor(budget - (performance.now() - start));
+    if (left <= 0) throw new Error(`the client's previous settle took the whole ${budget} ms`);
+    return this.store.decide({ ...input, timeoutMs: left });
   }
 
   /** The client's usage without consuming anything. See {@link QuotaStore.peek}. */
