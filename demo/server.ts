@@ -172,10 +172,21 @@ function demoQuotaOptions(
     anonymousKey: ({ context }) => context.ip ?? 'unknown',
     maxCost: DEMO_MAX_COST,
     partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
+    ...storeTimeout(),
     onThreshold: ({ client, limit, threshold }) => {
       console.log(`quota: ${client.id} (${client.plan}) passed ${threshold * 100}% of "${limit.name}"`);
     },
   };
+}
+
+/** `QUOTA_STORE_TIMEOUT_MS`: the engine's store deadline (`storeTimeoutMs`), when set. */
+function storeTimeout(): { storeTimeoutMs?: number } {
+  const value = process.env['QUOTA_STORE_TIMEOUT_MS'];
+  if (value === undefined || value === '') return {};
+  const ms = Number(value);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new Error(`QUOTA_STORE_TIMEOUT_MS must be a positive integer of milliseconds, got "${value}"`);
+  return { storeTimeoutMs: ms };
 }
 
 function demoServerKind(): DemoServerKind {

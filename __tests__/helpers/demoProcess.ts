@@ -15,7 +15,9 @@ export function startDemoProcess(env: Record<string, string>): Promise<DemoProce
     process.execPath,
     ['--import', 'tsx', join(__dirname, '../../demo/server.ts')],
     {
-      env: { ...process.env, PORT: '0', ...env },
+      // A generous store deadline: these proofs are about sharing Redis, not about a slow one, and a loaded
+      // machine must not turn them into failure-mode decisions.
+      env: { ...process.env, PORT: '0', QUOTA_STORE_TIMEOUT_MS: '10000', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
