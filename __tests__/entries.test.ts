@@ -199,4 +199,16 @@ describe('package.json exports', () => {
     expect(pkg.exports['./envelop']).toEqual(entry('envelop/index'));
     expect(pkg.exports['./mercurius']).toEqual(entry('mercurius/index'));
   });
+
+  it('builds dist/ before packing, so that a pack or publish from a clean clone ships the code it points at', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      files: string[];
+    };
+    // npm runs `prepack` before `npm pack` and `npm publish`; dist/ is not in git.
+    expect(pkg.scripts['prepack']).toBe('npm run build');
+    expect(pkg.scripts['build']).toBe('node scripts/build.mjs');
+    expect(pkg.files).toContain('dist');
+    expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain('dist/');
+  });
 });

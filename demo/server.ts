@@ -169,7 +169,7 @@ function demoQuotaOptions(
     plans: DEMO_PLANS,
     identify: identifyByApiKey(DEMO_API_KEYS),
     planFor: (client) => PLAN_OF_CLIENT[client] ?? 'free',
-    anonymousKey: ({ context }) => context.ip ?? 'unknown',
+    anonymousKey: ({ context }) => anonymousAddress(context.ip),
     maxCost: DEMO_MAX_COST,
     partitionKeySecret: process.env['QUOTA_PK_SECRET'] ?? 'graphql-quota-demo',
     ...storeTimeout(),
@@ -177,6 +177,16 @@ function demoQuotaOptions(
       console.log(`quota: ${client.id} (${client.plan}) passed ${threshold * 100}% of "${limit.name}"`);
     },
   };
+}
+
+/**
+ * An anonymous caller's key: its address, an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, what a dual-stack
+ * listener sees) written as the IPv4 address it is, so that the same caller is the same anonymous client on
+ * every server and port (the metrics port listens on IPv4 only).
+ */
+function anonymousAddress(ip: string | undefined): string {
+  if (ip === undefined) return 'unknown';
+  return /^::ffff:\d{1,3}(\.\d{1,3}){3}$/i.test(ip) ? ip.slice(7) : ip;
 }
 
 /** `QUOTA_STORE_TIMEOUT_MS`: the engine's store deadline (`storeTimeoutMs`), when set. */

@@ -90,6 +90,30 @@ describe.each(DEMO_SERVERS)('demo server on %s', (server) => {
     });
   });
 
+  it('knows an anonymous caller by the same address on the GraphQL port and on the metrics port', async () => {
+    // Over IPv4 to a listener that may be dual-stack: the GraphQL port may see ::ffff:127.0.0.1.
+    const url = new URL(demo.url);
+    url.hostname = '127.0.0.1';
+    const ask = (query: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+    expect((await ask('{ categoryTree { code } }')).status).toBe(200);
+    const field = (await (await ask('{ quota { plan limits { name used } } }')).json()) as {
+      data: { quota: { plan: string; limits: { name: string; used: number }[] } };
+    };
+    expect(field.data.quota.plan).toBe('anonymous');
+    expect(field.data.quota.limits.some((l) => l.used > 0)).toBe(true);
+    const route = (await (await fetch(`${demo.metricsUrl}quota`)).json()) as {
+      plan: string;
+      limits: { name: string; used: number }[];
+    };
+    expect(route.plan).toBe('anonymous');
+    expect(route.limits.map(({ name, used }) => ({ name, used }))).toEqual(field.data.quota.limits);
+  });
+
   it('serves its metrics, logs every decision, and answers the free quota field and GET /quota', async () => {
     const before = await send('{ categoryTree { code } }', { 'x-api-key': 'demo-free' });
     const consumed = Number(before.headers.get('x-rate-limit-consumed'));
