@@ -75,6 +75,7 @@ describe('the core entry, graphql-quota', () => {
         'auditSchema',
         'costDirectivesSDL',
         'linkedCostDirectiveNames',
+        'parseDocument',
         'withCostDirectives',
         // quota
         'ALL_CLIENTS',

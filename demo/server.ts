@@ -213,6 +213,19 @@ async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise
   // Loaded only when asked for: the in-memory demo needs no Redis client.
   const { Redis } = await import('ioredis');
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  // One line per outage (ioredis emits an error per reconnection attempt; unheard, it prints each one).
+  let down = false;
+  client.on('error', (error: Error) => {
+    if (down) return;
+    down = true;
+    console.warn(
+      `demo: Redis unreachable (${error.message}); the engine's failure mode applies until it is back`,
+    );
+  });
+  client.on('ready', () => {
+    if (down) console.warn('demo: Redis is back');
+    down = false;
+  });
   const keyPrefix = process.env['REDIS_KEY_PREFIX'];
   return {
     store: new RedisStore({ client, ...(keyPrefix ? { keyPrefix } : {}) }),

@@ -35,6 +35,7 @@ export {
   auditSchema,
   costDirectivesSDL,
   linkedCostDirectiveNames,
+  parseDocument,
   withCostDirectives,
 } from './cost/index.js';
 export type {

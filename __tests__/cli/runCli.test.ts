@@ -247,6 +247,27 @@ describe('graphql-quota cost: input errors', () => {
     );
   });
 
+  it('reports a document nested too deeply for the parser as a parse failure (exit 1), never an internal error', async () => {
+    // graphql-js's parser recurses per level and runs out of stack a few thousand levels down; the schema
+    // too is parsed by it.
+    const deep = `{ ${'books { author { '.repeat(5_000)}name${' } }'.repeat(5_000)} }`;
+    await expect(cli([...BASE.slice(0, 3), '--query', 'x.graphql'], { 'x.graphql': deep })).resolves.toEqual(
+      failed(
+        ExitCode.ERROR,
+        'graphql-quota: GRAPHQL_PARSE_FAILED: x.graphql: The document is nested too deeply to parse.',
+      ),
+    );
+    const deepSchema = `type Query { a: ${'['.repeat(20_000)}Int${']'.repeat(20_000)} }`;
+    await expect(
+      cli(['cost', '--schema', 's.graphql', '--query', 'q.graphql'], { 's.graphql': deepSchema }),
+    ).resolves.toEqual(
+      failed(
+        ExitCode.ERROR,
+        'graphql-quota: INVALID_SCHEMA: s.graphql: The document is nested too deeply to parse.',
+      ),
+    );
+  });
+
   it('reports query syntax and validation errors with their positions', async () => {
     await expect(
       cli([...BASE.slice(0, 3), '--query', 'x.graphql'], { 'x.graphql': '{ books {' }),

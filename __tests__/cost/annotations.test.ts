@@ -225,7 +225,35 @@ describe('malformed annotations are INVALID_COST_DIRECTIVE when the analyzer is 
       return null;
     })();
     expect(error?.code).toBe('INVALID_COST_DIRECTIVE');
-    expect(error?.message).toBe('Invalid cost annotation on Query.a: weight must be a number, got "lots"');
+    expect(error?.message).toBe(
+      'Invalid cost annotation on Query.a: weight must be a number from -1000000000 to 1000000000, got "lots"',
+    );
+  });
+
+  test.each([
+    [
+      'a weight beyond the cap',
+      '@cost(weight: "2000000000")',
+      'weight must be a number from -1000000000 to 1000000000, got "2000000000"',
+    ],
+    [
+      'an infinite weight',
+      '@cost(weight: "1e400")',
+      'weight must be a number from -1000000000 to 1000000000, got "1e400"',
+    ],
+    [
+      'an infinite assumed size',
+      '@listSize(assumedSize: 1e400)',
+      'listSize(assumedSize:) must be a non-negative integer, got Infinity',
+    ],
+  ])('%s names the range and the value as written', (_name, annotation, reason) => {
+    let error: unknown;
+    try {
+      new CostAnalyzer(costSchema(`type Query { a: [Int] ${annotation} }`));
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as CostError).message).toContain(reason);
   });
 });
 

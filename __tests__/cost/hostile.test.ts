@@ -3,7 +3,7 @@
  * or a hang. Results are asserted, not times.
  */
 import { parse } from 'graphql';
-import { CostAnalyzer, MAX_SUPPORTED_DEPTH, analyzeCost } from '../../src/cost/index.js';
+import { CostAnalyzer, MAX_SUPPORTED_DEPTH, analyzeCost, parseDocument } from '../../src/cost/index.js';
 import type { CostError } from '../../src/cost/index.js';
 import { costHarness, costSchema } from '../helpers/costHarness.js';
 
@@ -20,6 +20,25 @@ const SDL = `
 `;
 const schema = costSchema(SDL);
 const { expectCost } = costHarness(schema);
+
+test('text nested past what the parser can recurse is a CostError GRAPHQL_PARSE_FAILED, not a RangeError', () => {
+  const query = `{ ${'item { child { '.repeat(5_000)}id${' } }'.repeat(5_000)} }`;
+  for (const attempt of [() => analyzeCost({ schema, query }), () => parseDocument(query)]) {
+    let thrown: unknown;
+    try {
+      attempt();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      message: 'The document is nested too deeply to parse.',
+      extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+    });
+    expect((thrown as CostError).originalError).toBeInstanceOf(RangeError);
+  }
+  // A syntax error keeps the parser's own message.
+  expect(() => parseDocument('{ item {')).toThrow('Syntax Error: Expected Name, found <EOF>.');
+});
 
 test('a 2^24 fragment fan-out (F0 { ...F1 ...F1 } … F23 { leaf }) is priced: identical spreads merge', () => {
   const fragments = Array.from(

@@ -116,6 +116,27 @@ describe('the quota field (SDL + resolvers)', () => {
     return schema;
   }
 
+  it('reads the store once per request, however many aliases of the field it has', async () => {
+    const e = engine();
+    const peeks: string[] = [];
+    const peeker = { peek: (...a: Parameters<QuotaEngine['peek']>) => (peeks.push(a[0]), e.peek(...a)) };
+    const schema = buildASTSchema(withCostDirectives(typeDefs));
+    const resolvers = quotaResolvers({ peeker, caller: (ctx: { caller: QuotaCaller }) => ctx.caller });
+    schema.getQueryType()!.getFields()['quota']!.resolve = resolvers.Query['quota'] as never;
+    const aliases = Array.from({ length: 500 }, (_, i) => `a${i}: quota { plan }`).join(' ');
+    const result = await graphql({ schema, source: `{ ${aliases} }`, contextValue: { caller: alice } });
+    expect(Object.keys(result.data!)).toHaveLength(500);
+    expect(result.data!['a499']).toEqual({ plan: 'free' });
+    expect(peeks).toEqual([alice.key]);
+    // Another request (another context) reads again, for its own caller.
+    await graphql({
+      schema,
+      source: '{ a: quota { plan } b: quota { plan } }',
+      contextValue: { caller: bob },
+    });
+    expect(peeks).toEqual([alice.key, bob.key]);
+  });
+
   it('answers each caller with its own state; the field takes no argument naming a client', async () => {
     const e = engine();
     await e.decide({ client: alice.key, plan: PLAN, cost: 42, operation: 'query' });

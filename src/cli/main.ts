@@ -11,14 +11,20 @@ import {
   buildASTSchema,
   buildClientSchema,
   getLocation,
-  parse,
   printSchema,
   validate,
   validateSchema,
   visit,
 } from 'graphql';
 import type { ASTNode, DefinitionNode, DocumentNode, GraphQLSchema, IntrospectionQuery } from 'graphql';
-import { CostAnalyzer, CostError, CostErrorCode, auditSchema, withCostDirectives } from '../cost/index.js';
+import {
+  CostAnalyzer,
+  CostError,
+  CostErrorCode,
+  auditSchema,
+  parseDocument,
+  withCostDirectives,
+} from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
 import { USAGE, parseCommand } from './args.js';
 import type { AuditCommand, CostCommand } from './args.js';
@@ -35,10 +41,14 @@ export type { CliIo } from './io.js';
 
 function parseGraphQL(text: string, name: string, code: string): DocumentNode {
   try {
-    return parse(new Source(text, name));
+    return parseDocument(new Source(text, name));
   } catch (error) {
-    if (error instanceof GraphQLError) throw new CliError(code, describeGraphQLError(error));
-    throw error;
+    if (!(error instanceof CostError)) throw error;
+    const cause = error.originalError;
+    throw new CliError(
+      code,
+      cause instanceof GraphQLError ? describeGraphQLError(cause) : `${name}: ${error.message}`,
+    );
   }
 }
 

@@ -31,6 +31,13 @@ import { costModel } from './costModel.js';
 import type { CostPlanField } from './costPlan.js';
 import type { ResolvedCostOptions } from './options.js';
 
+/** The largest weight `@cost` takes, either sign: a billion points for one field is beyond any real price. */
+const MAX_WEIGHT = 1_000_000_000;
+
+/** A value as an error message quotes it: JSON, but a number as written (JSON has no Infinity, only null). */
+const shown = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+
 /** One slicing argument of a `@listSize`: an argument, or a dotted path into an input object argument. */
 export interface SlicingArgument {
   /** As written in the directive: `first`, `filter.max`. */
@@ -452,8 +459,11 @@ export class CostTable {
   private weightValue(raw: unknown, coordinate: string): number {
     // IBM's specification and Hot Chocolate spell the weight as a string ("2.0"); Apollo as an Int.
     const weight = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-    if (typeof weight !== 'number' || !Number.isFinite(weight) || Math.abs(weight) > 1e9) {
-      throw this.invalid(coordinate, `weight must be a number, got ${JSON.stringify(raw) ?? String(raw)}`);
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || Math.abs(weight) > MAX_WEIGHT) {
+      throw this.invalid(
+        coordinate,
+        `weight must be a number from -${MAX_WEIGHT} to ${MAX_WEIGHT}, got ${shown(raw)}`,
+      );
     }
     // Weights round up to integers so that every total, and every line of the breakdown, is exact.
     return Math.ceil(weight);
@@ -542,7 +552,7 @@ export class CostTable {
       if (typeof assumedSize !== 'number' || !Number.isInteger(assumedSize) || assumedSize < 0) {
         throw this.invalid(
           coordinate,
-          `${where}(assumedSize:) must be a non-negative integer, got ${JSON.stringify(assumedSize)}`,
+          `${where}(assumedSize:) must be a non-negative integer, got ${shown(assumedSize)}`,
         );
       }
     }

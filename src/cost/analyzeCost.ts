@@ -1,4 +1,4 @@
-import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { DocumentNode, GraphQLSchema, Source } from 'graphql';
 import { GraphQLError, buildSchema, parse } from 'graphql';
 import { CostAnalyzer } from './CostAnalyzer.js';
 import { CostError, CostErrorCode } from './CostError.js';
@@ -24,19 +24,31 @@ export interface AnalyzeCostArgs {
  */
 export function analyzeCost(args: AnalyzeCostArgs): CostReport {
   const schema = typeof args.schema === 'string' ? buildSchema(args.schema) : args.schema;
-  let document: DocumentNode;
-  if (typeof args.query === 'string') {
-    try {
-      document = parse(args.query);
-    } catch (error) {
-      if (!(error instanceof GraphQLError)) throw error;
-      throw new CostError(CostErrorCode.GRAPHQL_PARSE_FAILED, error.message, { originalError: error });
-    }
-  } else {
-    document = args.query;
-  }
+  const document = typeof args.query === 'string' ? parseDocument(args.query) : args.query;
   return new CostAnalyzer(schema, args.options).analyze(document, {
     operationName: args.operationName ?? null,
     variables: args.variables ?? null,
   });
+}
+
+/**
+ * Parses a GraphQL document with graphql-js's `parse`, for text from anyone: a syntax error, and a document
+ * nested so deeply that the parser runs out of stack (graphql-js recurses per level and throws a plain
+ * `RangeError`, a few thousand levels down), are both a {@link CostError} `GRAPHQL_PARSE_FAILED`, with the
+ * parser's error as `originalError`.
+ *
+ * @throws CostError `GRAPHQL_PARSE_FAILED`.
+ */
+export function parseDocument(source: string | Source): DocumentNode {
+  try {
+    return parse(source);
+  } catch (error) {
+    if (error instanceof GraphQLError)
+      throw new CostError(CostErrorCode.GRAPHQL_PARSE_FAILED, error.message, { originalError: error });
+    if (error instanceof RangeError)
+      throw new CostError(CostErrorCode.GRAPHQL_PARSE_FAILED, 'The document is nested too deeply to parse.', {
+        originalError: error,
+      });
+    throw error;
+  }
 }

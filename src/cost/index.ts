@@ -4,7 +4,7 @@ export { MAX_COST, pointsText } from './costPlan.js';
 export { toPoints } from './points.js';
 export type { PointsScale } from './points.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
-export { analyzeCost } from './analyzeCost.js';
+export { analyzeCost, parseDocument } from './analyzeCost.js';
 export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
 export type {
   AuditFinding,

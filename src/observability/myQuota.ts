@@ -165,16 +165,31 @@ export interface QuotaResolversOptions<TContext> {
   readonly fieldName?: string;
 }
 
-/** Resolvers of {@link quotaTypeDefs}, as a resolver map (`{ Query: { quota } }`). */
+/**
+ * Resolvers of {@link quotaTypeDefs}, as a resolver map (`{ Query: { quota } }`). The state is read once per
+ * context object (one request): aliases of the field repeat that answer, never another store call.
+ */
 export function quotaResolvers<TContext>(options: QuotaResolversOptions<TContext>): {
   Query: Record<string, (parent: unknown, args: unknown, context: TContext) => Promise<QuotaState | null>>;
 } {
   const field = options.fieldName ?? DEFAULT_QUOTA_FIELD;
+  // One read per request: every alias of the field in an operation (or batch) sharing a context gets the same
+  // answer, so 2,000 aliases are one store call, not 2,000.
+  const read = new WeakMap<object, Promise<QuotaState | null>>();
+  const resolve = async (context: TContext): Promise<QuotaState | null> => {
+    const caller = await options.caller(context);
+    return caller === null ? null : readQuota(options.peeker, caller);
+  };
   return {
     Query: {
-      [field]: async (_parent, _args, context) => {
-        const caller = await options.caller(context);
-        return caller === null ? null : readQuota(options.peeker, caller);
+      [field]: (_parent, _args, context) => {
+        if (typeof context !== 'object' || context === null) return resolve(context);
+        let answer = read.get(context);
+        if (answer === undefined) {
+          answer = resolve(context);
+          read.set(context, answer);
+        }
+        return answer;
       },
     },
   };
