@@ -16,7 +16,21 @@ interface Model extends Omit<QuotaLimit, 'remaining' | 'resetAtMs'> {
   fillTo: number | null;
   /** When `remaining` was last brought up to date. */
   atMs: number;
+  /** The last fresh response's own figures: what it said was left, when, and this client's spending by then. */
+  seen: [remaining: number, atMs: number, spent: Ticket] | null;
+  /** The last {@link SHARE_SAMPLES} estimates of how many clients spend this limit (1: this one alone). */
+  samples: number[];
 }
+
+/** A request as sent: its sequence number, and this client's spending so far (its own included). */
+export interface Ticket {
+  readonly seq: number;
+  /** Points of every request sent so far (its sequence number counts the requests). */
+  readonly cost: number;
+}
+
+/** How many estimates of the sharers of a limit the pacer keeps; it paces by the largest. */
+const SHARE_SAMPLES = 8;
 
 /** What to do before sending: go now (0), wait that many ms, or wait for a response or a free slot (-1). */
 export type Gate = number;
@@ -39,8 +53,8 @@ export interface Pacer {
    * the server answers it with an error that says so.
    */
   gate(cost: number, now: number, maxConcurrency: number): [waitMs: Gate, limit: string | null];
-  /** Takes a request's units from every limit as it is sent; returns its sequence number. */
-  send(cost: number): number;
+  /** Takes a request's units from every limit as it is sent; returns its ticket for `observe`. */
+  send(cost: number): Ticket;
   /** A request ended (answered or failed). */
   done(cost: number): void;
   /**
@@ -48,8 +62,15 @@ export interface Pacer {
    * left, less what other requests in flight will take. A response to a request sent before the one that
    * last updated the model can only lower it (it was decided earlier, so it knows less). `refused` gives,
    * per limit, the units of the operation it refused (null when it did not).
+   *
+   * Each fresh response also says how many clients share a limit: what it has left, against what the
+   * previous fresh response left plus the refill since (at `restorePerSecond`, capped at the limit), fell
+   * by this client's own spending in between and by the other clients' spending. The ratio of all spending
+   * to this client's own (at least 1) estimates the sharers; `gate` keeps, per limit, a reserve of the
+   * largest of the last {@link SHARE_SAMPLES} estimates less one, times the request's units: what the other
+   * sharers may spend, each one such request, while this one is on its way.
    */
-  observe(state: QuotaState, seq: number, now: number, refused: (limit: string) => number | null): void;
+  observe(state: QuotaState, ticket: Ticket, now: number, refused: (limit: string) => number | null): void;
 }
 
 export function createPacer(): Pacer {
@@ -58,6 +79,8 @@ export function createPacer(): Pacer {
   /** The highest send sequence number whose response updated the models. */
   let observedSeq = -1;
   let seq = 0;
+  /** Points of every request sent so far. */
+  let spent = 0;
   /** Own concurrency cap from a `concurrent-requests` policy. */
   let slots = Infinity;
   /** The model was never fed a response: one request goes first and the rest wait for its answer. */
@@ -87,8 +110,11 @@ export function createPacer(): Pacer {
       let limit: string | null = null;
       for (const [name, m] of models) {
         forward(m, now);
-        const need = needOf(m.unit, cost);
-        if (need === 0 || m.remaining >= need || (m.limit !== null && need > m.limit)) continue;
+        let need = needOf(m.unit, cost);
+        if (need === 0 || (m.limit !== null && need > m.limit)) continue;
+        // The reserve for the other sharers, never more than the limit leaves.
+        need = Math.min(need * Math.max(...m.samples), m.limit ?? Infinity);
+        if (m.remaining >= need) continue;
         const wait =
           m.restorePerSecond !== null
             ? Math.ceil(((need - m.remaining) * 1000) / m.restorePerSecond)
@@ -107,7 +133,7 @@ export function createPacer(): Pacer {
       for (const m of models.values()) m.remaining -= needOf(m.unit, cost);
       pacer.inflight++;
       inflightCost += cost;
-      return seq++;
+      return { seq: seq++, cost: (spent += cost) };
     },
 
     done(cost: number) {
@@ -115,9 +141,9 @@ export function createPacer(): Pacer {
       inflightCost -= cost;
     },
 
-    observe(state: QuotaState, sent: number, now: number, refused: (limit: string) => number | null) {
-      const fresh = sent > observedSeq;
-      if (fresh) observedSeq = sent;
+    observe(state: QuotaState, ticket: Ticket, now: number, refused: (limit: string) => number | null) {
+      const fresh = ticket.seq > observedSeq;
+      if (fresh) observedSeq = ticket.seq;
       known = true;
       // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
       const wait =
@@ -131,17 +157,30 @@ export function createPacer(): Pacer {
         if (l.remaining === null) continue;
         const seen = models.get(l.name);
         const refusedNeed = refused(l.name);
+        const rate = l.restorePerSecond ?? seen?.restorePerSecond ?? null;
         const next: Model = {
           ...l,
           remaining: l.remaining - (l.unit === 'requests' ? pacer.inflight : inflightCost),
           fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
           atMs: now,
           // A rate learnt from `extensions.cost` stays when a later response carries headers only.
-          restorePerSecond: l.restorePerSecond ?? seen?.restorePerSecond ?? null,
+          restorePerSecond: rate,
+          seen: [l.remaining, now, ticket],
+          samples: seen?.samples ?? [1],
         };
         if (seen !== undefined && !fresh) {
           forward(seen, now);
           next.remaining = Math.min(next.remaining, seen.remaining);
+          next.seen = seen.seen;
+        } else if (seen?.seen && refusedNeed === null) {
+          // Sharers: all spending since the previous fresh response (what it left, plus the refill since,
+          // less what is left now; one point of slack for the rounding down of both) over this client's own.
+          const [before, atMs, then] = seen.seen;
+          const own = l.unit === 'requests' ? ticket.seq - then.seq : ticket.cost - then.cost;
+          const all =
+            Math.min(l.limit ?? Infinity, before + ((now - atMs) * (rate ?? 0)) / 1000) - l.remaining - 1;
+          // A window that reset in between shows a rise: a sample of 1, which moves nothing.
+          if (own > 0) next.samples = [...seen.samples, Math.max(1, all / own)].slice(-SHARE_SAMPLES);
         }
         models.set(l.name, next);
       }
