@@ -18,6 +18,11 @@ describe('graphql-quota/client in a browser bundle', () => {
     expect(bundle.inputs).toEqual(['src/client/cache.ts']);
   });
 
+  it('bundles graphql-quota/client/usage on its own: its one file, nothing of quotaFetch', async () => {
+    const bundle = await bundleClient("export * from './src/client/usage.ts';");
+    expect(bundle.inputs).toEqual(['src/client/usage.ts']);
+  });
+
   it('bundles graphql-quota/client/cost for the browser too (the analyzer imports only graphql)', async () => {
     const bundle = await bundleClient("export * from './src/client/cost.ts';");
     expect(bundle.inputs.every((f) => f.startsWith('src/client/') || f.startsWith('src/cost/'))).toBe(true);

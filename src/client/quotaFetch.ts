@@ -6,7 +6,7 @@ import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
 import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
 import { createPacer, type Ticket } from './pacer.js';
 import type { ResponseCache } from './cache.js';
-import type { QuotaLimit, QuotaState } from './types.js';
+import type { QuotaState } from './types.js';
 
 /** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -51,15 +51,6 @@ export interface RetryEvent {
   readonly operations: number;
 }
 
-export interface UsageEvent {
-  /** The limit, as the response described it. */
-  readonly limit: QuotaLimit;
-  /** The threshold crossed, a fraction of the limit (0.8 for 80 %). */
-  readonly threshold: number;
-  /** `1 - remaining / limit` now. */
-  readonly usedFraction: number;
-}
-
 /** Thrown (and the request not sent) when pacing would have to wait longer than `maxWaitMs`. */
 export class QuotaWaitError extends Error {
   override readonly name = 'QuotaWaitError';
@@ -83,8 +74,6 @@ export const DEFAULT_BASE_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 20_000;
 /** Default {@link QuotaFetchOptions.maxWaitMs}. */
 export const DEFAULT_MAX_WAIT_MS = 60_000;
-/** Default {@link QuotaFetchOptions.usageThresholds}. */
-export const DEFAULT_CLIENT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 /** The request header that asks a graphql-quota server for `extensions.cost`. */
 export const COST_REQUEST_HEADER = 'x-quota-cost';
 
@@ -136,15 +125,14 @@ export interface QuotaFetchOptions {
    * successful query responses (GET requests and persisted queries only). Default: no cache.
    */
   readonly cache?: ResponseCache;
-  /** Fractions of a limit whose crossing calls `onUsage`, each in (0, 1]. Default [0.8]. */
-  readonly usageThresholds?: readonly number[];
   /** Called when a request waits before being sent. */
   readonly onThrottle?: (event: ThrottleEvent) => void;
   /** Called before each retry. */
   readonly onRetry?: (event: RetryEvent) => void;
-  /** Called when a limit's usage goes from under a threshold to at or over it. */
-  readonly onUsage?: (event: UsageEvent) => void;
-  /** Called with every response's parsed quota state. */
+  /**
+   * Called with every response's parsed quota state. `usageAlerts({ thresholds, onUsage })` from
+   * graphql-quota/client/usage makes one that calls `onUsage` when a limit's usage crosses a threshold.
+   */
   readonly onState?: (state: QuotaState, response: Response) => void;
   /** Time. Default: `Date.now` and `setTimeout`. */
   readonly clock?: QuotaClock;
@@ -229,17 +217,13 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const maxWait = positive('maxWaitMs', options.maxWaitMs, DEFAULT_MAX_WAIT_MS);
   const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Infinity) || Infinity;
   const rps = positive('maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity);
-  const thresholds = options.usageThresholds ?? DEFAULT_CLIENT_USAGE_THRESHOLDS;
-  for (const t of thresholds)
-    if (!(t > 0 && t <= 1)) throw new TypeError(`quotaFetch: usageThresholds must be in (0, 1], got ${t}`);
-  const { onThrottle, onRetry, onUsage, onState, estimateCost, cache } = options;
+  const { onThrottle, onRetry, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
 
   const pacer = createPacer();
   const costs = new Map<string, number>();
-  const usage = new Map<string, number>();
   let nextSendMs = 0;
   let waiters: (() => void)[] = [];
   const wake = () => {
@@ -313,14 +297,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const by = named.find((r) => r.limit === limit);
       return (named[0] ? by : status === 429 || state.refusals[0]) ? (by?.cost ?? learnt ?? cost ?? 1) : null;
     });
-    for (const l of state.limits) {
-      if (!l.limit || l.remaining === null) continue;
-      const used = 1 - l.remaining / l.limit;
-      const before = usage.get(l.name) ?? 0;
-      usage.set(l.name, used);
-      for (const threshold of thresholds)
-        if (before < threshold && used >= threshold) onUsage?.({ limit: l, threshold, usedFraction: used });
-    }
   }
 
   return async (input, init = {}) => {
