@@ -165,22 +165,25 @@ export function createPacer(): Pacer {
           atMs: now,
           // A rate learnt from `extensions.cost` stays when a later response carries headers only.
           restorePerSecond: rate,
-          seen: [l.remaining, now, ticket],
+          // A refusal charged nothing: what it says is left is no baseline for the next sample.
+          seen: refusedNeed === null ? [l.remaining, now, ticket] : null,
           samples: seen?.samples ?? [1],
         };
         if (seen !== undefined && !fresh) {
           forward(seen, now);
           next.remaining = Math.min(next.remaining, seen.remaining);
           next.seen = seen.seen;
-        } else if (seen?.seen && refusedNeed === null) {
+        } else if (seen?.seen && next.seen) {
           // Sharers: all spending since the previous fresh response (what it left, plus the refill since,
-          // less what is left now; one point of slack for the rounding down of both) over this client's own.
+          // less what is left now) over this client's own, to the nearest whole client (both counts are
+          // rounded down by the server).
           const [before, atMs, then] = seen.seen;
           const own = l.unit === 'requests' ? ticket.seq - then.seq : ticket.cost - then.cost;
           const all =
-            Math.min(l.limit ?? Infinity, before + ((now - atMs) * (rate ?? 0)) / 1000) - l.remaining - 1;
+            Math.min(l.limit ?? Infinity, before + ((now - atMs) * (rate ?? 0)) / 1000) - l.remaining;
           // A window that reset in between shows a rise: a sample of 1, which moves nothing.
-          if (own > 0) next.samples = [...seen.samples, Math.max(1, all / own)].slice(-SHARE_SAMPLES);
+          if (own > 0)
+            next.samples = [...seen.samples, Math.max(1, Math.round(all / own))].slice(-SHARE_SAMPLES);
         }
         models.set(l.name, next);
       }
