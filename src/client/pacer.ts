@@ -40,23 +40,23 @@ function needOf(unit: string, cost: number): number {
   return unit === 'requests' ? 1 : unit === 'concurrent-requests' || unit === 'content-bytes' ? 0 : cost;
 }
 
-/** The pacing state of one `quotaFetch`. A closure rather than a class: its private state minifies. */
-export interface Pacer {
-  /** Nothing is sent before this time (epoch ms): the last `Retry-After`. */
-  readonly blockedUntilMs: number;
-  /** Requests sent and not yet answered. */
-  readonly inflight: number;
+/**
+ * The pacing state of one `quotaFetch`: a closure returning its functions as a tuple, so that both its
+ * private state and its members' names minify.
+ */
+export type Pacer = [
   /**
    * How long a request of `cost` must wait at `now`: the longest wait over every limit that has not enough
-   * left, the `Retry-After` in force, or -1 to wait for a response (no state known yet while a request is
-   * in flight, or no slot free). A cost over a limit's whole capacity does not wait: no wait would help, and
-   * the server answers it with an error that says so.
+   * left (keeping the reserve for the other sharers, see `observe`), the `Retry-After` in force, or -1 to
+   * wait for a response (no state known yet while a request is in flight, or no slot free). A cost over a
+   * limit's whole capacity does not wait: no wait would help, and the server answers it with an error that
+   * says so.
    */
-  gate(cost: number, now: number, maxConcurrency: number): [waitMs: Gate, limit: string | null];
+  gate: (cost: number, now: number, maxConcurrency: number) => [waitMs: Gate, limit: string | null],
   /** Takes a request's units from every limit as it is sent; returns its ticket for `observe`. */
-  send(cost: number): Ticket;
+  send: (cost: number) => Ticket,
   /** A request ended (answered or failed). */
-  done(cost: number): void;
+  done: (cost: number) => void,
   /**
    * Feeds a response's state, read after its request left the in-flight count: what the server says is
    * left, less what other requests in flight will take. A response to a request sent before the one that
@@ -66,12 +66,22 @@ export interface Pacer {
    * Each fresh response also says how many clients share a limit: what it has left, against what the
    * previous fresh response left plus the refill since (at `restorePerSecond`, capped at the limit), fell
    * by this client's own spending in between and by the other clients' spending. The ratio of all spending
-   * to this client's own (at least 1) estimates the sharers; `gate` keeps, per limit, a reserve of the
-   * largest of the last {@link SHARE_SAMPLES} estimates less one, times the request's units: what the other
-   * sharers may spend, each one such request, while this one is on its way.
+   * to this client's own, to the nearest whole client (at least 1), estimates the sharers; `gate` keeps,
+   * per limit, a reserve of the largest of the last {@link SHARE_SAMPLES} estimates less one, times the
+   * request's units: what the other sharers may spend, one such request each, while this one is on its way.
+   * A refusal charged nothing and gives no estimate.
    */
-  observe(state: QuotaState, ticket: Ticket, now: number, refused: (limit: string) => number | null): void;
-}
+  observe: (
+    state: QuotaState,
+    ticket: Ticket,
+    now: number,
+    refused: (limit: string) => number | null,
+  ) => void,
+  /** Nothing is sent before this time (epoch ms): the last `Retry-After`. */
+  blockedUntil: () => number,
+  /** Requests sent and not yet answered. */
+  inflight: () => number,
+];
 
 export function createPacer(): Pacer {
   const models = new Map<string, Model>();
@@ -99,14 +109,12 @@ export function createPacer(): Pacer {
     m.atMs = now;
   };
 
-  const pacer = {
-    blockedUntilMs: 0,
-    inflight: 0,
-
-    gate(cost: number, now: number, maxConcurrency: number): [Gate, string | null] {
-      if (pacer.inflight >= Math.min(maxConcurrency, slots) || (!known && pacer.inflight > 0))
-        return [-1, null];
-      let waitMs = Math.max(0, pacer.blockedUntilMs - now);
+  let blockedUntilMs = 0;
+  let inflight = 0;
+  return [
+    (cost, now, maxConcurrency) => {
+      if (inflight >= Math.min(maxConcurrency, slots) || (!known && inflight > 0)) return [-1, null];
+      let waitMs = Math.max(0, blockedUntilMs - now);
       let limit: string | null = null;
       for (const [name, m] of models) {
         forward(m, now);
@@ -120,7 +128,7 @@ export function createPacer(): Pacer {
             ? Math.ceil(((need - m.remaining) * 1000) / m.restorePerSecond)
             : m.resetAtMs !== null
               ? m.resetAtMs - now
-              : pacer.inflight > 0
+              : inflight > 0
                 ? -1
                 : 0;
         if (wait === -1 && waitMs === 0) return [-1, name];
@@ -129,26 +137,26 @@ export function createPacer(): Pacer {
       return [waitMs, limit];
     },
 
-    send(cost: number) {
+    (cost) => {
       for (const m of models.values()) m.remaining -= needOf(m.unit, cost);
-      pacer.inflight++;
+      inflight++;
       inflightCost += cost;
       return { seq: seq++, cost: (spent += cost) };
     },
 
-    done(cost: number) {
-      pacer.inflight--;
+    (cost) => {
+      inflight--;
       inflightCost -= cost;
     },
 
-    observe(state: QuotaState, ticket: Ticket, now: number, refused: (limit: string) => number | null) {
+    (state, ticket, now, refused) => {
       const fresh = ticket.seq > observedSeq;
       if (fresh) observedSeq = ticket.seq;
       known = true;
       // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
       const wait =
         state.retryAfterMs ?? Math.max(0, ...state.refusals.map((r) => (r.retryAfterSeconds ?? 0) * 1000));
-      pacer.blockedUntilMs = Math.max(pacer.blockedUntilMs, now + wait);
+      blockedUntilMs = Math.max(blockedUntilMs, now + wait);
       for (const l of state.limits) {
         if (l.unit === 'concurrent-requests') {
           if (l.limit !== null) slots = Math.max(1, l.limit);
@@ -160,7 +168,7 @@ export function createPacer(): Pacer {
         const rate = l.restorePerSecond ?? seen?.restorePerSecond ?? null;
         const next: Model = {
           ...l,
-          remaining: l.remaining - (l.unit === 'requests' ? pacer.inflight : inflightCost),
+          remaining: l.remaining - (l.unit === 'requests' ? inflight : inflightCost),
           fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
           atMs: now,
           // A rate learnt from `extensions.cost` stays when a later response carries headers only.
@@ -188,6 +196,7 @@ export function createPacer(): Pacer {
         models.set(l.name, next);
       }
     },
-  };
-  return pacer;
+    () => blockedUntilMs,
+    () => inflight,
+  ];
 }

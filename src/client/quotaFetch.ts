@@ -222,7 +222,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
 
-  const pacer = createPacer();
+  const [gate, send, done, observeState, blockedUntil, inflight] = createPacer();
   const costs = new Map<string, number>();
   let nextSendMs = 0;
   let waiters: (() => void)[] = [];
@@ -259,10 +259,10 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const cost = costOfAll(ops);
       const now = clock.now();
       const [gateMs, limit] = pacing
-        ? pacer.gate(cost ?? 1, now, maxConcurrency)
-        : [pacer.inflight >= maxConcurrency ? -1 : 0, null];
+        ? gate(cost ?? 1, now, maxConcurrency)
+        : [inflight() >= maxConcurrency ? -1 : 0, null];
       let waitMs = gateMs;
-      let reason: ThrottleReason = pacer.blockedUntilMs > now && limit === null ? 'retry-after' : 'quota';
+      let reason: ThrottleReason = blockedUntil() > now && limit === null ? 'retry-after' : 'quota';
       if (waitMs === 0 && nextSendMs > now) [waitMs, reason] = [nextSendMs - now, 'rate'];
       if (waitMs === 0) break;
       if (waitMs === -1) await abortable(signal, (done) => (waiters.push(done), () => undefined));
@@ -274,7 +274,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     }
     if (rps !== Infinity) nextSendMs = Math.max(nextSendMs, clock.now()) + 1000 / rps;
     const cost = costOfAll(ops);
-    return [pacer.send(cost ?? 1), cost];
+    return [send(cost ?? 1), cost];
   }
 
   function observe(
@@ -293,7 +293,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say), and
     // the units they refused.
     const named = state.refusals.filter((r) => r.limit !== null);
-    pacer.observe(state, ticket, clock.now(), (limit) => {
+    observeState(state, ticket, clock.now(), (limit) => {
       const by = named.find((r) => r.limit === limit);
       return (named[0] ? by : status === 429 || state.refusals[0]) ? (by?.cost ?? learnt ?? cost ?? 1) : null;
     });
@@ -343,7 +343,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
           ...(headers ? { headers } : {}),
         });
       } catch (error) {
-        pacer.done(cost ?? 1);
+        done(cost ?? 1);
         wake();
         const delayMs = backoff(attempt);
         if (signal?.aborted || attempt >= maxRetries || !sent.every(retryable)) throw error;
@@ -351,7 +351,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         await clock.sleep(delayMs, signal);
         continue;
       }
-      pacer.done(cost ?? 1);
+      done(cost ?? 1);
       const status = response.status;
       if (status !== 200) refusalStatus = status;
       const text = /json/i.test(response.headers.get('content-type')!)
@@ -389,8 +389,8 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       // for their cost, GitHub's reset).
       const now = clock.now();
       const wait = Math.max(
-        pacer.blockedUntilMs - now,
-        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity)[0] : 0,
+        blockedUntil() - now,
+        pacing ? gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity)[0] : 0,
       );
       const delayMs = wait > 0 ? wait + random() * baseDelay : backoff(attempt);
       if (!again.length || attempt >= maxRetries || wait > maxWait || (isBatch && !answers)) {
