@@ -16,17 +16,8 @@ interface Model extends Omit<QuotaLimit, 'remaining' | 'resetAtMs'> {
   fillTo: number | null;
   /** When `remaining` was last brought up to date. */
   atMs: number;
-  /** The last fresh response's own figures: what it said was left, when, and this client's spending by then. */
-  seen: [remaining: number, atMs: number, spent: Ticket] | null;
   /** The last {@link SHARE_SAMPLES} estimates of how many clients spend this limit (1: this one alone). */
   samples: number[];
-}
-
-/** A request as sent: its sequence number, and this client's spending so far (its own included). */
-export interface Ticket {
-  readonly seq: number;
-  /** Points of every request sent so far (its sequence number counts the requests). */
-  readonly cost: number;
 }
 
 /** How many estimates of the sharers of a limit the pacer keeps; it paces by the largest. */
@@ -53,27 +44,30 @@ export type Pacer = [
    * says so.
    */
   gate: (cost: number, now: number, maxConcurrency: number) => [waitMs: Gate, limit: string | null],
-  /** Takes a request's units from every limit as it is sent; returns its ticket for `observe`. */
-  send: (cost: number) => Ticket,
+  /** Takes a request's units from every limit as it is sent; returns its sequence number. */
+  send: (cost: number) => number,
   /** A request ended (answered or failed). */
   done: (cost: number) => void,
   /**
    * Feeds a response's state, read after its request left the in-flight count: what the server says is
-   * left, less what other requests in flight will take. A response to a request sent before the one that
-   * last updated the model can only lower it (it was decided earlier, so it knows less). `refused` gives,
-   * per limit, the units of the operation it refused (null when it did not).
+   * left, less what other requests in flight will take. A response to a request `seq` sent before the one
+   * that last updated the model can only lower it (it was decided earlier, so it knows less). `cost` is the
+   * request's estimated cost; `refused` gives, per limit, the units of the operation it refused (null when
+   * it did not).
    *
-   * Each fresh response also says how many clients share a limit: what it has left, against what the
-   * previous fresh response left plus the refill since (at `restorePerSecond`, capped at the limit), fell
-   * by this client's own spending in between and by the other clients' spending. The ratio of all spending
-   * to this client's own, to the nearest whole client (at least 1), estimates the sharers; `gate` keeps,
-   * per limit, a reserve of the largest of the last {@link SHARE_SAMPLES} estimates less one, times the
-   * request's units: what the other sharers may spend, one such request each, while this one is on its way.
-   * A refusal charged nothing and gives no estimate.
+   * Each fresh response also says how many clients share a limit: the model brought forward to now (this
+   * client's own spending taken, the refill at `restorePerSecond` added up to the limit, or the window
+   * reset) is what would be left if nobody else spent; what the response says is left falls short of it by
+   * the other clients' spending. That shortfall counted in requests like this one, plus this client and
+   * rounded to a whole client, estimates the sharers; `gate` keeps, per limit, a reserve of the largest of
+   * the last {@link SHARE_SAMPLES} estimates less one, times the request's units: what the other sharers may
+   * spend, one such request each, while this one is on its way. A refusal charged nothing and gives no
+   * estimate.
    */
   observe: (
     state: QuotaState,
-    ticket: Ticket,
+    seq: number,
+    cost: number,
     now: number,
     refused: (limit: string) => number | null,
   ) => void,
@@ -89,8 +83,6 @@ export function createPacer(): Pacer {
   /** The highest send sequence number whose response updated the models. */
   let observedSeq = -1;
   let seq = 0;
-  /** Points of every request sent so far. */
-  let spent = 0;
   /** Own concurrency cap from a `concurrent-requests` policy. */
   let slots = Infinity;
   /** The model was never fed a response: one request goes first and the rest wait for its answer. */
@@ -141,7 +133,7 @@ export function createPacer(): Pacer {
       for (const m of models.values()) m.remaining -= needOf(m.unit, cost);
       inflight++;
       inflightCost += cost;
-      return { seq: seq++, cost: (spent += cost) };
+      return seq++;
     },
 
     (cost) => {
@@ -149,9 +141,9 @@ export function createPacer(): Pacer {
       inflightCost -= cost;
     },
 
-    (state, ticket, now, refused) => {
-      const fresh = ticket.seq > observedSeq;
-      if (fresh) observedSeq = ticket.seq;
+    (state, sent, cost, now, refused) => {
+      const fresh = sent > observedSeq;
+      if (fresh) observedSeq = sent;
       known = true;
       // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
       const wait =
@@ -173,25 +165,18 @@ export function createPacer(): Pacer {
           atMs: now,
           // A rate learnt from `extensions.cost` stays when a later response carries headers only.
           restorePerSecond: rate,
-          // A refusal charged nothing: what it says is left is no baseline for the next sample.
-          seen: refusedNeed === null ? [l.remaining, now, ticket] : null,
           samples: seen?.samples ?? [1],
         };
-        if (seen !== undefined && !fresh) {
+        if (seen) {
           forward(seen, now);
-          next.remaining = Math.min(next.remaining, seen.remaining);
-          next.seen = seen.seen;
-        } else if (seen?.seen && next.seen) {
-          // Sharers: all spending since the previous fresh response (what it left, plus the refill since,
-          // less what is left now) over this client's own, to the nearest whole client (both counts are
-          // rounded down by the server).
-          const [before, atMs, then] = seen.seen;
-          const own = l.unit === 'requests' ? ticket.seq - then.seq : ticket.cost - then.cost;
-          const all =
-            Math.min(l.limit ?? Infinity, before + ((now - atMs) * (rate ?? 0)) / 1000) - l.remaining;
-          // A window that reset in between shows a rise: a sample of 1, which moves nothing.
-          if (own > 0)
-            next.samples = [...seen.samples, Math.max(1, Math.round(all / own))].slice(-SHARE_SAMPLES);
+          const need = needOf(l.unit, cost);
+          if (!fresh) next.remaining = Math.min(next.remaining, seen.remaining);
+          // What the others spent since the last response, in requests like this one, plus this client.
+          else if (need && refusedNeed === null)
+            next.samples = [
+              ...seen.samples,
+              Math.max(1, Math.round(1 + (seen.remaining - next.remaining) / need)),
+            ].slice(-SHARE_SAMPLES);
         }
         models.set(l.name, next);
       }

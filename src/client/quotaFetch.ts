@@ -4,7 +4,7 @@
  */
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
 import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
-import { createPacer, type Ticket } from './pacer.js';
+import { createPacer } from './pacer.js';
 import type { ResponseCache } from './cache.js';
 import type { QuotaState } from './types.js';
 
@@ -248,13 +248,13 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   };
 
   /**
-   * Waits until the operations may go, then counts them as sent; returns their ticket and the cost
+   * Waits until the operations may go, then counts them as sent; returns their sequence number and the cost
    * counted. The cost is estimated again after each wait: a response meanwhile may have taught it.
    */
   async function admit(
     ops: readonly GraphQLOperation[],
     signal: AbortSignal | null | undefined,
-  ): Promise<[ticket: Ticket, cost: number | null]> {
+  ): Promise<[seq: number, cost: number | null]> {
     for (;;) {
       const cost = costOfAll(ops);
       const now = clock.now();
@@ -279,7 +279,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
 
   function observe(
     state: QuotaState,
-    ticket: Ticket,
+    seq: number,
     ops: readonly GraphQLOperation[],
     cost: number | null,
     status: number,
@@ -293,7 +293,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say), and
     // the units they refused.
     const named = state.refusals.filter((r) => r.limit !== null);
-    observeState(state, ticket, clock.now(), (limit) => {
+    observeState(state, seq, cost ?? 1, clock.now(), (limit) => {
       const by = named.find((r) => r.limit === limit);
       return (named[0] ? by : status === 429 || state.refusals[0]) ? (by?.cost ?? learnt ?? cost ?? 1) : null;
     });
@@ -334,7 +334,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         isBatch && retried
           ? JSON.stringify(pending.map((i) => (JSON.parse(init.body as string) as unknown[])[i]))
           : init.body;
-      const [ticket, cost] = await admit(sent, signal);
+      const [seq, cost] = await admit(sent, signal);
       let response: Response;
       try {
         response = await base(input, {
@@ -363,7 +363,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       // Not JSON after all: headers alone are read.
       const parsed = parseJson(text);
       const state = parseQuotaHeaders(response.headers, { body: parsed, nowMs: clock.now() });
-      observe(state, ticket, sent, cost, status);
+      observe(state, seq, sent, cost, status);
       wake();
       onState?.(state, response);
 
