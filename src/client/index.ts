@@ -5,7 +5,7 @@
 export { parseQuotaHeaders, headerValue, resultRefusals, QUOTA_ERROR_CODES } from './parseQuotaHeaders.js';
 export type { ParseQuotaOptions } from './parseQuotaHeaders.js';
 export type * from './types.js';
-export type { CacheRequest, ResponseCache } from './cache.js';
+export type { ResponseCache } from './cache.js';
 export {
   quotaFetch,
   QuotaWaitError,

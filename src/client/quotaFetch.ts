@@ -3,7 +3,7 @@
  * request the server would refuse, retries what waiting can cure, and never re-sends what already ran.
  */
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
-import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
+import { operationOf, parseJson, readOperations, requestOf, type GraphQLOperation } from './operations.js';
 import { createPacer } from './pacer.js';
 import type { ResponseCache } from './cache.js';
 import type { QuotaState } from './types.js';
@@ -122,7 +122,8 @@ export interface QuotaFetchOptions {
   readonly maxRequestsPerSecond?: number;
   /**
    * A response cache: `responseCache({ ttlMs, maxEntries })` from graphql-quota/client/cache keeps
-   * successful query responses (GET requests and persisted queries only). Default: no cache.
+   * successful query responses (GET requests and persisted queries only). It wraps the returned function:
+   * a hit is answered before any pacing. Default: no cache.
    */
   readonly cache?: ResponseCache;
   /** Called when a request waits before being sent. */
@@ -299,12 +300,10 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     });
   }
 
-  return async (input, init = {}) => {
+  const paced: FetchFunction = async (input, init = {}) => {
     // A Request (not a string or URL): its own signal, method and headers count when init gives none.
-    const request = typeof input === 'object' && 'url' in input ? input : null;
+    const [url, method, request] = requestOf(input, init);
     const signal = init.signal ?? request?.signal;
-    const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url;
-    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     const read = readOperations(url, method, init.body);
     // A body this client cannot read (a stream, a Request's own body) may be a mutation and may not be
     // re-readable: it is sent once, never retried.
@@ -312,9 +311,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     const isBatch = read?.isBatch;
     const retryable = (op: GraphQLOperation) =>
       op.type === 'query' || (options.retryMutations === true && !!read);
-    const cacheRequest = { url, method, body: init.body, operations: read && ops, isBatch: !!isBatch };
-    const hit = cache?.match(cacheRequest, clock.now());
-    if (hit) return hit;
     let headers = init.headers;
     if (options.requestCost) {
       // A Request's own headers are kept: headers given in init would replace them all.
@@ -394,11 +390,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       );
       const delayMs = wait > 0 ? wait + random() * baseDelay : backoff(attempt);
       if (!again.length || attempt >= maxRetries || wait > maxWait || (isBatch && !answers)) {
-        if (!retried) {
-          if (status === 200) cache?.put(cacheRequest, response, text, parsed, clock.now());
-          return response;
-        }
-        if (!isBatch) return response;
+        if (!retried || !isBatch) return response;
         const out = new Headers(response.headers);
         out.delete('content-length');
         out.delete('content-encoding');
@@ -415,5 +407,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       pending = again;
       retried = true;
     }
-  };
+  }; // The cache is outside: a hit never waits, and is never fed to the pacer.
+  return cache ? cache(paced, clock) : paced;
 }
