@@ -55,7 +55,8 @@ export type Pacer = [
    * request's estimated cost; `refused` gives, per limit, the units of the operation it refused (null when
    * it did not).
    *
-   * Each fresh response also says how many clients share a limit: the model brought forward to now (this
+   * The answer to a request sent alone (none other in flight, none sent since the last answer) also says
+   * how many clients share a limit: the model brought forward to now (this
    * client's own spending taken, the refill at `restorePerSecond` added up to the limit, or the window
    * reset) is what would be left if nobody else spent; what the response says is left falls short of it by
    * the other clients' spending. That shortfall counted in requests like this one, plus this client and
@@ -143,6 +144,9 @@ export function createPacer(): Pacer {
 
     (state, sent, cost, now, refused) => {
       const fresh = sent > observedSeq;
+      // The only request since the last answer, and none other in flight: its answer shows exactly what
+      // this client spent in between (with several in flight, which the server decided first is unknown).
+      const alone = sent === observedSeq + 1 && !inflight;
       if (fresh) observedSeq = sent;
       known = true;
       // Retry-After, else the longest `retryAfterSeconds` of graphql-quota's refusals.
@@ -172,7 +176,7 @@ export function createPacer(): Pacer {
           const need = needOf(l.unit, cost);
           if (!fresh) next.remaining = Math.min(next.remaining, seen.remaining);
           // What the others spent since the last response, in requests like this one, plus this client.
-          else if (need && refusedNeed === null)
+          else if (need && alone && refusedNeed === null)
             next.samples = [
               ...seen.samples,
               Math.max(1, Math.round(1 + (seen.remaining - next.remaining) / need)),
