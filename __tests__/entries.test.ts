@@ -212,4 +212,23 @@ describe('package.json exports', () => {
     expect(pkg.files).toContain('dist');
     expect(readFileSync(join(root, '.gitignore'), 'utf8').split('\n')).toContain('dist/');
   });
+
+  it('maps graphql-quota/client and its opt-in plugs (cost, cache, usage), with typesVersions for older resolvers', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+      typesVersions: { '*': Record<string, string[]> };
+    };
+    for (const [subpath, file] of [
+      ['client', 'client/index'],
+      ['client/cost', 'client/cost'],
+      ['client/cache', 'client/cache'],
+      ['client/usage', 'client/usage'],
+    ]) {
+      expect(pkg.exports[`./${subpath}`]).toEqual({
+        import: { types: `./dist/esm/${file}.d.ts`, default: `./dist/esm/${file}.js` },
+        require: { types: `./dist/cjs/${file}.d.ts`, default: `./dist/cjs/${file}.js` },
+      });
+      expect(pkg.typesVersions['*'][subpath!]).toEqual([`./dist/esm/${file}.d.ts`]);
+    }
+  });
 });

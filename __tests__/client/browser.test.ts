@@ -13,9 +13,14 @@ describe('graphql-quota/client in a browser bundle', () => {
     ]);
   });
 
-  it('bundles graphql-quota/client/cache on its own: its one file, nothing of quotaFetch', async () => {
+  it('bundles graphql-quota/client/cache on its own: its file and the request reader, nothing of quotaFetch', async () => {
     const bundle = await bundleClient("export * from './src/client/cache.ts';");
-    expect(bundle.inputs).toEqual(['src/client/cache.ts']);
+    expect(bundle.inputs).toEqual(['src/client/cache.ts', 'src/client/operations.ts']);
+  });
+
+  it('bundles graphql-quota/client/usage on its own: its one file, nothing of quotaFetch', async () => {
+    const bundle = await bundleClient("export * from './src/client/usage.ts';");
+    expect(bundle.inputs).toEqual(['src/client/usage.ts']);
   });
 
   it('bundles graphql-quota/client/cost for the browser too (the analyzer imports only graphql)', async () => {

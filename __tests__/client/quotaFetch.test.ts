@@ -1,12 +1,13 @@
 import { getEventListeners } from 'node:events';
 import {
   QuotaWaitError,
+  parseQuotaHeaders,
   quotaFetch,
   type RetryEvent,
   type ThrottleEvent,
-  type UsageEvent,
 } from '../../src/client/index.js';
 import { responseCache } from '../../src/client/cache.js';
+import { usageAlerts, type UsageEvent } from '../../src/client/usage.js';
 import type { Plan } from '../../src/quota/index.js';
 import { FakeServer, START_MS, TestClock, flush, json, post, scripted } from './harness.js';
 
@@ -492,7 +493,7 @@ describe('quotaFetch: cache', () => {
 });
 
 describe('quotaFetch: hooks and options', () => {
-  it('calls onUsage once when usage crosses a threshold', async () => {
+  it('usageAlerts (graphql-quota/client/usage) as onState calls onUsage once when usage crosses a threshold', async () => {
     const clock = new TestClock();
     const plan: Plan = {
       name: 'p',
@@ -503,14 +504,35 @@ describe('quotaFetch: hooks and options', () => {
     const f = quotaFetch({
       fetch: server.fetch,
       clock,
-      usageThresholds: [0.5, 0.9],
-      onUsage: (e) => events.push(e),
+      onState: usageAlerts({ thresholds: [0.5, 0.9], onUsage: (e) => events.push(e) }),
     });
     for (let i = 0; i < 3; i++) await clock.run(f(URL_, post('Q')));
     expect(events.map((e) => [e.limit.name, e.threshold, e.usedFraction])).toEqual([
       ['hourly', 0.5, 0.6],
       ['hourly', 0.9, 0.9],
     ]);
+    // The window resets: usage falls under both thresholds, and crossing 0.5 again calls onUsage again.
+    clock.nowMs += 3_600_000;
+    for (let i = 0; i < 2; i++) await clock.run(f(URL_, post('Q')));
+    expect(events.map((e) => e.threshold)).toEqual([0.5, 0.9, 0.5]);
+  });
+
+  it('usageAlerts defaults to one threshold at 0.8 and validates its thresholds', () => {
+    const events: UsageEvent[] = [];
+    const alerts = usageAlerts({ onUsage: (e) => events.push(e) });
+    const state = (remaining: number | null) =>
+      parseQuotaHeaders({
+        'x-rate-limit-remaining': `${remaining}`,
+        'x-rate-limit-consumed': `${100 - remaining!}`,
+      });
+    // 79 % used, then 75 %: under 0.8; then 80 %: one call; 90 % stays over it: no other call.
+    for (const remaining of [21, 25, 20, 10]) alerts(state(remaining));
+    expect(events.map((e) => [e.limit.name, e.threshold, e.usedFraction])).toEqual([
+      ['x-rate-limit', 0.8, 0.8],
+    ]);
+    expect(() => usageAlerts({ thresholds: [1.5], onUsage: () => undefined })).toThrow(
+      new TypeError('usageAlerts: thresholds must be in (0, 1], got 1.5'),
+    );
   });
 
   it('adds x-quota-cost with requestCost, keeping the headers of the init or of a Request', async () => {
@@ -536,7 +558,6 @@ describe('quotaFetch: hooks and options', () => {
     [{ maxRetries: -1 }, 'maxRetries must be a non-negative integer'],
     [{ maxRetries: 1.5 }, 'maxRetries must be a non-negative integer'],
     [{ baseDelayMs: Number.NaN }, 'baseDelayMs must be a non-negative number'],
-    [{ usageThresholds: [0] }, 'usageThresholds must be in (0, 1]'],
   ])('validates options eagerly: %p', (options, message) => {
     expect(() => quotaFetch(options)).toThrow(
       new TypeError(

@@ -2,7 +2,8 @@
  * graphql-quota/client/cache: an opt-in response cache for `quotaFetch`, kept out of graphql-quota/client so
  * that clients that do not cache do not ship it. `quotaFetch({ cache: responseCache({ ttlMs: 30_000 }) })`.
  */
-import type { GraphQLOperation } from './operations.js';
+import { parseJson, readOperations, requestOf } from './operations.js';
+import type { FetchFunction, QuotaClock } from './quotaFetch.js';
 
 /** Default {@link ResponseCacheOptions.maxEntries}. */
 export const DEFAULT_CACHE_MAX_ENTRIES = 100;
@@ -14,37 +15,19 @@ export interface ResponseCacheOptions {
   readonly maxEntries?: number;
 }
 
-/** A request as `quotaFetch` read it, for the cache to key it. */
-export interface CacheRequest {
-  /** The request's URL, with a GET request's query string. */
-  readonly url: string;
-  /** The method, upper case. */
-  readonly method: string;
-  /** The request body as given to `fetch` (a string for a JSON POST). */
-  readonly body: unknown;
-  /** The operations read from it; null when the body could not be read. */
-  readonly operations: readonly GraphQLOperation[] | null;
-  /** Whether the body is a batch (a JSON array). */
-  readonly isBatch: boolean;
-}
-
 /**
- * What `quotaFetch`'s `cache` option takes. `quotaFetch` asks `match` before pacing (a hit is answered
- * without a request, and its headers are not fed to the pacer: draft-ietf-httpapi-ratelimit-headers
- * section 7.3 says to ignore them), and offers `put` every response it returns unretried with status 200.
+ * What `quotaFetch`'s `cache` option takes: a function that wraps the `fetch` quotaFetch returns (with
+ * quotaFetch's clock) in a cache. A hit is answered without a request and never reaches quotaFetch, so its
+ * headers are not fed to the pacer (draft-ietf-httpapi-ratelimit-headers section 7.3 says to ignore them).
  */
-export interface ResponseCache {
-  /** A fresh cached response for the request at `nowMs` (epoch ms), else undefined. */
-  match(request: CacheRequest, nowMs: number): Response | undefined;
-  /** A 200 response to the request, its body `text` (null when not JSON) and that text parsed. */
-  put(request: CacheRequest, response: Response, text: string | null, parsed: unknown, nowMs: number): void;
-}
+export type ResponseCache = (fetch: FetchFunction, clock: QuotaClock) => FetchFunction;
 
 /** The key of a request this cache keeps: a query sent by GET, or a persisted query; else null. */
-function keyOf({ url, method, body, operations, isBatch }: CacheRequest): string | null {
-  const op = operations?.[0];
-  return op && !isBatch && op.type === 'query' && (method === 'GET' || op.extensions?.['persistedQuery'])
-    ? `${method} ${url} ${method === 'GET' || typeof body !== 'string' ? '' : body}`
+function keyOf(url: string, method: string, body: unknown): string | null {
+  const read = readOperations(url, method, body);
+  const op = read?.operations[0];
+  return op && !read.isBatch && op.type === 'query' && (method === 'GET' || op.extensions?.['persistedQuery'])
+    ? `${method} ${url} ${method === 'GET' ? '' : (body as string)}`
     : null;
 }
 
@@ -61,27 +44,27 @@ export function responseCache(options: ResponseCacheOptions): ResponseCache {
   if (!(maxEntries >= 0) || !Number.isInteger(maxEntries))
     throw new TypeError(`responseCache: maxEntries must be a non-negative integer, got ${maxEntries}`);
   const entries = new Map<string, { expiresMs: number; headers: [string, string][]; body: string }>();
-  return {
-    match(request, nowMs) {
-      const key = keyOf(request);
-      if (key === null) return undefined;
-      const hit = entries.get(key);
-      if (hit && hit.expiresMs > nowMs) return new Response(hit.body, { status: 200, headers: hit.headers });
-      entries.delete(key);
-      return undefined;
-    },
-    put(request, response, text, parsed, nowMs) {
-      const key = keyOf(request);
-      if (
-        key === null ||
-        text === null ||
-        !(parsed instanceof Object) ||
-        (parsed as { errors?: unknown }).errors
-      )
-        return;
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      if (maxEntries > 0)
-        entries.set(key, { expiresMs: nowMs + ttlMs, headers: [...response.headers], body: text });
-    },
-  };
+  return (fetch, clock) =>
+    async (input, init = {}) => {
+      const [url, method] = requestOf(input, init);
+      const key = keyOf(url, method, init.body);
+      const hit = key === null ? undefined : entries.get(key);
+      if (hit && hit.expiresMs > clock.now())
+        return new Response(hit.body, { status: 200, headers: hit.headers });
+      if (key !== null) entries.delete(key);
+      const response = await fetch(input, init);
+      if (key !== null && response.status === 200 && /json/i.test(response.headers.get('content-type')!)) {
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => null);
+        const parsed = parseJson(text);
+        if (parsed instanceof Object && !(parsed as { errors?: unknown }).errors) {
+          if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+          if (maxEntries > 0)
+            entries.set(key, { expiresMs: clock.now() + ttlMs, headers: [...response.headers], body: text! });
+        }
+      }
+      return response;
+    };
 }

@@ -5,13 +5,12 @@
 export { parseQuotaHeaders, headerValue, resultRefusals, QUOTA_ERROR_CODES } from './parseQuotaHeaders.js';
 export type { ParseQuotaOptions } from './parseQuotaHeaders.js';
 export type * from './types.js';
-export type { CacheRequest, ResponseCache } from './cache.js';
+export type { ResponseCache } from './cache.js';
 export {
   quotaFetch,
   QuotaWaitError,
   COST_REQUEST_HEADER,
   DEFAULT_BASE_DELAY_MS,
-  DEFAULT_CLIENT_USAGE_THRESHOLDS,
   DEFAULT_MAX_DELAY_MS,
   DEFAULT_MAX_RETRIES,
   DEFAULT_MAX_WAIT_MS,
@@ -23,7 +22,6 @@ export type {
   RetryEvent,
   ThrottleEvent,
   ThrottleReason,
-  UsageEvent,
 } from './quotaFetch.js';
 export { operationType, readOperations } from './operations.js';
 export type { GraphQLOperation, OperationType } from './operations.js';

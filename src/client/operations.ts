@@ -70,6 +70,19 @@ export function operationOf(raw: Obj, get: boolean): GraphQLOperation {
 }
 
 /**
+ * What a `fetch` call's `input` and `init` say: the URL (a string), the method (upper case, `GET` by
+ * default) and the `Request` object when `input` is one (its method counts when `init` gives none).
+ */
+export function requestOf(
+  input: string | URL | Request,
+  init: RequestInit,
+): [url: string, method: string, request: Request | null] {
+  const request = typeof input === 'object' && 'url' in input ? input : null;
+  const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url;
+  return [url, (init.method ?? request?.method ?? 'GET').toUpperCase(), request];
+}
+
+/**
  * The operations of a request: one for a single operation, several for a batch (`isBatch`); null when the
  * body is not a GraphQL request this client can read (a stream, FormData, a `Request` object's body).
  */

@@ -3,10 +3,10 @@
  * request the server would refuse, retries what waiting can cure, and never re-sends what already ran.
  */
 import { parseQuotaHeaders, resultRefusals } from './parseQuotaHeaders.js';
-import { operationOf, parseJson, readOperations, type GraphQLOperation } from './operations.js';
+import { operationOf, parseJson, readOperations, requestOf, type GraphQLOperation } from './operations.js';
 import { createPacer } from './pacer.js';
 import type { ResponseCache } from './cache.js';
-import type { QuotaLimit, QuotaState } from './types.js';
+import type { QuotaState } from './types.js';
 
 /** The `fetch` signature wrapped and returned (the WHATWG one, as Node 20+ and browsers have it). */
 export type FetchFunction = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -51,15 +51,6 @@ export interface RetryEvent {
   readonly operations: number;
 }
 
-export interface UsageEvent {
-  /** The limit, as the response described it. */
-  readonly limit: QuotaLimit;
-  /** The threshold crossed, a fraction of the limit (0.8 for 80 %). */
-  readonly threshold: number;
-  /** `1 - remaining / limit` now. */
-  readonly usedFraction: number;
-}
-
 /** Thrown (and the request not sent) when pacing would have to wait longer than `maxWaitMs`. */
 export class QuotaWaitError extends Error {
   override readonly name = 'QuotaWaitError';
@@ -83,8 +74,6 @@ export const DEFAULT_BASE_DELAY_MS = 250;
 export const DEFAULT_MAX_DELAY_MS = 20_000;
 /** Default {@link QuotaFetchOptions.maxWaitMs}. */
 export const DEFAULT_MAX_WAIT_MS = 60_000;
-/** Default {@link QuotaFetchOptions.usageThresholds}. */
-export const DEFAULT_CLIENT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 /** The request header that asks a graphql-quota server for `extensions.cost`. */
 export const COST_REQUEST_HEADER = 'x-quota-cost';
 
@@ -133,18 +122,18 @@ export interface QuotaFetchOptions {
   readonly maxRequestsPerSecond?: number;
   /**
    * A response cache: `responseCache({ ttlMs, maxEntries })` from graphql-quota/client/cache keeps
-   * successful query responses (GET requests and persisted queries only). Default: no cache.
+   * successful query responses (GET requests and persisted queries only). It wraps the returned function:
+   * a hit is answered before any pacing. Default: no cache.
    */
   readonly cache?: ResponseCache;
-  /** Fractions of a limit whose crossing calls `onUsage`, each in (0, 1]. Default [0.8]. */
-  readonly usageThresholds?: readonly number[];
   /** Called when a request waits before being sent. */
   readonly onThrottle?: (event: ThrottleEvent) => void;
   /** Called before each retry. */
   readonly onRetry?: (event: RetryEvent) => void;
-  /** Called when a limit's usage goes from under a threshold to at or over it. */
-  readonly onUsage?: (event: UsageEvent) => void;
-  /** Called with every response's parsed quota state. */
+  /**
+   * Called with every response's parsed quota state. `usageAlerts({ thresholds, onUsage })` from
+   * graphql-quota/client/usage makes one that calls `onUsage` when a limit's usage crosses a threshold.
+   */
   readonly onState?: (state: QuotaState, response: Response) => void;
   /** Time. Default: `Date.now` and `setTimeout`. */
   readonly clock?: QuotaClock;
@@ -229,17 +218,13 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const maxWait = positive('maxWaitMs', options.maxWaitMs, DEFAULT_MAX_WAIT_MS);
   const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Infinity) || Infinity;
   const rps = positive('maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity);
-  const thresholds = options.usageThresholds ?? DEFAULT_CLIENT_USAGE_THRESHOLDS;
-  for (const t of thresholds)
-    if (!(t > 0 && t <= 1)) throw new TypeError(`quotaFetch: usageThresholds must be in (0, 1], got ${t}`);
-  const { onThrottle, onRetry, onUsage, onState, estimateCost, cache } = options;
+  const { onThrottle, onRetry, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
   const pacing = options.pacing ?? true;
 
-  const pacer = createPacer();
+  const [gate, send, done, observeState, blockedUntil, inflight] = createPacer();
   const costs = new Map<string, number>();
-  const usage = new Map<string, number>();
   let nextSendMs = 0;
   let waiters: (() => void)[] = [];
   const wake = () => {
@@ -275,10 +260,10 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       const cost = costOfAll(ops);
       const now = clock.now();
       const [gateMs, limit] = pacing
-        ? pacer.gate(cost ?? 1, now, maxConcurrency)
-        : [pacer.inflight >= maxConcurrency ? -1 : 0, null];
+        ? gate(cost ?? 1, now, maxConcurrency)
+        : [inflight() >= maxConcurrency ? -1 : 0, null];
       let waitMs = gateMs;
-      let reason: ThrottleReason = pacer.blockedUntilMs > now && limit === null ? 'retry-after' : 'quota';
+      let reason: ThrottleReason = blockedUntil() > now && limit === null ? 'retry-after' : 'quota';
       if (waitMs === 0 && nextSendMs > now) [waitMs, reason] = [nextSendMs - now, 'rate'];
       if (waitMs === 0) break;
       if (waitMs === -1) await abortable(signal, (done) => (waiters.push(done), () => undefined));
@@ -290,7 +275,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     }
     if (rps !== Infinity) nextSendMs = Math.max(nextSendMs, clock.now()) + 1000 / rps;
     const cost = costOfAll(ops);
-    return [pacer.send(cost ?? 1), cost];
+    return [send(cost ?? 1), cost];
   }
 
   function observe(
@@ -309,26 +294,16 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     // Which limits refused, and so sent the retry time as `t` (all of them when the body does not say), and
     // the units they refused.
     const named = state.refusals.filter((r) => r.limit !== null);
-    pacer.observe(state, seq, clock.now(), (limit) => {
+    observeState(state, seq, cost ?? 1, clock.now(), (limit) => {
       const by = named.find((r) => r.limit === limit);
       return (named[0] ? by : status === 429 || state.refusals[0]) ? (by?.cost ?? learnt ?? cost ?? 1) : null;
     });
-    for (const l of state.limits) {
-      if (!l.limit || l.remaining === null) continue;
-      const used = 1 - l.remaining / l.limit;
-      const before = usage.get(l.name) ?? 0;
-      usage.set(l.name, used);
-      for (const threshold of thresholds)
-        if (before < threshold && used >= threshold) onUsage?.({ limit: l, threshold, usedFraction: used });
-    }
   }
 
-  return async (input, init = {}) => {
+  const paced: FetchFunction = async (input, init = {}) => {
     // A Request (not a string or URL): its own signal, method and headers count when init gives none.
-    const request = typeof input === 'object' && 'url' in input ? input : null;
+    const [url, method, request] = requestOf(input, init);
     const signal = init.signal ?? request?.signal;
-    const url = typeof input === 'string' ? input : 'href' in input ? input.href : input.url;
-    const method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     const read = readOperations(url, method, init.body);
     // A body this client cannot read (a stream, a Request's own body) may be a mutation and may not be
     // re-readable: it is sent once, never retried.
@@ -336,9 +311,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
     const isBatch = read?.isBatch;
     const retryable = (op: GraphQLOperation) =>
       op.type === 'query' || (options.retryMutations === true && !!read);
-    const cacheRequest = { url, method, body: init.body, operations: read && ops, isBatch: !!isBatch };
-    const hit = cache?.match(cacheRequest, clock.now());
-    if (hit) return hit;
     let headers = init.headers;
     if (options.requestCost) {
       // A Request's own headers are kept: headers given in init would replace them all.
@@ -367,7 +339,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
           ...(headers ? { headers } : {}),
         });
       } catch (error) {
-        pacer.done(cost ?? 1);
+        done(cost ?? 1);
         wake();
         const delayMs = backoff(attempt);
         if (signal?.aborted || attempt >= maxRetries || !sent.every(retryable)) throw error;
@@ -375,7 +347,7 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         await clock.sleep(delayMs, signal);
         continue;
       }
-      pacer.done(cost ?? 1);
+      done(cost ?? 1);
       const status = response.status;
       if (status !== 200) refusalStatus = status;
       const text = /json/i.test(response.headers.get('content-type')!)
@@ -413,16 +385,12 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       // for their cost, GitHub's reset).
       const now = clock.now();
       const wait = Math.max(
-        pacer.blockedUntilMs - now,
-        pacing ? pacer.gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity)[0] : 0,
+        blockedUntil() - now,
+        pacing ? gate(costOfAll(again.map((i) => ops[i]!)) ?? 1, now, Infinity)[0] : 0,
       );
       const delayMs = wait > 0 ? wait + random() * baseDelay : backoff(attempt);
       if (!again.length || attempt >= maxRetries || wait > maxWait || (isBatch && !answers)) {
-        if (!retried) {
-          if (status === 200) cache?.put(cacheRequest, response, text, parsed, clock.now());
-          return response;
-        }
-        if (!isBatch) return response;
+        if (!retried || !isBatch) return response;
         const out = new Headers(response.headers);
         out.delete('content-length');
         out.delete('content-encoding');
@@ -439,5 +407,6 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
       pending = again;
       retried = true;
     }
-  };
+  }; // The cache is outside: a hit never waits, and is never fed to the pacer.
+  return cache ? cache(paced, clock) : paced;
 }
