@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { QuotaEngine } from '../../src/engine/index.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import { startPrivateRedis } from '../helpers/redis-private.js';
-import type { Plan } from '../../src/quota/types.js';
+import type { Decision, Plan } from '../../src/quota/types.js';
 import { deleteKeys, ioredisClient, nodeRedisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { describeStoreContract, T0 } from './storeContract.js';
@@ -151,6 +151,93 @@ describe('RedisStore', () => {
       ['M', '64'],
       ['M', '64'],
       ['M', '2'],
+    ]);
+  });
+
+  it('a batch mixing plans, decides, peeks, refunds and releases gives each exactly its answer alone', async () => {
+    const sent: string[][] = [];
+    const counting = {
+      call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
+    };
+    let now = T0 + 5_000;
+    const batched = new RedisStore({ client: counting, keyPrefix: `${prefix}mixed-b:`, clock: () => now });
+    const alone = new RedisStore({ client: io, keyPrefix: `${prefix}mixed-a:`, clock: () => now });
+    const windows: Plan = {
+      name: 'windows',
+      limits: [
+        { kind: 'fixed-window', name: 'points', limit: 9, windowMs: 60_000 },
+        { kind: 'fixed-window', name: 'daily', counts: 'requests', limit: 4, windowMs: 86_400_000 },
+      ],
+    };
+    const buckets: Plan = {
+      name: 'buckets',
+      limits: [
+        { kind: 'token-bucket', name: 'rate', counts: 'cost', rate: 2, burst: 6 },
+        { kind: 'concurrency', name: 'slots', max: 2 },
+      ],
+    };
+    type Step =
+      | { readonly kind: 'decide'; readonly client: string; readonly plan: Plan; readonly cost: number }
+      | { readonly kind: 'peek'; readonly client: string; readonly plan: Plan }
+      | { readonly kind: 'settle'; readonly of: number; readonly refund: number; readonly release: boolean };
+    const first: Step[] = [
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 3 },
+      { kind: 'decide', client: 'y', plan: windows, cost: 5 },
+      { kind: 'peek', client: 'x', plan: windows },
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 2 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 1 },
+      { kind: 'decide', client: 'x', plan: windows, cost: 2 },
+    ];
+    const second: Step[] = [
+      { kind: 'settle', of: 0, refund: 3, release: false },
+      { kind: 'settle', of: 1, refund: 2, release: true },
+      { kind: 'peek', client: 'x', plan: buckets },
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'settle', of: 5, refund: 0, release: true },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 4 },
+      { kind: 'peek', client: 'x', plan: windows },
+      { kind: 'decide', client: 'y', plan: buckets, cost: 6 },
+    ];
+    const comparable = (d: Decision | undefined) =>
+      d === undefined ? undefined : { ...d, leaseId: d.leaseId === null ? null : 'lease' };
+    const answers: { batched: (Decision | undefined)[]; alone: (Decision | undefined)[] } = {
+      batched: [],
+      alone: [],
+    };
+    const stepOf = (store: RedisStore, mine: (Decision | undefined)[], step: Step) => {
+      if (step.kind === 'decide') {
+        return store.decide({ client: step.client, plan: step.plan, cost: step.cost, operation: 'query' });
+      }
+      if (step.kind === 'peek') return store.peek(step.client, step.plan, 'query');
+      const d = mine[step.of]!;
+      const by = first[step.of] as Extract<Step, { kind: 'decide' }>;
+      return store
+        .settle({
+          client: by.client,
+          plan: by.plan,
+          operation: 'query',
+          refund: step.refund,
+          leaseId: step.release ? d.leaseId : null,
+          decidedAtMs: d.nowMs,
+        })
+        .then(() => undefined);
+    };
+    await batched.ready();
+    for (const steps of [first, second]) {
+      sent.length = 0;
+      answers.batched.push(...(await Promise.all(steps.map((s) => stepOf(batched, answers.batched, s)))));
+      for (const s of steps) answers.alone.push(await stepOf(alone, answers.alone, s));
+      // Every step of a phase went to Redis as one script call.
+      expect(sent.map((args) => [args[0], args[3 + Number(args[2])]])).toEqual([['EVALSHA', 'M']]);
+      now += 700;
+    }
+    expect(answers.batched.map(comparable)).toEqual(answers.alone.map(comparable));
+    // The limits bind along the way: the bucket, then the points window (refunded 3, filled to 9 again).
+    expect(answers.alone.map((d) => (d === undefined ? 'settled' : d.allowed))).toEqual([
+      ...[true, true, true, true, true, true, false, false],
+      ...['settled', 'settled', true, true, 'settled', true, false, true],
     ]);
   });
 
