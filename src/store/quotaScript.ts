@@ -66,6 +66,8 @@ local call, floor, ceil, max = redis.call, math.floor, math.ceil, math.max
 local grace = 1000
 -- HSET's arguments, reused by every operation of a batch (unpack takes explicit bounds).
 local W, E = {}, {}
+-- Per lease length: its end at instant LN, and a set's TTL (see the concurrency commit).
+local LE, LT, LN = {}, {}, false
 -- The server's clock and the global block, read at most once per script call: a batch runs at one instant.
 local T, GB
 local function clock()
@@ -265,7 +267,8 @@ end
 if op ~= 'd' or blocked > 0 or not admitted then return o end
 
 -- The commit reads each limit again from ARGV and the reply so far, cheaper than keeping it in a table.
-local w = 0
+-- inc: the amount's index in ARGV when the first write is a window's consumption alone (see the HSET below).
+local w, inc = 0, false
 local lease = ARGV[ao + 4]
 -- The latest moment the state written here matters, and until when to extend the TTL if it must grow.
 local expires, extend = 0, 0
@@ -298,6 +301,8 @@ for a = P, P + 4 * n - 4, 4 do
       -- The start is written only when the window moved on.
       if tonumber(vals[vi]) ~= start then
         W[w + 1] = ARGV[S + vi]; W[w + 2] = start; w = w + 2
+      elseif w == 0 then
+        inc = d
       end
       W[w + 1] = ARGV[S + vi + 1]; W[w + 2] = used; w = w + 2
       if reset > expires then expires = reset end
@@ -323,10 +328,15 @@ for a = P, P + 4 * n - 4, 4 do
     local p2 = ARGV[a + 2] + 0
     local zkey = KEYS[ko + ARGV[a + 3]]
     if stale then call('ZREMRANGEBYSCORE', zkey, '-inf', now) end
-    call('ZADD', zkey, now + p2, lease)
+    -- The lease's end and the set's TTL as strings, formatted once per lease length and instant (a batch).
+    if LN ~= now then LE, LN = {}, now end
+    local ends, ttl = LE[p2], LT[p2]
+    if not ends then ends = string.format('%.0f', now + p2); LE[p2] = ends end
+    if not ttl then ttl = string.format('%.0f', p2 + grace); LT[p2] = ttl end
+    call('ZADD', zkey, ends, lease)
     -- Plans sharing a limit name share the set: a longer lease already in it must keep its TTL. A set with
     -- no live lease before holds only this one now (expired ones outlive nothing).
-    if not busy or call('PTTL', zkey) < p2 + grace then call('PEXPIRE', zkey, p2 + grace) end
+    if not busy or call('PTTL', zkey) < p2 + grace then call('PEXPIRE', zkey, ttl) end
     if R[at + 1] == 0 then R[at + 2] = now + p2 end
     R[at + 1] = R[at + 1] + 1
     R[r + 3] = 1
@@ -334,7 +344,9 @@ for a = P, P + 4 * n - 4, 4 do
   at = at + 3
 end
 if w > 0 then
-  call('HSET', key, unpack(W, 1, w))
+  -- One window charged in its current window: HINCRBY takes the amount as sent, with no number to format
+  -- (the dearest part of a command's arguments).
+  if w == 2 and inc then call('HINCRBY', key, W[1], ARGV[inc]) else call('HSET', key, unpack(W, 1, w)) end
   -- The TTL only ever grows (state of another plan may share the hash), and only when it must.
   if expires > covered then
     if expires > extend then extend = expires end
