@@ -5,7 +5,8 @@
  *
  * Per decision: server CPU as `INFO commandstats` counts it (the script call, its inner commands included:
  * the issue 11 measure) and as the Redis process spent it (`INFO cpu`, user + system: request parsing and
- * replies included); decisions per second with 64 in flight; script calls (round trips). One limit side by
+ * replies included); the CPU of this process, the client (`process.cpuUsage()`: the library and its Redis
+ * client); decisions per second with 64 in flight; script calls (round trips). One limit side by
  * side with rate-limiter-flexible (a 1-hour fixed window, the same in both); graphql-quota's 3-limit plans
  * alone (rate-limiter-flexible has no atomic multi-limit decision). Every decision is admitted.
  *
@@ -44,6 +45,8 @@ interface Reading {
   readonly process: number;
   /** Script calls per decision. */
   readonly calls: number;
+  /** µs of this (the client's) process per decision: the library's own work, its Redis client's included. */
+  readonly client: number;
   /** Decisions per second (64 in flight only). */
   readonly perSecond: number;
 }
@@ -53,6 +56,7 @@ async function measure(redis: Redis, op: Op, parallel: number): Promise<Reading>
   for (let i = 0; i < 2_000; i++) await op(i);
   await redis.config('RESETSTAT');
   const cpuBefore = await serverCpuMicros(redis);
+  const clientBefore = process.cpuUsage();
   let count = 0;
   const start = performance.now();
   if (parallel === 1) {
@@ -66,12 +70,14 @@ async function measure(redis: Redis, op: Op, parallel: number): Promise<Reading>
     );
   }
   const elapsed = performance.now() - start;
+  const clientCpu = process.cpuUsage(clientBefore);
   const cpu = (await serverCpuMicros(redis)) - cpuBefore;
   const script = scriptStats(await commandStats(redis));
   return {
     script: script.usec / count,
     process: cpu / count,
     calls: script.calls / count,
+    client: (clientCpu.user + clientCpu.system) / count,
     perSecond: (count * 1000) / elapsed,
   };
 }
@@ -159,6 +165,7 @@ async function main(): Promise<void> {
       const figures: Array<[string, (r: Reading) => number, number]> = [
         ['server CPU per decision, commandstats (µs)', (r) => r.script, 1],
         ['Redis process CPU per decision (µs)', (r) => r.process, 1],
+        ['client process CPU per decision (µs)', (r) => r.client, 1],
         ['script calls per decision', (r) => r.calls, 3],
       ];
       if (group.label.includes('in flight')) figures.unshift(['decisions/s', (r) => r.perSecond, 0]);
