@@ -307,6 +307,37 @@ describe('RedisStore', () => {
     expect(ttl).toBeLessThanOrEqual(61_000);
   });
 
+  it('gives a lease set that held only expired leases the new lease length, and one with a live lease no less', async () => {
+    // A set without a live lease gets its TTL without PTTL: only the new lease is left in it to outlive.
+    const p = `${prefix}stale-leases:`;
+    let now = T0;
+    const store = new RedisStore({ client: io, keyPrefix: p, clock: () => now });
+    const long: Plan = {
+      name: 'long',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 30_000 }],
+    };
+    const short: Plan = {
+      name: 'short',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 3_000 }],
+    };
+    const set = `${p}{c}:c:slots`;
+    expect((await store.decide({ client: 'c', plan: long, cost: 1, operation: 'query' })).allowed).toBe(true);
+    expect(await io.pttl(set)).toBeGreaterThan(29_000);
+    // The 30 s lease has expired on the store's clock: the short lease is the only one that matters.
+    now += 30_001;
+    const d = await store.decide({ client: 'c', plan: short, cost: 1, operation: 'query' });
+    expect(d.limits[0]).toMatchObject({ consumed: 1, resetAtMs: now + 3_000 });
+    expect(await io.zcard(set)).toBe(1);
+    const ttl = await io.pttl(set);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(4_000);
+    // A live 30 s lease taken now is not shortened by another short one.
+    await store.decide({ client: 'c', plan: long, cost: 1, operation: 'query' });
+    await store.settle({ client: 'c', plan: short, operation: 'query', refund: 0, leaseId: d.leaseId });
+    await store.decide({ client: 'c', plan: short, cost: 1, operation: 'query' });
+    expect(await io.pttl(set)).toBeGreaterThan(29_000);
+  });
+
   it('shows a kill switch to every instance, whichever client library it uses', async () => {
     const p = `${prefix}kill:`;
     const a = new RedisStore({ client: io, keyPrefix: p });
