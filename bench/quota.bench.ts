@@ -1,44 +1,31 @@
 /**
- * Quota engine against rate-limiter-flexible: decisions per second in memory and in Redis, Redis round trips
- * and server CPU per decision (INFO commandstats deltas on a private redis-server when one can be started),
- * and memory per tracked client (heap, with --expose-gc, which bench/run.ts passes; MEMORY USAGE in Redis).
- * Run: `npm run bench -- quota`.
+ * Quota engine against rate-limiter-flexible: decisions per second in memory, memory per tracked client
+ * (heap, with --expose-gc, which bench/run.ts passes; MEMORY USAGE in Redis), the local refusal cache under a
+ * flooding client, and the kill switch on a real Redis Cluster. Redis server CPU and decisions per second are
+ * measured by redis.bench.ts (`npm run bench -- redis`). Run: `npm run bench -- quota`.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Plan } from '../src/quota/types.js';
 import { MemoryStore } from '../src/store/MemoryStore.js';
 import { DEFAULT_GLOBAL_BLOCK_REFRESH_MS, RedisStore } from '../src/store/RedisStore.js';
+import {
+  CLIENTS,
+  ONE,
+  THREE,
+  THREE_WITH_SLOTS,
+  commandStats,
+  deletePrefix,
+  privateRedis,
+  scriptStats,
+} from './redisBench.js';
 
 const T0 = Date.UTC(2030, 0, 1);
-const ONE: Plan = {
-  name: 'one',
-  limits: [{ kind: 'fixed-window', name: 'points', limit: 1e9, windowMs: 3_600_000 }],
-};
-const THREE: Plan = {
-  name: 'three',
-  limits: [
-    { kind: 'fixed-window', name: 'points', limit: 1e9, windowMs: 3_600_000 },
-    { kind: 'token-bucket', name: 'rate', rate: 1_000_000, burst: 1_000_000 },
-    { kind: 'fixed-window', name: 'daily', counts: 'requests', limit: 1e9, windowMs: 86_400_000 },
-  ],
-};
-const THREE_WITH_SLOTS: Plan = {
-  name: 'three-with-slots',
-  limits: [
-    { kind: 'fixed-window', name: 'points', limit: 1e9, windowMs: 3_600_000 },
-    { kind: 'token-bucket', name: 'rate', rate: 1_000_000, burst: 1_000_000 },
-    { kind: 'concurrency', name: 'slots', max: 100 },
-  ],
-};
-const CLIENTS = Array.from({ length: 1_000 }, (_, i) => `client-${i}`);
-
 const rows: string[][] = [];
 function row(...cells: string[]): void {
   rows.push(cells);
@@ -64,23 +51,6 @@ async function rate(op: (i: number) => Promise<unknown>, ms = 1_500): Promise<nu
   while (performance.now() - start < ms) {
     for (let i = 0; i < 1_000; i++) await op(count++);
   }
-  return (count * 1000) / (performance.now() - start);
-}
-
-/** Runs `op` with `parallel` calls in flight for about `ms`; returns operations per second. */
-async function parallelRate(
-  op: (i: number) => Promise<unknown>,
-  parallel: number,
-  ms = 1_500,
-): Promise<number> {
-  let count = 0;
-  const deadline = performance.now() + ms;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (performance.now() < deadline) await op(count++);
-    }),
-  );
   return (count * 1000) / (performance.now() - start);
 }
 
@@ -114,191 +84,42 @@ async function memoryPerClient(n: number): Promise<void> {
   if (store.size < 0 || limiter.points < 0) console.log('unreachable');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/** A private redis-server so commandstats see only this benchmark; else REDIS_URL or 127.0.0.1:6379. */
-async function privateRedis(): Promise<{ url: string; child: ChildProcess | null }> {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, child: null };
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  const started = await new Promise<boolean>((resolve) => {
-    child.once('error', () => resolve(false));
-    child.once('spawn', () => resolve(true));
-  });
-  if (!started) return { url: 'redis://127.0.0.1:6379', child: null };
-  for (let i = 0; i < 100; i++) {
-    const probe = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      retryStrategy: () => null,
-      maxRetriesPerRequest: 0,
-    });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      return { url: `redis://127.0.0.1:${port}`, child };
-    } catch {
-      probe.disconnect();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  child.kill();
-  return { url: 'redis://127.0.0.1:6379', child: null };
-}
-
-/** calls and usec of each command since the last reset. */
-async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
-  const info = await redis.info('commandstats');
-  const stats = new Map<string, { calls: number; usec: number }>();
-  for (const m of info.matchAll(/cmdstat_([^:]+):calls=(\d+),usec=(\d+)/g)) {
-    stats.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) });
-  }
-  return stats;
-}
-
-/** Server CPU in µs per decision: usec of the scripts' commands (their inner commands included) over `n`. */
-function scriptCpu(stats: Map<string, { calls: number; usec: number }>, n: number): number {
-  return (
-    [...stats.entries()]
-      .filter(([c]) => c === 'eval' || c === 'evalsha')
-      .reduce((a, [, s]) => a + s.usec, 0) / n
-  );
-}
-
+/** Redis bytes per client (MEMORY USAGE of its hash), and the flooding client. */
 async function redisFigures(): Promise<void> {
   const { url, child } = await privateRedis();
   const redis = new Redis(url);
   const prefix = `gq-bench:${process.pid}:`;
   try {
-    // Counts what the store sends: each call is one round trip.
-    let sent = 0;
-    const counting = { call: (command: string, args: string[]) => (sent++, redis.call(command, args)) };
-    const ours = new RedisStore({ client: counting, keyPrefix: prefix });
+    const ours = new RedisStore({ client: redis, keyPrefix: prefix });
     const rlf = new RateLimiterRedis({
       storeClient: redis,
       points: 1e9,
       duration: 3_600,
       keyPrefix: `${prefix}rlf`,
     });
-    const n = 5_000;
     const plans: Array<[string, Plan]> = [
       ['1 limit', ONE],
       ['3 limits', THREE],
       ['3 limits incl. concurrency', THREE_WITH_SLOTS],
     ];
     for (const [label, plan] of plans) {
-      const client = (i: number) => `${label}:${CLIENTS[i % CLIENTS.length]!}`;
-      await ours.decide({ client: client(0), plan, cost: 1, operation: 'query' });
-      await redis.config('RESETSTAT');
-      sent = 0;
-      for (let i = 0; i < n; i++) {
-        const d = await ours.decide({ client: client(i), plan, cost: 1, operation: 'query' });
-        if (d.leaseId !== null)
-          await ours.settle({ client: client(i), plan, operation: 'query', refund: 0, leaseId: d.leaseId });
-      }
-      const stats = await commandStats(redis);
-      const settles = plan === THREE_WITH_SLOTS ? n : 0;
-      const cpu = (scriptCpu(stats, n + settles) * (n + settles)) / n;
-      if (plan === ONE) {
-        await rlf.consume('warm', 1);
-        await redis.config('RESETSTAT');
-        for (let i = 0; i < n; i++) await rlf.consume(CLIENTS[i % CLIENTS.length]!, 1);
-        const theirs = await commandStats(redis);
-        const theirCalls = [...theirs.entries()]
-          .filter(([c]) => c === 'eval' || c === 'evalsha')
-          .reduce((a, [, s]) => a + s.calls, 0);
-        const theirCpu = scriptCpu(theirs, n);
-        row(
-          'Redis round trips per decision, 1 limit',
-          fmt((sent - settles) / n, 2),
-          fmt(theirCalls / n, 2),
-          '',
-        );
-        row(
-          'Redis server CPU per decision, 1 limit (µs)',
-          fmt(cpu, 1),
-          fmt(theirCpu, 1),
-          `${(cpu / theirCpu).toFixed(2)}×`,
-        );
-      } else {
-        row(`Redis round trips per decision, ${label}`, fmt((sent - settles) / n, 2), '', '');
-        row(`Redis server CPU per decision, ${label} (µs)`, fmt(cpu, 1), '', '');
-      }
-      const bytes = Number(await redis.memory('USAGE', ours.clientKey(client(1))));
+      const client = `${label}:${CLIENTS[1]!}`;
+      const d = await ours.decide({ client, plan, cost: 1, operation: 'query' });
+      if (d.leaseId !== null)
+        await ours.settle({ client, plan, operation: 'query', refund: 0, leaseId: d.leaseId });
+      if (plan === ONE) await rlf.consume(CLIENTS[1]!, 1);
+      const bytes = Number(await redis.memory('USAGE', ours.clientKey(client)));
       const sets = plan === THREE_WITH_SLOTS ? ' (hash; the lease set was released)' : '';
       row(
         `Redis bytes per client, ${label}${sets}`,
         fmt(bytes),
-        plan === ONE ? fmt(Number(await redis.memory('USAGE', `${prefix}rlf:client-1`))) : '',
+        plan === ONE ? fmt(Number(await redis.memory('USAGE', `${prefix}rlf:${CLIENTS[1]!}`))) : '',
         '',
       );
     }
-
-    // 64 in flight: throughput, and server CPU per decision as it is then (graphql-quota batches what is in
-    // flight into one script call; rate-limiter-flexible sends one per decision).
-    const inFlight = async (op: (i: number) => Promise<unknown>) => {
-      await redis.config('RESETSTAT');
-      let count = 0;
-      const perSecond = await parallelRate((i) => (count++, op(i)), 64);
-      return { perSecond, cpu: scriptCpu(await commandStats(redis), count) };
-    };
-    const ourRedis = await inFlight((i) =>
-      ours.decide({ client: CLIENTS[i % CLIENTS.length]!, plan: ONE, cost: 1, operation: 'query' }),
-    );
-    const theirRedis = await inFlight((i) => rlf.consume(CLIENTS[i % CLIENTS.length]!, 1));
-    row(
-      'Redis decisions/s, 1 limit, 64 in flight',
-      fmt(ourRedis.perSecond),
-      fmt(theirRedis.perSecond),
-      `${(ourRedis.perSecond / theirRedis.perSecond).toFixed(2)}×`,
-    );
-    row(
-      'Redis server CPU per decision, 1 limit, 64 in flight (µs)',
-      fmt(ourRedis.cpu, 1),
-      fmt(theirRedis.cpu, 1),
-      `${(ourRedis.cpu / theirRedis.cpu).toFixed(2)}×`,
-    );
-    const slots = await inFlight(async (i) => {
-      const client = `slots:${CLIENTS[i % CLIENTS.length]!}`;
-      const d = await ours.decide({ client, plan: THREE_WITH_SLOTS, cost: 1, operation: 'query' });
-      await ours.settle({
-        client,
-        plan: THREE_WITH_SLOTS,
-        operation: 'query',
-        refund: 0,
-        leaseId: d.leaseId,
-      });
-    });
-    row(
-      'Redis server CPU per decision, 3 limits incl. concurrency, 64 in flight (µs)',
-      fmt(slots.cpu, 1),
-      '',
-      '',
-    );
-
     await floodFigures(redis, prefix);
   } finally {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deletePrefix(redis, prefix);
     redis.disconnect();
     child?.kill();
   }
@@ -352,9 +173,7 @@ async function floodFigures(redis: Redis, prefix: string): Promise<void> {
       }
     }),
   );
-  const theirCalls = [...(await commandStats(redis)).entries()]
-    .filter(([c]) => c === 'eval' || c === 'evalsha')
-    .reduce((a, [, s]) => a + s.calls, 0);
+  const theirCalls = scriptStats(await commandStats(redis)).calls;
   const theirLocal = 1 - (theirCalls - theirAdmitted) / (n - theirAdmitted);
   if (admitted !== 100 || theirAdmitted !== 100)
     throw new Error(`admitted ${admitted} / ${theirAdmitted}, not 100`);

@@ -3,7 +3,7 @@ import { createClient } from 'redis';
 import { QuotaEngine } from '../../src/engine/index.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import { startPrivateRedis } from '../helpers/redis-private.js';
-import type { Plan } from '../../src/quota/types.js';
+import type { Decision, Plan } from '../../src/quota/types.js';
 import { deleteKeys, ioredisClient, nodeRedisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { describeStoreContract, T0 } from './storeContract.js';
@@ -154,6 +154,93 @@ describe('RedisStore', () => {
     ]);
   });
 
+  it('a batch mixing plans, decides, peeks, refunds and releases gives each exactly its answer alone', async () => {
+    const sent: string[][] = [];
+    const counting = {
+      call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
+    };
+    let now = T0 + 5_000;
+    const batched = new RedisStore({ client: counting, keyPrefix: `${prefix}mixed-b:`, clock: () => now });
+    const alone = new RedisStore({ client: io, keyPrefix: `${prefix}mixed-a:`, clock: () => now });
+    const windows: Plan = {
+      name: 'windows',
+      limits: [
+        { kind: 'fixed-window', name: 'points', limit: 9, windowMs: 60_000 },
+        { kind: 'fixed-window', name: 'daily', counts: 'requests', limit: 4, windowMs: 86_400_000 },
+      ],
+    };
+    const buckets: Plan = {
+      name: 'buckets',
+      limits: [
+        { kind: 'token-bucket', name: 'rate', counts: 'cost', rate: 2, burst: 6 },
+        { kind: 'concurrency', name: 'slots', max: 2 },
+      ],
+    };
+    type Step =
+      | { readonly kind: 'decide'; readonly client: string; readonly plan: Plan; readonly cost: number }
+      | { readonly kind: 'peek'; readonly client: string; readonly plan: Plan }
+      | { readonly kind: 'settle'; readonly of: number; readonly refund: number; readonly release: boolean };
+    const first: Step[] = [
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 3 },
+      { kind: 'decide', client: 'y', plan: windows, cost: 5 },
+      { kind: 'peek', client: 'x', plan: windows },
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 2 },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 1 },
+      { kind: 'decide', client: 'x', plan: windows, cost: 2 },
+    ];
+    const second: Step[] = [
+      { kind: 'settle', of: 0, refund: 3, release: false },
+      { kind: 'settle', of: 1, refund: 2, release: true },
+      { kind: 'peek', client: 'x', plan: buckets },
+      { kind: 'decide', client: 'x', plan: windows, cost: 4 },
+      { kind: 'settle', of: 5, refund: 0, release: true },
+      { kind: 'decide', client: 'x', plan: buckets, cost: 4 },
+      { kind: 'peek', client: 'x', plan: windows },
+      { kind: 'decide', client: 'y', plan: buckets, cost: 6 },
+    ];
+    const comparable = (d: Decision | undefined) =>
+      d === undefined ? undefined : { ...d, leaseId: d.leaseId === null ? null : 'lease' };
+    const answers: { batched: (Decision | undefined)[]; alone: (Decision | undefined)[] } = {
+      batched: [],
+      alone: [],
+    };
+    const stepOf = (store: RedisStore, mine: (Decision | undefined)[], step: Step) => {
+      if (step.kind === 'decide') {
+        return store.decide({ client: step.client, plan: step.plan, cost: step.cost, operation: 'query' });
+      }
+      if (step.kind === 'peek') return store.peek(step.client, step.plan, 'query');
+      const d = mine[step.of]!;
+      const by = first[step.of] as Extract<Step, { kind: 'decide' }>;
+      return store
+        .settle({
+          client: by.client,
+          plan: by.plan,
+          operation: 'query',
+          refund: step.refund,
+          leaseId: step.release ? d.leaseId : null,
+          decidedAtMs: d.nowMs,
+        })
+        .then(() => undefined);
+    };
+    await batched.ready();
+    for (const steps of [first, second]) {
+      sent.length = 0;
+      answers.batched.push(...(await Promise.all(steps.map((s) => stepOf(batched, answers.batched, s)))));
+      for (const s of steps) answers.alone.push(await stepOf(alone, answers.alone, s));
+      // Every step of a phase went to Redis as one script call.
+      expect(sent.map((args) => [args[0], args[3 + Number(args[2])]])).toEqual([['EVALSHA', 'M']]);
+      now += 700;
+    }
+    expect(answers.batched.map(comparable)).toEqual(answers.alone.map(comparable));
+    // The limits bind along the way: the bucket, then the points window (refunded 3, filled to 9 again).
+    expect(answers.alone.map((d) => (d === undefined ? 'settled' : d.allowed))).toEqual([
+      ...[true, true, true, true, true, true, false, false],
+      ...['settled', 'settled', true, true, 'settled', true, false, true],
+    ]);
+  });
+
   it('reloads the script after the server forgot it (NOSCRIPT)', async () => {
     const store = new RedisStore({ client: io, keyPrefix: `${prefix}noscript:` });
     await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
@@ -218,6 +305,37 @@ describe('RedisStore', () => {
     const ttl = await io.pttl(`${p}{c}:c:slots`);
     expect(ttl).toBeGreaterThan(59_000);
     expect(ttl).toBeLessThanOrEqual(61_000);
+  });
+
+  it('gives a lease set that held only expired leases the new lease length, and one with a live lease no less', async () => {
+    // A set without a live lease gets its TTL without PTTL: only the new lease is left in it to outlive.
+    const p = `${prefix}stale-leases:`;
+    let now = T0;
+    const store = new RedisStore({ client: io, keyPrefix: p, clock: () => now });
+    const long: Plan = {
+      name: 'long',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 30_000 }],
+    };
+    const short: Plan = {
+      name: 'short',
+      limits: [{ kind: 'concurrency', name: 'slots', max: 2, leaseMs: 3_000 }],
+    };
+    const set = `${p}{c}:c:slots`;
+    expect((await store.decide({ client: 'c', plan: long, cost: 1, operation: 'query' })).allowed).toBe(true);
+    expect(await io.pttl(set)).toBeGreaterThan(29_000);
+    // The 30 s lease has expired on the store's clock: the short lease is the only one that matters.
+    now += 30_001;
+    const d = await store.decide({ client: 'c', plan: short, cost: 1, operation: 'query' });
+    expect(d.limits[0]).toMatchObject({ consumed: 1, resetAtMs: now + 3_000 });
+    expect(await io.zcard(set)).toBe(1);
+    const ttl = await io.pttl(set);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(4_000);
+    // A live 30 s lease taken now is not shortened by another short one.
+    await store.decide({ client: 'c', plan: long, cost: 1, operation: 'query' });
+    await store.settle({ client: 'c', plan: short, operation: 'query', refund: 0, leaseId: d.leaseId });
+    await store.decide({ client: 'c', plan: short, cost: 1, operation: 'query' });
+    expect(await io.pttl(set)).toBeGreaterThan(29_000);
   });
 
   it('shows a kill switch to every instance, whichever client library it uses', async () => {

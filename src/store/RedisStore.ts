@@ -104,19 +104,23 @@ const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
 const MAX_BATCH = 64;
 /** Numbers per limit in the script's reply: consumed, resetAtMs, retryMs. */
 const PER_LIMIT = 3;
-/** Script arguments per limit, after the header and the hash fields. */
-const LIMIT_ARGS = 5;
+/** The script's arguments of decide, peek and settle before the amounts (see quotaScript.ts). */
+const HEAD_ARGS = 8;
 
 interface ScriptLayout {
-  /** The script's arguments with every per-call slot blank. */
-  readonly args: readonly string[];
-  /** Index in `args` of the first limit's amount. */
-  readonly firstAmount: number;
   /**
-   * A settle's arguments when it refunds nothing: only the concurrency limits, without hash fields, since
+   * The plan block of the script's arguments (see quotaScript.ts): the number of limits and of hash fields,
+   * the hash fields, then kind and 3 parameters per limit. The same for every call of the plan, so a batch
+   * sends it once.
+   */
+  readonly block: readonly string[];
+  /**
+   * A settle's plan block when it refunds nothing: only the concurrency limits, without hash fields, since
    * releasing a lease reads nothing else (fewer arguments, less server time).
    */
-  readonly releaseArgs: readonly string[];
+  readonly releaseBlock: readonly string[];
+  /** The amounts of a release: '0' per concurrency limit. */
+  readonly releaseAmounts: readonly string[];
   /** Key suffixes of the concurrency limits' sorted sets, in plan order. */
   readonly setSuffixes: readonly string[];
   /** The global limits' key names (after the prefix), in plan order; their keys follow the sets. */
@@ -129,7 +133,9 @@ const scriptLayouts = new WeakMap<CompiledPlan, ScriptLayout>();
 interface QueuedCall {
   readonly key: string;
   readonly keys: string[];
+  /** The arguments before the plan block: the head (its S, ARGV[8], set when sent) and the amounts. */
   readonly args: string[];
+  readonly block: readonly string[];
   readonly resolve: (reply: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -171,31 +177,30 @@ function layoutOf(plan: CompiledPlan): ScriptLayout {
           globalNames.push(globalName(limit));
           // KEYS: the client hash, the global block, the sets, then the global limits' hashes.
           const where = `${2 + sets + globalNames.length}:${limit.limit}:${limit.fairLine}`;
-          params.push('g', '', String(limit.ceiling), String(limit.windowMs), where);
+          params.push('g', String(limit.ceiling), String(limit.windowMs), where);
           break;
         }
         fields.push(`${field}:s`, `${field}:c`);
-        params.push('f', '', String(limit.ceiling), String(limit.windowMs), String(limit.align));
+        params.push('f', String(limit.ceiling), String(limit.windowMs), String(limit.align));
         break;
       case 'token-bucket':
         fields.push(field);
-        params.push('t', '', String(limit.ceiling), String(limit.increment), String(limit.scale));
+        params.push('t', String(limit.ceiling), String(limit.increment), String(limit.scale));
         break;
       case 'concurrency': {
         setSuffixes.push(`:c:${limit.name}`);
         // KEYS[1] is the client hash, KEYS[2] the global block; the sets follow, 1-based in Lua.
-        const own = [String(limit.ceiling), String(limit.leaseMs), String(2 + setSuffixes.length)];
-        params.push('c', '', ...own);
-        releaseParams.push('c', '0', ...own);
+        const own = ['c', String(limit.ceiling), String(limit.leaseMs), String(2 + setSuffixes.length)];
+        params.push(...own);
+        releaseParams.push(...own);
         break;
       }
     }
   }
-  const header = ['', '', '', '', '', '', '', String(plan.limits.length), String(fields.length)];
   const layout = {
-    args: [...header, ...fields, ...params],
-    firstAmount: header.length + fields.length + 1,
-    releaseArgs: [...header.slice(0, 7), String(setSuffixes.length), '0', ...releaseParams],
+    block: [String(plan.limits.length), String(fields.length), ...fields, ...params],
+    releaseBlock: [String(setSuffixes.length), '0', ...releaseParams],
+    releaseAmounts: setSuffixes.map(() => '0'),
     setSuffixes,
     globalNames,
   };
@@ -539,8 +544,9 @@ export class RedisStore implements QuotaStore {
   ): Promise<unknown> {
     const key = this.#prefix + globalName(limit);
     const where = `1:${limit.limit}:${limit.fairLine}:${this.clientKey(client)}`;
-    const args = [op, this.#nowArg(), '', '', decidedAtMs, '', blockUntil, '1', '0'];
-    args.push('g', String(amount), String(limit.ceiling), String(limit.windowMs), where);
+    // The head, the amount, then the plan block (at ARGV[10]) of this one limit.
+    const args = [op, this.#nowArg(), '', '', decidedAtMs, '', blockUntil, '10', String(amount)];
+    args.push('1', '0', 'g', String(limit.ceiling), String(limit.windowMs), where);
     return this.#eval(key, [key, key], args);
   }
 
@@ -676,32 +682,31 @@ export class RedisStore implements QuotaStore {
     // In cluster mode global limits are decided in calls of their own (their keys are in other slots).
     if (!this.#cluster) for (const name of layout.globalNames) keys.push(this.#prefix + name);
     const release = op === 's' && amounts.every((a) => a === 0);
-    const args = (release ? layout.releaseArgs : layout.args).slice();
-    args[0] = op;
-    args[1] = this.#nowArg();
-    args[3] = lease;
-    args[4] = decidedAtMs;
-    args[5] = deadline;
     // In cluster mode the global key is in another slot and may not be named here (see the cluster option).
-    if (this.#cluster && op !== 's') args[6] = await this.#cachedGlobalUntil();
-    if (!release) {
-      for (let i = 0; i < amounts.length; i++) args[layout.firstAmount + i * LIMIT_ARGS] = String(amounts[i]);
-    }
+    const global = this.#cluster && op !== 's' ? await this.#cachedGlobalUntil() : '';
+    // The head (its S, the plan block's index, set when sent), then the amounts.
+    const args = [op, this.#nowArg(), '', lease, decidedAtMs, deadline, global, ''];
+    if (release) args.push(...layout.releaseAmounts);
+    else for (const amount of amounts) args.push(String(amount));
+    const block = release ? layout.releaseBlock : layout.block;
     // One server (not a cluster, whose clients' keys live in different slots): operations started together are
     // sent together, as one script call (see #flush).
-    return this.#cluster ? this.#eval(key, keys, args) : this.#batched(key, keys, args);
+    if (!this.#cluster) return this.#batched(key, keys, args, block);
+    args[HEAD_ARGS - 1] = String(args.length + 1);
+    return this.#eval(key, keys, args.concat(block));
   }
 
-  #batched(key: string, keys: string[], args: string[]): Promise<unknown> {
+  #batched(key: string, keys: string[], args: string[], block: readonly string[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#batch.push({ key, keys, args, resolve, reject }) === 1) queueMicrotask(this.#flush);
+      if (this.#batch.push({ key, keys, args, block, resolve, reject }) === 1) queueMicrotask(this.#flush);
     });
   }
 
   /**
    * Sends the operations queued since the last flush: one alone as itself, several as one batch ('M' in
    * quotaScript.ts), each still atomic and answered as if alone. Under concurrency this divides the script
-   * call's fixed cost on the server, and the round trips, by the batch size.
+   * call's fixed cost on the server, and the round trips, by the batch size; operations of one plan share
+   * its plan block.
    */
   readonly #flush = (): void => {
     const queued = this.#batch;
@@ -714,18 +719,42 @@ export class RedisStore implements QuotaStore {
   #sendBatch(batch: QueuedCall[]): void {
     if (batch.length === 1) {
       const only = batch[0]!;
-      this.#eval(only.key, only.keys, only.args).then(only.resolve, only.reject);
+      only.args[HEAD_ARGS - 1] = String(only.args.length + 1);
+      this.#eval(only.key, only.keys, only.args.concat(only.block)).then(only.resolve, only.reject);
       return;
     }
     const keys: string[] = [];
     const args = ['M', String(batch.length)];
+    // Where each plan block already is in ARGV (1-based, as the script reads it).
+    const blocks = new Map<readonly string[], string>();
     for (const op of batch) {
-      keys.push(...op.keys);
-      args.push(String(op.keys.length), String(op.args.length), ...op.args);
+      for (const k of op.keys) keys.push(k);
+      const sent = blocks.get(op.block);
+      const own = op.args;
+      if (sent !== undefined) {
+        own[HEAD_ARGS - 1] = sent;
+        args.push(String(op.keys.length), String(own.length));
+        for (const a of own) args.push(a);
+      } else {
+        // After nk, na and this operation's own arguments.
+        const at = String(args.length + 2 + own.length + 1);
+        blocks.set(op.block, at);
+        own[HEAD_ARGS - 1] = at;
+        args.push(String(op.keys.length), String(own.length + op.block.length));
+        for (const a of own) args.push(a);
+        for (const a of op.block) args.push(a);
+      }
     }
     this.#eval(batch[0]!.key, keys, args).then(
-      (replies) => {
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve((replies as unknown[])[i]);
+      (reply) => {
+        // Flat: per operation, the length of its reply, then the reply.
+        const flat = reply as unknown[];
+        let at = 0;
+        for (const op of batch) {
+          const length = Number(flat[at]);
+          op.resolve(flat.slice(at + 1, at + 1 + length));
+          at += 1 + length;
+        }
       },
       (error: unknown) => {
         for (const op of batch) op.reject(error);
