@@ -120,6 +120,13 @@ function invalidAnnotations(problems: readonly CostError[]): CostError {
   );
 }
 
+/** A Cursor Connections connection type: an object type named `…Connection` with `edges` and/or `nodes`. */
+export function isConnectionType(type: GraphQLNamedType): type is GraphQLObjectType {
+  if (!isObjectType(type) || !type.name.endsWith('Connection')) return false;
+  const fields = type.getFields();
+  return fields['edges'] !== undefined || fields['nodes'] !== undefined;
+}
+
 /** A Cursor Connections edge type: an object type named `…Edge` with a `node` field. */
 function isEdgeType(type: GraphQLNamedType): boolean {
   return isObjectType(type) && type.name.endsWith('Edge') && type.getFields()['node'] !== undefined;
@@ -313,14 +320,18 @@ export class CostTable {
 
   /**
    * The points the coerced argument values of a field cost: each given argument's weight and value. An
-   * explicit null is absent (Apollo: 0 points) or present (IBM: its weight, nothing below it).
+   * explicit null is absent (Apollo: 0 points) or present (IBM: its weight, nothing below it). An argument
+   * `node` does not write, filled in from its default, counts unless `chargeDefaultedArguments` is false.
    */
-  argumentsCost(info: FieldCostInfo, values: Readonly<Record<string, unknown>>): number {
+  argumentsCost(info: FieldCostInfo, values: Readonly<Record<string, unknown>>, node: FieldNode): number {
     let cost = 0;
     const nullIsPresent = this.model.nullIsPresent;
+    const defaults = this.options.chargeDefaultedArguments;
     for (const arg of info.def.args) {
       const value = values[arg.name];
       if (value === undefined || (value === null && !nullIsPresent)) continue;
+      // `chargeDefaultedArguments: false`: an argument the operation does not write costs nothing.
+      if (!defaults && !node.arguments?.some((written) => written.name.value === arg.name)) continue;
       cost += (this.argWeights.get(arg) ?? 0) + this.valueCost(arg.type, value);
     }
     return cost;
@@ -439,6 +450,8 @@ export class CostTable {
     const weight = this.readWeight(type, type.name);
     if (weight !== null) return weight;
     if (this.options.conventions?.freeEdges && isEdgeType(type)) return 0;
+    if (this.model.connectionTypeCost !== null && isConnectionType(type))
+      return this.model.connectionTypeCost;
     return isScalarType(type) || isEnumType(type) ? this.options.leafTypeCost : this.options.objectTypeCost;
   }
 
@@ -500,7 +513,7 @@ export class CostTable {
     const has = (name: string): boolean => def.args.some((arg) => arg.name === name);
     let slicing: string[] = [];
     let sizedFields: string[] = [];
-    if (conventions.connections && isObjectType(named) && named.name.endsWith('Connection')) {
+    if (conventions.connections && isConnectionType(named)) {
       const fields = named.getFields();
       sizedFields = ['edges', 'nodes'].filter((name) => fields[name] !== undefined);
       slicing = sizedFields.length === 0 ? [] : ['first', 'last'].filter(has);

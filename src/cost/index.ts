@@ -37,6 +37,9 @@ export {
   DEFAULT_OBJECT_TYPE_COST,
   DEFAULT_QUERY_COST,
   DEFAULT_SUBSCRIPTION_COST,
+  GITHUB_MAX_NODES,
+  GITHUB_MAX_PAGE_SIZE,
+  GITHUB_POINTS,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
 export type { CostConventions, CostDirectiveNames, CostModelName, CostOptions } from './options.js';
