@@ -194,6 +194,8 @@ export class CostTable {
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
   /** Coordinates of the fields sized by `conventions` (no annotation of their own), in schema order. */
   readonly conventionFields: string[] = [];
+  /** Names of the edge types `conventions.freeEdges` made free (no `@cost` of their own), in schema order. */
+  readonly conventionTypes: string[] = [];
   /** Every invalid annotation found while reading the schema; thrown together at the end. */
   private readonly problems: CostError[] = [];
 
@@ -449,7 +451,10 @@ export class CostTable {
   private readTypeCost(type: GraphQLNamedType): number {
     const weight = this.readWeight(type, type.name);
     if (weight !== null) return weight;
-    if (this.options.conventions?.freeEdges && isEdgeType(type)) return 0;
+    if (this.options.conventions?.freeEdges && isEdgeType(type)) {
+      this.conventionTypes.push(type.name);
+      return 0;
+    }
     if (this.model.connectionTypeCost !== null && isConnectionType(type))
       return this.model.connectionTypeCost;
     return isScalarType(type) || isEnumType(type) ? this.options.leafTypeCost : this.options.objectTypeCost;

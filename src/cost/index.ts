@@ -5,6 +5,8 @@ export { toPoints } from './points.js';
 export type { PointsScale } from './points.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
 export { analyzeCost } from './analyzeCost.js';
+export { annotateSchema } from './annotateSchema.js';
+export type { AnnotateOptions, AnnotatedSchema, SchemaAnnotation } from './annotateSchema.js';
 export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
 export type {
   AuditFinding,
