@@ -11,6 +11,7 @@ import {
   COST_DIRECTIVES_SDL,
   CostAnalyzer,
   annotateSchema,
+  auditSchema,
   withCostDirectives,
 } from '../../src/cost/index.js';
 import type { CostConventions } from '../../src/cost/index.js';
@@ -182,5 +183,21 @@ type User { name: String }
 
   test('bad SDL is graphql-js’s GraphQLError with its location', () => {
     expect(() => annotateSchema('type Query {')).toThrow('Syntax Error: Expected Name, found <EOF>.');
+  });
+});
+
+describe('the audit agrees with annotate on each fixture', () => {
+  test.each(['github', 'saleor'])('%s: SIZED_BY_CONVENTION with conventions, none once annotated', (name) => {
+    const { sdl } = fixture(name);
+    const conventions = { connections: true };
+    const annotated = annotateSchema(sdl, { conventions });
+    const byConvention = auditSchema(buildSchema(sdl), { conventions })
+      .findings.filter((f) => f.code === 'SIZED_BY_CONVENTION')
+      .map((f) => f.coordinate);
+    // The same fields (the audit lists them in schema order, annotate in text order).
+    expect([...byConvention].sort()).toEqual(annotated.annotations.map((a) => a.coordinate).sort());
+    expect(byConvention.length).toBeGreaterThan(0);
+    const after = auditSchema(buildSchema(annotated.sdl), { conventions }).findings;
+    expect(after.filter((f) => f.code === 'SIZED_BY_CONVENTION')).toEqual([]);
   });
 });
