@@ -122,7 +122,7 @@ describe('graphql-quota cost: one operation from standard input or -q', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ total: 1 + 5 });
     const bad = await cli(['cost', ...SCHEMA, '-q', '{ a }', '--model', 'nope']);
     expect(bad.stderr).toBe(
-      'graphql-quota: USAGE: --model must be one of apollo, ibm, graphql-query-complexity, got "nope".\nRun graphql-quota --help for usage.\n',
+      'graphql-quota: USAGE: --model must be one of apollo, ibm, graphql-query-complexity, github, got "nope".\nRun graphql-quota --help for usage.\n',
     );
   });
 });

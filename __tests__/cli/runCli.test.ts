@@ -194,7 +194,7 @@ describe('graphql-quota: help and usage errors', () => {
   });
 
   it.each([
-    [[], 'Missing command: cost or audit.'],
+    [[], 'Missing command: cost, audit or annotate.'],
     [['price'], 'Unknown command "price".'],
     [['cost', '--query', 'q.graphql'], 'Missing --schema <file>.'],
     [['cost', '--schema', 'books.graphql'], 'Missing --query <file>.'],

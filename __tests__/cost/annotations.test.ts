@@ -297,6 +297,9 @@ describe('options are validated eagerly', () => {
       directiveNames: { cost: 'cost', listSize: 'listSize' },
       complexityDirective: null,
       conventions: null,
+      maxNodes: Number.POSITIVE_INFINITY,
+      points: null,
+      chargeDefaultedArguments: true,
     });
   });
 });

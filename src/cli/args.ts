@@ -81,6 +81,20 @@ export interface AuditCommand {
   readonly json: boolean;
 }
 
+/** The command line of `graphql-quota annotate`, parsed. */
+export interface AnnotateCommand {
+  readonly command: 'annotate';
+  readonly help: boolean;
+  /** The one SDL file to annotate. */
+  readonly schemaFile: string;
+  readonly model: CostModelName | null;
+  /** The convention flags; `{ connections: true }` when none is given. */
+  readonly conventions: CostConventions;
+  /** Print a unified diff instead of the annotated SDL. */
+  readonly diff: boolean;
+  readonly json: boolean;
+}
+
 /** `--help` without a command. */
 export interface HelpCommand {
   readonly command: 'help';
@@ -91,10 +105,11 @@ export interface VersionCommand {
   readonly command: 'version';
 }
 
-export type Command = CostCommand | AuditCommand | HelpCommand | VersionCommand;
+export type Command = CostCommand | AuditCommand | AnnotateCommand | HelpCommand | VersionCommand;
 
 export const USAGE = `Usage: graphql-quota cost --schema <file> --query <file|dir|glob|-> [options]
        graphql-quota audit <schema file>... [options]
+       graphql-quota annotate <schema file> [options]
        graphql-quota --version
 
 graphql-quota cost prices GraphQL operations with the schema's @cost and @listSize
@@ -138,6 +153,18 @@ Audit options:
   --fail-on <severity>       error, warning (default), info or never: exit 1 on findings
                              at or above it.
   --json                     Print the audit as one JSON document.
+
+graphql-quota annotate writes the @listSize (and, with --free-edges, @cost) annotations
+the conventions infer into the SDL, for review: the annotated schema prices every
+operation without conventions as the original does with them. Explicit annotations
+are kept. It prints the annotated SDL, or a unified diff.
+
+Annotate options:
+  --connections, --default-page-size <n>, --free-edges, --list-arguments <a,b>
+                             The conventions, as above (default: --connections).
+  --model <name>             Cost model, as above.
+  --diff                     Print a unified diff (git apply / patch -p1) instead.
+  --json                     Print {"annotations": [...], "sdl": "..."}.
 
 Exit codes:
   0  priced, within the limits (audit: no finding at or above --fail-on)
@@ -196,6 +223,7 @@ export function parseCommand(argv: readonly string[]): Command {
         depth: { type: 'string' },
         'fail-on': { type: 'string' },
         json: { type: 'boolean' },
+        diff: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -211,7 +239,22 @@ export function parseCommand(argv: readonly string[]): Command {
   if (command === undefined) {
     if (values.version === true) return { command: 'version' };
     if (help) return { command: 'help' };
-    throw usage('Missing command: cost or audit.');
+    throw usage('Missing command: cost, audit or annotate.');
+  }
+  if (command === 'annotate') {
+    const files = [...extra, ...(values.schema ?? [])];
+    if (!help && files.length !== 1) {
+      throw usage('annotate takes exactly one schema file: graphql-quota annotate <schema file>.');
+    }
+    return {
+      command: 'annotate',
+      help,
+      schemaFile: files[0] ?? '',
+      model: model(values.model),
+      conventions: conventions(values) ?? { connections: true },
+      diff: values.diff === true,
+      json: values.json === true,
+    };
   }
   if (command === 'audit') {
     const schemaFiles = [...extra, ...(values.schema ?? [])];

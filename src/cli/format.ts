@@ -32,11 +32,20 @@ function sumCosts(fields: readonly { readonly cost: number }[]): number {
 export function formatReport(report: CostReport, options: FormatOptions): string {
   const name = report.operationName ?? '(anonymous)';
   const saturated = report.saturated || report.total >= CEILING;
-  const lines = [`${report.operationType} ${name}`, `  total  ${pointsText(report.total)}`];
+  // Under a points scale (the github model's), the points are what --max-cost and quotas compare, and the
+  // total is the raw figure they come from (GitHub's connection requests).
+  const total =
+    report.points === undefined
+      ? pointsText(report.total)
+      : `${pointsText(report.total).replace(/ points?/, '')} before the points scale`;
+  const lines = [`${report.operationType} ${name}`, `  total  ${total}`];
+  if (report.points !== undefined) lines.push(`  points ${report.points}`);
+  if (report.nodes !== undefined) lines.push(`  nodes  ${report.nodes}`);
+  const points = charged(report);
   if (options.maxCost !== null) {
-    const over = report.total - options.maxCost;
+    const over = points - options.maxCost;
     const verdict =
-      report.total > options.maxCost ? `over by ${saturated ? 'at least ' : ''}${over}` : 'within the limit';
+      points > options.maxCost ? `over by ${saturated ? 'at least ' : ''}${over}` : 'within the limit';
     lines.push(`  limit  ${options.maxCost}, ${verdict}`);
   }
   lines.push(`  depth  ${report.depth}`);
@@ -70,15 +79,22 @@ export function formatReport(report: CostReport, options: FormatOptions): string
   return `${lines.join('\n')}\n`;
 }
 
+/** What an operation is charged: its points under the analyzer's points scale, else its total. */
+export function charged(report: CostReport): number {
+  return report.points ?? report.total;
+}
+
 /** The `--json` report: the analyzer's report, plus the limit and verdict when `--max-cost` was given. */
 export function jsonReport(report: CostReport, maxCost: number | null): string {
   const body = {
     operationType: report.operationType,
     operationName: report.operationName,
     total: report.total,
+    ...(report.points === undefined ? {} : { points: report.points }),
+    ...(report.nodes === undefined ? {} : { nodes: report.nodes }),
     saturated: report.saturated,
     depth: report.depth,
-    ...(maxCost === null ? {} : { maxCost, withinLimit: report.total <= maxCost }),
+    ...(maxCost === null ? {} : { maxCost, withinLimit: charged(report) <= maxCost }),
     fields: report.fields,
   };
   return `${JSON.stringify(body, null, 2)}\n`;
@@ -100,11 +116,11 @@ export type PricedRow =
 export function formatTable(rows: readonly PricedRow[], maxCost: number | null): string {
   const priced = rows.flatMap((row) => ('report' in row ? [row] : []));
   const failed = rows.flatMap((row) => ('error' in row ? [row] : []));
-  priced.sort((a, b) => b.report.total - a.report.total);
+  priced.sort((a, b) => charged(b.report) - charged(a.report));
   const table: [string, string, string, string][] = [
     ...priced.map((row): [string, string, string, string] => [
-      figure(row.report.total),
-      maxCost === null ? '-' : row.report.total > maxCost ? 'over' : 'ok',
+      figure(charged(row.report)),
+      maxCost === null ? '-' : charged(row.report) > maxCost ? 'over' : 'ok',
       row.operationName ?? '(anonymous)',
       row.file,
     ]),
@@ -118,7 +134,7 @@ export function formatTable(rows: readonly PricedRow[], maxCost: number | null):
   const widths = [4, 5, 9].map((min, k) => Math.max(min, ...table.map((r) => r[k]!.length)));
   const line = (r: readonly string[]): string =>
     `  ${r[0]!.padStart(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padEnd(widths[2]!)}  ${r[3]}`.trimEnd();
-  const over = maxCost === null ? 0 : priced.filter((row) => row.report.total > maxCost).length;
+  const over = maxCost === null ? 0 : priced.filter((row) => charged(row.report) > maxCost).length;
   const summary = [
     plural(rows.length, 'operation', 'operations'),
     ...(maxCost === null ? [] : [`${over} over --max-cost ${maxCost}`]),

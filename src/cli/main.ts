@@ -21,15 +21,17 @@ import {
   CostAnalyzer,
   CostError,
   CostErrorCode,
+  annotateSchema,
   auditSchema,
   parseDocument,
   withCostDirectives,
 } from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
 import { USAGE, parseCommand } from './args.js';
-import type { AuditCommand, CostCommand } from './args.js';
+import type { AnnotateCommand, AuditCommand, CostCommand } from './args.js';
+import { unifiedDiff } from './diff.js';
 import { CliError, CliErrorCode, ExitCode, describeGraphQLError, messageOf } from './errors.js';
-import { formatAudit, formatReport, formatTable, jsonReport } from './format.js';
+import { charged, formatAudit, formatReport, formatTable, jsonReport } from './format.js';
 import type { PricedRow } from './format.js';
 import type { CliIo } from './io.js';
 import { operationSources, readText } from './sources.js';
@@ -302,14 +304,14 @@ async function runCost(io: CliIo, command: CostCommand): Promise<number> {
   const { single, sources } = await operationSources(io, command);
   if (single) {
     const report = await price(io, command, sources[0]!);
-    const over = command.maxCost !== null && report.total > command.maxCost;
+    const over = command.maxCost !== null && charged(report) > command.maxCost;
     if (command.json) {
       io.stdout(jsonReport(report, command.maxCost));
     } else {
       io.stdout(formatReport(report, { top: command.top, maxCost: command.maxCost }));
       if (over) {
         io.stderr(
-          `graphql-quota: ${CostErrorCode.COST_LIMIT_EXCEEDED}: the operation costs ${report.total} points, more than --max-cost ${command.maxCost}.\n`,
+          `graphql-quota: ${CostErrorCode.COST_LIMIT_EXCEEDED}: the operation costs ${charged(report)} points, more than --max-cost ${command.maxCost}.\n`,
         );
       }
     }
@@ -319,7 +321,7 @@ async function runCost(io: CliIo, command: CostCommand): Promise<number> {
   const max = command.maxCost;
   io.stdout(command.json ? `${JSON.stringify(tableJson(rows, max), null, 2)}\n` : formatTable(rows, max));
   if (rows.some((row) => 'error' in row)) return ExitCode.ERROR;
-  return rows.some((row) => 'report' in row && max !== null && row.report.total > max)
+  return rows.some((row) => 'report' in row && max !== null && charged(row.report) > max)
     ? ExitCode.OVER_LIMIT
     : ExitCode.OK;
 }
@@ -334,10 +336,11 @@ function tableJson(rows: readonly PricedRow[], maxCost: number | null): unknown 
             operationName: row.operationName,
             operationType: row.report.operationType,
             total: row.report.total,
+            ...(row.report.points === undefined ? {} : { points: row.report.points }),
             ...(row.report.fieldCost === undefined
               ? {}
               : { fieldCost: row.report.fieldCost, typeCost: row.report.typeCost }),
-            ...(maxCost === null ? {} : { withinLimit: row.report.total <= maxCost }),
+            ...(maxCost === null ? {} : { withinLimit: charged(row.report) <= maxCost }),
           }
         : { file: row.file, operationName: row.operationName, error: row.error },
     ),
@@ -365,6 +368,33 @@ async function runAudit(io: CliIo, command: AuditCommand): Promise<number> {
   return failing ? ExitCode.OVER_LIMIT : ExitCode.OK;
 }
 
+async function runAnnotate(io: CliIo, command: AnnotateCommand): Promise<number> {
+  const file = command.schemaFile;
+  const text = await readText(io, file, 'schema');
+  if (file.endsWith('.json') || text.trimStart().startsWith('{')) {
+    throw new CliError(
+      CliErrorCode.INVALID_SCHEMA,
+      `${file}: annotate needs SDL (an introspection result has no text to annotate).`,
+    );
+  }
+  // The same checks, and the same located errors, as every other command's schema.
+  await loadSchema(io, [file]);
+  let annotated;
+  try {
+    annotated = annotateSchema(text, {
+      conventions: command.conventions,
+      ...(command.model === null ? {} : { model: command.model }),
+    });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(CliErrorCode.USAGE, error.message);
+    throw error;
+  }
+  if (command.json) io.stdout(`${JSON.stringify(annotated, null, 2)}\n`);
+  else if (command.diff) io.stdout(unifiedDiff(text, annotated.sdl, file));
+  else io.stdout(annotated.sdl);
+  return ExitCode.OK;
+}
+
 /**
  * Runs `graphql-quota` with `argv` (the arguments after the script path) and returns the exit code:
  * 0 priced and within the limits, 1 over `--max-cost` or `--max-depth` (audit: findings at or above
@@ -386,6 +416,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(USAGE);
       return ExitCode.OK;
     }
+    if (command.command === 'annotate') return await runAnnotate(io, command);
     return command.command === 'audit' ? await runAudit(io, command) : await runCost(io, command);
   } catch (error) {
     const failure = failureOf(error);

@@ -16,7 +16,10 @@ import {
   evaluateSlots,
   fieldCostEntry,
 } from './evaluateCostPlan.js';
+import type { CostChannel } from './costModel.js';
 import type { CostOptions, ResolvedCostOptions } from './options.js';
+import type { PointsScale } from './points.js';
+import { toPoints } from './points.js';
 import { resolveCostOptions } from './options.js';
 import type { CostReport, FieldCost } from './types.js';
 import { VariableReader, coerceVariables } from './values.js';
@@ -57,8 +60,8 @@ interface DocumentState {
   readonly operations: Map<OperationDefinitionNode, CompiledOperation>;
 }
 
-/** Marks the options of the analyzer that prices IBM's type cost (not part of CostOptions). */
-const TYPE_CHANNEL = Symbol('graphql-quota.typeChannel');
+/** Marks the options of an analyzer that prices a second channel, IBM's type cost or GitHub's node count. */
+const CHANNEL = Symbol('graphql-quota.channel');
 
 /**
  * The report of the `'ibm'` model: IBM's field cost and type cost, and their sum as `total`. The
@@ -66,6 +69,7 @@ const TYPE_CHANNEL = Symbol('graphql-quota.typeChannel');
  */
 class IbmCostReport implements CostReport {
   readonly total: number;
+  readonly points?: number;
   readonly saturated: boolean;
   readonly fieldCost: number;
   readonly typeCost: number;
@@ -76,10 +80,11 @@ class IbmCostReport implements CostReport {
   readonly #field: CostReport;
   readonly #type: CostReport;
 
-  constructor(field: CostReport, type: CostReport) {
+  constructor(field: CostReport, type: CostReport, scale: PointsScale | null) {
     this.fieldCost = field.total;
     this.typeCost = type.total;
     this.total = saturate(field.total + type.total);
+    if (scale !== null) this.points = toPoints(this.total, scale);
     this.saturated = this.total >= MAX_COST;
     this.operationType = field.operationType;
     this.operationName = field.operationName;
@@ -104,8 +109,63 @@ class IbmCostReport implements CostReport {
   }
 
   toJSON(): CostReport {
-    const { total, saturated, fieldCost, typeCost, operationType, operationName, depth, fields } = this;
-    return { total, saturated, fieldCost, typeCost, operationType, operationName, depth, fields };
+    const { total, points, saturated, fieldCost, typeCost, operationType, operationName, depth, fields } =
+      this;
+    return {
+      total,
+      ...(points === undefined ? {} : { points }),
+      saturated,
+      fieldCost,
+      typeCost,
+      operationType,
+      operationName,
+      depth,
+      fields,
+    };
+  }
+}
+
+/**
+ * The report of the `'github'` model: the connection requests as `total`, GitHub's points, and the node
+ * count of GitHub's node limit as `nodes`. Everything else is the requests channel's.
+ */
+class GithubCostReport implements CostReport {
+  readonly total: number;
+  readonly points?: number;
+  readonly nodes: number;
+  readonly saturated: boolean;
+  readonly operationType: CostReport['operationType'];
+  readonly operationName: string | null;
+  readonly depth: number;
+  readonly #requests: CostReport;
+
+  constructor(requests: CostReport, nodes: CostReport, scale: PointsScale | null) {
+    this.total = requests.total;
+    if (scale !== null) this.points = toPoints(requests.total, scale);
+    this.nodes = nodes.total;
+    this.saturated = requests.saturated;
+    this.operationType = requests.operationType;
+    this.operationName = requests.operationName;
+    this.depth = requests.depth;
+    this.#requests = requests;
+  }
+
+  get fields(): readonly FieldCost[] {
+    return this.#requests.fields;
+  }
+
+  toJSON(): CostReport {
+    const { total, points, nodes, saturated, operationType, operationName, depth, fields } = this;
+    return {
+      total,
+      ...(points === undefined ? {} : { points }),
+      nodes,
+      saturated,
+      operationType,
+      operationName,
+      depth,
+      fields,
+    };
   }
 }
 
@@ -129,7 +189,10 @@ export class CostAnalyzer {
   readonly schema: GraphQLSchema;
   readonly options: ResolvedCostOptions;
   private readonly table: CostTable;
-  /** The `'ibm'` model's type cost, priced by a second table; null in the other models. */
+  /**
+   * The second channel of a model that prices two figures: IBM's type cost (`'ibm'`) or GitHub's node count
+   * (`'github'`), priced by a second table; null in the other models.
+   */
   private readonly typeChannel: CostAnalyzer | null;
   private readonly leafPlans: LeafPlans = new Map();
   /**
@@ -150,14 +213,18 @@ export class CostAnalyzer {
     this.schema = schema;
     // A Federation schema's @link decides what the cost directives are called, unless the caller says.
     const linked = options.directiveNames === undefined ? linkedCostDirectiveNames(schema) : null;
-    this.options = resolveCostOptions(linked === null ? options : { ...options, directiveNames: linked });
-    const channel = (options as { [TYPE_CHANNEL]?: true })[TYPE_CHANNEL] === true ? 'type' : null;
-    const ibm = this.options.model === 'ibm';
+    const resolved = resolveCostOptions(linked === null ? options : { ...options, directiveNames: linked });
+    const channel = (options as { [CHANNEL]?: CostChannel })[CHANNEL] ?? null;
+    // A second channel reports a raw figure: points are the first channel's analyzer's business.
+    this.options = channel === null ? resolved : { ...resolved, points: null };
+    const model = this.options.model;
+    const ibm = model === 'ibm';
     this.table = new CostTable(schema, this.options, channel ?? (ibm ? 'field' : 'total'));
-    // IBM's type cost is a second table over the same documents, priced alongside the field cost.
+    // IBM's type cost and GitHub's node count are a second table over the same documents, priced alongside.
+    const second: CostChannel | null = ibm ? 'type' : model === 'github' ? 'nodes' : null;
     this.typeChannel =
-      ibm && channel === null
-        ? new CostAnalyzer(schema, { ...options, maxCost: Infinity, [TYPE_CHANNEL]: true } as CostOptions)
+      second !== null && channel === null
+        ? new CostAnalyzer(schema, { ...options, maxCost: Infinity, [CHANNEL]: second } as CostOptions)
         : null;
   }
 
@@ -169,18 +236,37 @@ export class CostAnalyzer {
    *   report) beyond `maxCost`.
    */
   analyze(document: DocumentNode, request: CostRequest = {}): CostReport {
-    let report = this.analyzeChannel(document, request);
-    if (this.typeChannel !== null) {
-      report = new IbmCostReport(report, this.typeChannel.analyzeChannel(document, request));
+    const scale = this.options.points;
+    let report: CostReport;
+    if (this.typeChannel === null) report = this.analyzeChannel(document, request, scale);
+    else if (this.options.model === 'github') {
+      report = new GithubCostReport(
+        this.analyzeChannel(document, request, null),
+        this.typeChannel.analyzeChannel(document, request, null),
+        scale,
+      );
+      if (report.nodes! > this.options.maxNodes)
+        throw this.costExceeded(report, 'nodes', this.options.maxNodes);
+    } else {
+      report = new IbmCostReport(
+        this.analyzeChannel(document, request, null),
+        this.typeChannel.analyzeChannel(document, request, null),
+        scale,
+      );
       const { maxFieldCost, maxTypeCost } = this.options;
       if (report.fieldCost! > maxFieldCost) throw this.costExceeded(report, 'fieldCost', maxFieldCost);
       if (report.typeCost! > maxTypeCost) throw this.costExceeded(report, 'typeCost', maxTypeCost);
     }
-    if (report.total > this.options.maxCost) throw this.costExceeded(report, 'cost', this.options.maxCost);
+    const points = report.points ?? report.total;
+    if (points > this.options.maxCost) throw this.costExceeded(report, 'cost', this.options.maxCost);
     return report;
   }
 
-  private analyzeChannel(document: DocumentNode, request: CostRequest): CostReport {
+  private analyzeChannel(
+    document: DocumentNode,
+    request: CostRequest,
+    scale: PointsScale | null,
+  ): CostReport {
     const { plan, slotValues, state } = this.prepare(document, request);
     let report = plan.dynamic ? undefined : state.reports?.get(plan);
     if (!report) {
@@ -189,6 +275,7 @@ export class CostAnalyzer {
         costPlanTotal(plan, slotValues),
         slotValues,
         this.options.maxBreakdownFields,
+        scale,
       );
       if (!plan.dynamic) (state.reports ??= new Map()).set(plan, report);
     }
@@ -204,15 +291,31 @@ export class CostAnalyzer {
    */
   actualCost(document: DocumentNode, request: ActualCostRequest): number {
     const { plan, slotValues } = this.prepare(document, request);
-    const total = actualTotal(plan, slotValues, request.data);
-    return this.typeChannel === null ? total : total + this.typeChannel.actualCost(document, request);
+    let total = actualTotal(plan, slotValues, request.data);
+    // IBM's total is its two costs; GitHub's second channel (nodes) is not part of its total.
+    if (this.typeChannel !== null && this.options.model === 'ibm') {
+      total = saturate(total + this.typeChannel.actualCost(document, request));
+    }
+    return this.options.points === null ? total : toPoints(total, this.options.points);
   }
 
-  private costExceeded(report: CostReport, limit: 'cost' | 'fieldCost' | 'typeCost', max: number): CostError {
+  private costExceeded(
+    report: CostReport,
+    limit: 'cost' | 'fieldCost' | 'typeCost' | 'nodes',
+    max: number,
+  ): CostError {
     const fields = report.fields
       .slice(0, this.options.errorFieldCount)
       .map(({ path, cost }) => ({ path, cost }));
     const name = report.operationName === null ? 'The operation' : `Operation "${report.operationName}"`;
+    const cost = report.points ?? report.total;
+    if (limit === 'nodes') {
+      return new CostError(
+        CostErrorCode.COST_LIMIT_EXCEEDED,
+        `${name} requests ${report.nodes} nodes, more than the maximum of ${max} (maxNodes).`,
+        { extensions: { cost, limit, nodes: report.nodes, maxNodes: max, fields }, report },
+      );
+    }
     if (limit !== 'cost') {
       const value = report[limit]!;
       const label = limit === 'fieldCost' ? 'field cost' : 'type cost';
@@ -222,7 +325,7 @@ export class CostAnalyzer {
         `${name} has a ${label} of ${pointsText(value)}, more than the maximum of ${max} (${option}).`,
         {
           extensions: {
-            cost: report.total,
+            cost,
             ...(report.saturated ? { saturated: true } : {}),
             limit,
             [limit]: value,
@@ -235,10 +338,10 @@ export class CostAnalyzer {
     }
     return new CostError(
       CostErrorCode.COST_LIMIT_EXCEEDED,
-      `${name} costs ${pointsText(report.total)}, more than the maximum of ${max}.`,
+      `${name} costs ${pointsText(cost)}, more than the maximum of ${max}.`,
       {
         extensions: {
-          cost: report.total,
+          cost,
           ...(report.saturated ? { saturated: true } : {}),
           maxCost: max,
           fields,

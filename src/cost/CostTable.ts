@@ -127,6 +127,13 @@ function invalidAnnotations(problems: readonly CostError[]): CostError {
   );
 }
 
+/** A Cursor Connections connection type: an object type named `…Connection` with `edges` and/or `nodes`. */
+export function isConnectionType(type: GraphQLNamedType): type is GraphQLObjectType {
+  if (!isObjectType(type) || !type.name.endsWith('Connection')) return false;
+  const fields = type.getFields();
+  return fields['edges'] !== undefined || fields['nodes'] !== undefined;
+}
+
 /** A Cursor Connections edge type: an object type named `…Edge` with a `node` field. */
 function isEdgeType(type: GraphQLNamedType): boolean {
   return isObjectType(type) && type.name.endsWith('Edge') && type.getFields()['node'] !== undefined;
@@ -194,6 +201,8 @@ export class CostTable {
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
   /** Coordinates of the fields sized by `conventions` (no annotation of their own), in schema order. */
   readonly conventionFields: string[] = [];
+  /** Names of the edge types `conventions.freeEdges` made free (no `@cost` of their own), in schema order. */
+  readonly conventionTypes: string[] = [];
   /** Every invalid annotation found while reading the schema; thrown together at the end. */
   private readonly problems: CostError[] = [];
 
@@ -320,14 +329,18 @@ export class CostTable {
 
   /**
    * The points the coerced argument values of a field cost: each given argument's weight and value. An
-   * explicit null is absent (Apollo: 0 points) or present (IBM: its weight, nothing below it).
+   * explicit null is absent (Apollo: 0 points) or present (IBM: its weight, nothing below it). An argument
+   * `node` does not write, filled in from its default, counts unless `chargeDefaultedArguments` is false.
    */
-  argumentsCost(info: FieldCostInfo, values: Readonly<Record<string, unknown>>): number {
+  argumentsCost(info: FieldCostInfo, values: Readonly<Record<string, unknown>>, node: FieldNode): number {
     let cost = 0;
     const nullIsPresent = this.model.nullIsPresent;
+    const defaults = this.options.chargeDefaultedArguments;
     for (const arg of info.def.args) {
       const value = values[arg.name];
       if (value === undefined || (value === null && !nullIsPresent)) continue;
+      // `chargeDefaultedArguments: false`: an argument the operation does not write costs nothing.
+      if (!defaults && !node.arguments?.some((written) => written.name.value === arg.name)) continue;
       cost += (this.argWeights.get(arg) ?? 0) + this.valueCost(arg.type, value);
     }
     return cost;
@@ -445,7 +458,12 @@ export class CostTable {
   private readTypeCost(type: GraphQLNamedType): number {
     const weight = this.readWeight(type, type.name);
     if (weight !== null) return weight;
-    if (this.options.conventions?.freeEdges && isEdgeType(type)) return 0;
+    if (this.options.conventions?.freeEdges && isEdgeType(type)) {
+      this.conventionTypes.push(type.name);
+      return 0;
+    }
+    if (this.model.connectionTypeCost !== null && isConnectionType(type))
+      return this.model.connectionTypeCost;
     return isScalarType(type) || isEnumType(type) ? this.options.leafTypeCost : this.options.objectTypeCost;
   }
 
@@ -510,7 +528,7 @@ export class CostTable {
     const has = (name: string): boolean => def.args.some((arg) => arg.name === name);
     let slicing: string[] = [];
     let sizedFields: string[] = [];
-    if (conventions.connections && isObjectType(named) && named.name.endsWith('Connection')) {
+    if (conventions.connections && isConnectionType(named)) {
       const fields = named.getFields();
       sizedFields = ['edges', 'nodes'].filter((name) => fields[name] !== undefined);
       slicing = sizedFields.length === 0 ? [] : ['first', 'last'].filter(has);

@@ -350,13 +350,16 @@ export class CostPlanCompiler {
     let computedSize = 0;
     let computedSlot = -1;
     if (args !== null) {
-      if (info.costlyArgs) own += this.table.argumentsCost(info, args);
+      if (info.costlyArgs) own += this.table.argumentsCost(info, args, first);
       if (sized) computedSize = sizeOf(info, args, this.table);
     } else if (info.costlyArgs || sized) {
       const slot = this.slot(info, first, sized, info.costlyArgs);
       argSlot = slot.argsIndex;
       computedSlot = slot.sizeIndex;
     }
+    // GitHub's node count: a connection is a list of its own page size; its edges/nodes count once each.
+    const connectionList =
+      model.connectionsAsLists && info.listSize !== null && info.listSize.sizedFields.length > 0;
     let size = 1;
     let sizeSlot = -1;
     if (sizing !== null && info.isList && sizing.names.includes(info.def.name)) {
@@ -364,7 +367,7 @@ export class CostPlanCompiler {
       sizeSlot = sizing.slot;
     } else if (
       sized &&
-      (info.isList || info.multipliers !== null) &&
+      (info.isList || info.multipliers !== null || connectionList) &&
       !(model.sizedFieldsOnly && info.listSize !== null && info.listSize.sizedFields.length > 0)
     ) {
       size = computedSize;
@@ -399,7 +402,9 @@ export class CostPlanCompiler {
       }
       const childSizing =
         info.listSize !== null && info.listSize.sizedFields.length > 0
-          ? { names: info.listSize.sizedFields, size: computedSize, slot: computedSlot }
+          ? connectionList
+            ? { names: info.listSize.sizedFields, size: 1, slot: -1 }
+            : { names: info.listSize.sizedFields, size: computedSize, slot: computedSlot }
           : null;
       selection = this.selection(single, sets, named as GraphQLCompositeType, depth + 1, childSizing);
       if (depth + selection.height > this.maxDepth) throw depthExceeded(this.maxDepth);

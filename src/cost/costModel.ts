@@ -8,7 +8,7 @@ import type { ResolvedCostOptions } from './options.js';
  * Which cost one compiled table computes. IBM's specification defines two costs of one operation; each is
  * computed by a table of its own over the same plan machinery.
  */
-export type CostChannel = 'total' | 'field' | 'type';
+export type CostChannel = 'total' | 'field' | 'type' | 'nodes';
 
 /** The rules of one cost model for one channel. */
 export interface CostModel {
@@ -48,6 +48,17 @@ export interface CostModel {
   readonly typenameCost: number;
   /** IBM's type channel counts the root operation type as one instance of its type. */
   readonly rootTypeCost: boolean;
+  /**
+   * GitHub: points per instance of a Cursor Connection type (`…Connection` with `edges`/`nodes`) without
+   * its own `@cost`, so that each connection counts once per instance of its parent; null elsewhere.
+   */
+  readonly connectionTypeCost: number | null;
+  /**
+   * GitHub's node count (the `'nodes'` channel): a connection is a list of its own page size, and its
+   * sized fields (`edges`, `nodes`) count once per connection instance, so that each connection adds the
+   * product of its `first`/`last` and those of the connections above it.
+   */
+  readonly connectionsAsLists: boolean;
 }
 
 /** The rules of the resolved options' model for one channel. */
@@ -69,6 +80,8 @@ export function costModel(options: ResolvedCostOptions, channel: CostChannel = '
         listsMultiply: true,
         typenameCost: 0,
         rootTypeCost: channel === 'type',
+        connectionTypeCost: null,
+        connectionsAsLists: false,
       };
     case 'graphql-query-complexity':
       return {
@@ -86,23 +99,41 @@ export function costModel(options: ResolvedCostOptions, channel: CostChannel = '
         listsMultiply: false,
         typenameCost: options.leafTypeCost,
         rootTypeCost: false,
+        connectionTypeCost: null,
+        connectionsAsLists: false,
+      };
+    case 'github':
+      // GitHub counts connections only: Apollo's rules, but plain lists do not multiply and only connection
+      // types cost anything (objectTypeCost defaults to 0 in this model).
+      return {
+        ...apolloModel(channel),
+        listsMultiply: false,
+        connectionTypeCost: 1,
+        connectionsAsLists: channel === 'nodes',
       };
     default:
-      return {
-        channel,
-        clampInstance: false,
-        fieldWeights: true,
-        typeWeights: true,
-        compositeFieldWeight: 0,
-        compositeInputWeight: 0,
-        inputTypeCosts: true,
-        argumentWeights: true,
-        directiveArgumentWeights: false,
-        nullIsPresent: false,
-        sizedFieldsOnly: false,
-        listsMultiply: true,
-        typenameCost: 0,
-        rootTypeCost: false,
-      };
+      return apolloModel(channel);
   }
+}
+
+/** Apollo's rules (demand control): the default model, and the base of GitHub's. */
+function apolloModel(channel: CostChannel): CostModel {
+  return {
+    channel,
+    clampInstance: false,
+    fieldWeights: true,
+    typeWeights: true,
+    compositeFieldWeight: 0,
+    compositeInputWeight: 0,
+    inputTypeCosts: true,
+    argumentWeights: true,
+    directiveArgumentWeights: false,
+    nullIsPresent: false,
+    sizedFieldsOnly: false,
+    listsMultiply: true,
+    typenameCost: 0,
+    rootTypeCost: false,
+    connectionTypeCost: null,
+    connectionsAsLists: false,
+  };
 }

@@ -5,6 +5,8 @@
 import type { Alternative, CostPlan, CostPlanField } from './costPlan.js';
 import { MAX_COST, alternativeCost, saturate } from './costPlan.js';
 import type { CostTable } from './CostTable.js';
+import type { PointsScale } from './points.js';
+import { toPoints } from './points.js';
 import { sizeOf } from './sizes.js';
 import type { CostReport, FieldCost } from './types.js';
 import { argumentValues, variableArgumentValues } from './values.js';
@@ -27,7 +29,7 @@ export function evaluateSlots(
         ? argumentValues(slot.info.def, slot.node, values)
         : variableArgumentValues(slot.direct, slot.scratch, values);
     if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table);
-    if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args);
+    if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args, slot.node);
   }
   return result;
 }
@@ -46,6 +48,7 @@ export function costPlanTotal(plan: CostPlan, slotValues: ArrayLike<number>): nu
  */
 export class CostPlanReport implements CostReport {
   readonly total: number;
+  readonly points?: number;
   readonly saturated: boolean;
   readonly operationType: CostReport['operationType'];
   readonly operationName: string | null;
@@ -55,8 +58,15 @@ export class CostPlanReport implements CostReport {
   readonly #slotValues: ArrayLike<number>;
   readonly #limit: number;
 
-  constructor(plan: CostPlan, total: number, slotValues: ArrayLike<number>, limit: number) {
+  constructor(
+    plan: CostPlan,
+    total: number,
+    slotValues: ArrayLike<number>,
+    limit: number,
+    scale: PointsScale | null = null,
+  ) {
     this.total = total;
+    if (scale !== null) this.points = toPoints(total, scale);
     this.saturated = total >= MAX_COST;
     this.operationType = plan.operationType;
     this.operationName = plan.operationName;
@@ -72,8 +82,16 @@ export class CostPlanReport implements CostReport {
   }
 
   toJSON(): CostReport {
-    const { total, saturated, operationType, operationName, depth, fields } = this;
-    return { total, saturated, operationType, operationName, depth, fields };
+    const { total, points, saturated, operationType, operationName, depth, fields } = this;
+    return {
+      total,
+      ...(points === undefined ? {} : { points }),
+      saturated,
+      operationType,
+      operationName,
+      depth,
+      fields,
+    };
   }
 }
 

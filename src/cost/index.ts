@@ -5,6 +5,8 @@ export { toPoints } from './points.js';
 export type { PointsScale } from './points.js';
 export type { ActualCostRequest, CostRequest } from './CostAnalyzer.js';
 export { analyzeCost, parseDocument } from './analyzeCost.js';
+export { annotateSchema } from './annotateSchema.js';
+export type { AnnotateOptions, AnnotatedSchema, SchemaAnnotation } from './annotateSchema.js';
 export { AuditCode, DEFAULT_AUDIT_DEPTH, auditSchema } from './auditSchema.js';
 export type {
   AuditFinding,
@@ -37,6 +39,9 @@ export {
   DEFAULT_OBJECT_TYPE_COST,
   DEFAULT_QUERY_COST,
   DEFAULT_SUBSCRIPTION_COST,
+  GITHUB_MAX_NODES,
+  GITHUB_MAX_PAGE_SIZE,
+  GITHUB_POINTS,
   MAX_SUPPORTED_DEPTH,
 } from './options.js';
 export type { CostConventions, CostDirectiveNames, CostModelName, CostOptions } from './options.js';

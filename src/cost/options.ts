@@ -1,6 +1,8 @@
 /**
  * Options of the cost analyzer, their defaults, and their eager validation.
  */
+import type { PointsScale } from './points.js';
+import { checkPointsScale } from './points.js';
 
 //#region Defaults
 
@@ -43,6 +45,19 @@ export const DEFAULT_COMPLEXITY_DIRECTIVE_NAME = 'complexity';
  * overflows at about 900 levels, so 500 leaves room for the frames of the server that calls the analyzer.
  */
 export const MAX_SUPPORTED_DEPTH = 500;
+/**
+ * The `'github'` model's points scale: GitHub divides the connection requests of a query by 100, rounds to
+ * the nearest whole number and charges at least 1 ("Rate limits and node limits for the GraphQL API").
+ */
+export const GITHUB_POINTS: Readonly<PointsScale> = Object.freeze({
+  divisor: 100,
+  rounding: 'round',
+  minimum: 1,
+});
+/** The `'github'` model's node limit: "Individual calls cannot request more than 500,000 total nodes". */
+export const GITHUB_MAX_NODES = 500_000;
+/** The `'github'` model's largest page: "Values of first and last must be within 1-100". */
+export const GITHUB_MAX_PAGE_SIZE = 100;
 
 //#endregion
 
@@ -55,15 +70,21 @@ export const MAX_SUPPORTED_DEPTH = 500;
  * - `'graphql-query-complexity'`: graphql-query-complexity's `directiveEstimator` and
  *   `simpleEstimator({ defaultComplexity: 1 })`: every field 1 point plus its children, `@complexity(value,
  *   multipliers)` where given.
+ * - `'github'`: GitHub's published GraphQL rate-limit formula ("Rate limits and node limits for the GraphQL
+ *   API"): the connection requests of a query (each connection counts once per instance of its parent, the
+ *   product of the `first`/`last` of the connections above it), in points of 100 requests, rounded, at
+ *   least 1 ({@link GITHUB_POINTS}); `report.nodes` counts GitHub's node limit, checked by `maxNodes`
+ *   (500,000).
  * See docs/cost-models.md for every rule and every remaining difference.
  */
-export type CostModelName = 'apollo' | 'ibm' | 'graphql-query-complexity';
+export type CostModelName = 'apollo' | 'ibm' | 'graphql-query-complexity' | 'github';
 
 /** The cost models, in the order of {@link CostModelName}. */
 export const COST_MODELS: readonly CostModelName[] = Object.freeze([
   'apollo',
   'ibm',
   'graphql-query-complexity',
+  'github',
 ]);
 
 /** The default cost model. */
@@ -170,6 +191,19 @@ export interface CostOptions {
    */
   readonly maxCost?: number;
   /**
+   * `'github'` model only: the most nodes (`report.nodes`, GitHub's node limit: the product of the
+   * `first`/`last` of each connection and of the connections above it, summed) an operation may request; more
+   * is `COST_LIMIT_EXCEEDED` with `extensions.limit: 'nodes'`. A non-negative number or `Infinity`. Default
+   * 500,000 ({@link GITHUB_MAX_NODES}), GitHub's own limit.
+   */
+  readonly maxNodes?: number;
+  /**
+   * How a total becomes the points that `report.points`, `maxCost`, the quotas and the headers use:
+   * `max(minimum, rounding(total / divisor))` (see {@link PointsScale}, `toPoints`). Default: none (points
+   * are the total, and `report.points` is absent); {@link GITHUB_POINTS} in the `'github'` model.
+   */
+  readonly points?: PointsScale;
+  /**
    * `'ibm'` model only: the most field cost (IBM "Field Cost") an operation may have, as Hot Chocolate's
    * `MaxFieldCost`; a costlier one is rejected with `COST_LIMIT_EXCEEDED` and `extensions.limit:
    * 'fieldCost'`. A non-negative number or `Infinity`. Default `Infinity`.
@@ -212,6 +246,16 @@ export interface CostOptions {
    * `@complexity` and one with `weight` as `@cost`, so both kinds of schema load.
    */
   readonly complexityDirective?: boolean | string;
+  /**
+   * Whether an argument the operation does not write, filled in from its schema default, costs its weight and
+   * its value (IBM's "argument" cost, Apollo's argument `@cost` and input object type cost). True (default):
+   * it does, since the server receives the default and does the work (`labels(first: 10)` on GitHub pays
+   * for its defaulted `orderBy: LabelOrder`). False: only the arguments the operation writes (as a literal
+   * or a variable) cost anything, as the client sees its own query. Either way, a default still sizes a list
+   * (a defaulted slicing argument counts as given). Input fields filled in by their defaults inside an
+   * argument the operation writes always count.
+   */
+  readonly chargeDefaultedArguments?: boolean;
   //#endregion
 }
 
@@ -296,6 +340,9 @@ export interface ResolvedCostOptions {
   readonly directiveNames: CostDirectiveNames;
   readonly complexityDirective: string | null;
   readonly conventions: ResolvedConventions | null;
+  readonly maxNodes: number;
+  readonly points: PointsScale | null;
+  readonly chargeDefaultedArguments: boolean;
 }
 
 function integer(
@@ -339,6 +386,12 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
     throw new TypeError(`CostOptions.model must be one of ${COST_MODELS.join(', ')}, got ${String(model)}`);
   }
   const gqc = model === 'graphql-query-complexity';
+  const github = model === 'github';
+  const points = options.points ?? (github ? GITHUB_POINTS : null);
+  if (points !== null) checkPointsScale(points, 'CostOptions.points');
+  const charge = options.chargeDefaultedArguments ?? true;
+  if (typeof charge !== 'boolean')
+    throw new TypeError('CostOptions.chargeDefaultedArguments must be a boolean');
   const maxCost = limit('maxCost', options.maxCost);
   const complexity = options.complexityDirective ?? gqc;
   let complexityDirective: string | null = null;
@@ -354,7 +407,7 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
     objectTypeCost: integer(
       'objectTypeCost',
       options.objectTypeCost,
-      DEFAULT_OBJECT_TYPE_COST,
+      github ? 0 : DEFAULT_OBJECT_TYPE_COST,
       -MAX_WEIGHT,
       MAX_WEIGHT,
     ),
@@ -388,7 +441,13 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
       MAX_WEIGHT,
     ),
     defaultListSize: integer('defaultListSize', options.defaultListSize, DEFAULT_LIST_SIZE, 0, MAX_WEIGHT),
-    maxListSize: integer('maxListSize', options.maxListSize, DEFAULT_MAX_LIST_SIZE, 1, MAX_WEIGHT),
+    maxListSize: integer(
+      'maxListSize',
+      options.maxListSize,
+      github ? GITHUB_MAX_PAGE_SIZE : DEFAULT_MAX_LIST_SIZE,
+      1,
+      MAX_WEIGHT,
+    ),
     depthCost: integer('depthCost', options.depthCost, DEFAULT_DEPTH_COST, 0, MAX_WEIGHT),
     maxDepth: integer('maxDepth', options.maxDepth, DEFAULT_MAX_DEPTH, 1, MAX_SUPPORTED_DEPTH),
     maxCost,
@@ -407,6 +466,9 @@ export function resolveCostOptions(options: CostOptions = {}): ResolvedCostOptio
       listSize: directiveName('directiveNames.listSize', names.listSize, DEFAULT_DIRECTIVE_NAMES.listSize),
     },
     complexityDirective,
-    conventions: resolveConventions(options.conventions),
+    conventions: resolveConventions(options.conventions ?? (github ? { connections: true } : undefined)),
+    maxNodes: github ? limit('maxNodes', options.maxNodes ?? GITHUB_MAX_NODES) : Infinity,
+    points,
+    chargeDefaultedArguments: charge,
   };
 }

@@ -22,17 +22,24 @@ export interface PointsScale {
  *   non-negative integer, or an unknown rounding.
  */
 export function toPoints(total: number, scale: PointsScale = {}): number {
+  checkPointsScale(scale);
   const { divisor = 1, rounding = 'round', minimum = 0 } = scale;
-  if (!(Number.isFinite(divisor) && divisor > 0)) {
-    throw new TypeError(`PointsScale.divisor must be a positive finite number, got ${String(divisor)}`);
-  }
-  if (!Number.isSafeInteger(minimum) || minimum < 0) {
-    throw new TypeError(`PointsScale.minimum must be a non-negative integer, got ${String(minimum)}`);
-  }
-  if (rounding !== 'round' && rounding !== 'ceil' && rounding !== 'floor') {
-    throw new TypeError(`PointsScale.rounding must be round, ceil or floor, got ${String(rounding)}`);
-  }
   if (total >= MAX_COST) return MAX_COST;
   const points = Math[rounding](total / divisor);
   return points > minimum ? points : minimum;
+}
+
+/** Throws a TypeError naming `name` for a scale {@link toPoints} cannot use. */
+export function checkPointsScale(scale: PointsScale, name = 'PointsScale'): void {
+  if (typeof scale !== 'object' || scale === null) throw new TypeError(`${name} must be an object`);
+  const { divisor = 1, rounding = 'round', minimum = 0 } = scale;
+  if (!(typeof divisor === 'number' && Number.isFinite(divisor) && divisor > 0)) {
+    throw new TypeError(`${name}.divisor must be a positive finite number, got ${String(divisor)}`);
+  }
+  if (!Number.isSafeInteger(minimum) || minimum < 0) {
+    throw new TypeError(`${name}.minimum must be a non-negative integer, got ${String(minimum)}`);
+  }
+  if (rounding !== 'round' && rounding !== 'ceil' && rounding !== 'floor') {
+    throw new TypeError(`${name}.rounding must be round, ceil or floor, got ${String(rounding)}`);
+  }
 }

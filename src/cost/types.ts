@@ -24,6 +24,18 @@ export interface CostReport {
    */
   readonly total: number;
   /**
+   * The operation's price in points under the `points` scale (`CostOptions.points`, the `'github'` model's
+   * 100 requests a point): `max(minimum, rounding(total / divisor))`, a non-negative integer. It is what
+   * `maxCost`, the quotas, the headers and `extensions.cost` use. Absent when no scale is set: then the
+   * points are `total` (read `report.points ?? report.total`).
+   */
+  readonly points?: number;
+  /**
+   * `'github'` model only: the nodes the operation may request, GitHub's node limit (each connection's
+   * `first`/`last` times those of the connections above it, summed); checked by `maxNodes`.
+   */
+  readonly nodes?: number;
+  /**
    * True when `total` reached `Number.MAX_SAFE_INTEGER`, the ceiling at which totals stop
    * growing so that they stay safe integers: the true cost is at least `total`, and the breakdown's rows
    * (some of them saturated too) need not add up to it. False for every exact total.

@@ -323,8 +323,10 @@ export class OperationQuota<TContext> implements QuotaOperation {
         operationName: input.operationName ?? null,
         variables: input.variables ?? {},
       });
-      this.#cost = report.total;
-      return report.total;
+      // What is charged is the report's points: its total under the analyzer's points scale, if any.
+      const points = report.points ?? report.total;
+      this.#cost = points;
+      return points;
     } catch (error) {
       if (!(error instanceof CostError)) throw error;
       const estimated = error.extensions.cost;
