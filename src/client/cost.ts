@@ -21,7 +21,8 @@ export interface AnalyzerCostEstimatorOptions {
 /**
  * An `estimateCost` for `quotaFetch` that prices each operation with a `CostAnalyzer` built from the
  * server's annotated schema (the same SDL, the same `CostOptions`), so the first request of an operation is
- * already paced by its cost. Returns null (quotaFetch then falls back to what the server reported) for a
+ * already paced by its cost: what the server charges, its `report.points` under a points scale (`CostOptions.points`,
+ * the `'github'` model), else `report.total`. Returns null (quotaFetch then falls back to what the server reported) for a
  * persisted query sent without its text, or an operation the analyzer refuses (invalid variables, over
  * `maxCost`...): the server will say so itself.
  *
@@ -47,10 +48,11 @@ export function analyzerCostEstimator(
         if (documents.size >= max) documents.delete(documents.keys().next().value!);
         documents.set(operation.query, document);
       }
-      return analyzer.analyze(document, {
+      const report = analyzer.analyze(document, {
         operationName: operation.operationName,
         variables: operation.variables,
-      }).total;
+      });
+      return report.points ?? report.total;
     } catch {
       return null;
     }
