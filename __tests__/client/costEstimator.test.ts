@@ -4,6 +4,7 @@
  */
 import { buildSchema } from 'graphql';
 import { analyzerCostEstimator } from '../../src/client/cost.js';
+import type { GraphQLOperation } from '../../src/client/operations.js';
 import { COST_DIRECTIVES_SDL, CostAnalyzer } from '../../src/cost/index.js';
 
 const schema = buildSchema(`${COST_DIRECTIVES_SDL}
@@ -11,10 +12,12 @@ const schema = buildSchema(`${COST_DIRECTIVES_SDL}
   type Book { title: String! author: Author! }
   type Author @cost(weight: "5") { name: String! }
 `);
-const op = (query: string | null, variables: Record<string, unknown> | null = null) => ({
+const op = (query: string | null, variables: Record<string, unknown> | null = null): GraphQLOperation => ({
   query,
   operationName: null,
   variables,
+  extensions: null,
+  type: 'query',
 });
 
 describe('analyzerCostEstimator', () => {

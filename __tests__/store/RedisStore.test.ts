@@ -242,12 +242,19 @@ describe('RedisStore', () => {
   });
 
   it('reloads the script after the server forgot it (NOSCRIPT)', async () => {
-    const store = new RedisStore({ client: io, keyPrefix: `${prefix}noscript:` });
-    await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
-    await io.script('FLUSH');
-    expect((await store.decide({ client: 'c', plan, cost: 1, operation: 'query' })).limits[0]!.consumed).toBe(
-      2,
-    );
+    // SCRIPT FLUSH empties every script of the server: on a redis-server of this test's own, never the shared one.
+    const own = await startPrivateRedis();
+    const client = ioredisClient(own.url);
+    try {
+      const store = new RedisStore({ client, keyPrefix: `${prefix}noscript:` });
+      await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
+      await client.script('FLUSH');
+      const again = await store.decide({ client: 'c', plan, cost: 1, operation: 'query' });
+      expect(again.limits[0]!.consumed).toBe(2);
+    } finally {
+      await client.quit();
+      await own.stop();
+    }
   });
 
   it('takes time from the Redis server when no clock is given', async () => {

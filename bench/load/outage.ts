@@ -138,13 +138,27 @@ export async function runOutage(options: OutageOptions): Promise<OutageReport> {
       await redis.pause(options.pauseMs);
       times.pauseEndAt = times.pausedAt + options.pauseMs;
     })();
-    const run = await drive({
+    const first = await drive({
       urls: [server.url],
       lanes: options.lanes,
       durationMs: options.warmMs + options.downMs + options.recoverMs + options.pauseMs + options.tailMs,
       request,
     });
     await faults;
+    // On a loaded machine the faults run late against the load's fixed length: the load goes on until tailMs
+    // after the pause really ended (other lane numbers, so operation names stay unique), so that the
+    // decisions after it are seen whatever the machine's speed.
+    const tailLeftMs = times.pauseEndAt + options.tailMs - Date.now();
+    const tail =
+      tailLeftMs > 0
+        ? await drive({
+            urls: [server.url],
+            lanes: options.lanes,
+            durationMs: tailLeftMs,
+            request: (lane, seq) => request(lane + options.lanes, seq),
+          })
+        : { shots: [] };
+    const run = { shots: [...first.shots, ...tail.shots] };
 
     const stats = await server.stats({ decisions: true });
     const decisions = new Map<string, DecisionRecord>();
