@@ -70,8 +70,10 @@ export const EXCEPTIONS: readonly ConformanceException[] = [
     step: 'a deferred fragment is served',
     observed: [406, 'application/json', undefined],
     reason:
-      'Apollo Server 5 executes @defer and @stream only on graphql-js 17 (an alpha), and graphql-quota ' +
-      'supports graphql 16: Apollo answers a request that accepts only multipart/mixed with 406.',
+      'Apollo Server 5 executes @defer and @stream only when graphql 17.0.0-alpha.9 is installed (its ' +
+      '`incrementalDeliveryPolyfill` checks that exact version and `experimentalExecuteIncrementally`); ' +
+      'graphql-quota supports graphql 16 (16.15.0 here), on which Apollo answers a request that accepts ' +
+      'only multipart/mixed with 406 and executes nothing.',
   },
   {
     servers: ['mercurius'],

@@ -74,6 +74,58 @@ async function statuses(t: ScenarioContext, count: number, query: string, apiKey
   return seen;
 }
 
+// ---- s2-adapters: helpers (begin) ----
+/** `extensions.cost` of an operation of `FREE` with `available` points left at its decision. */
+function costOf(requested: number, actual: number | null, available: number) {
+  return {
+    requestedQueryCost: requested,
+    actualQueryCost: actual,
+    throttleStatus: {
+      limit: 'hourly',
+      maximumAvailable: 100,
+      currentlyAvailable: available,
+      restoreRate: null,
+      resetAt: new Date(HOUR_END_S * 1000).toISOString(),
+    },
+  };
+}
+
+/** The JSON parts of a `multipart/mixed` body (boundary `-`), in order. */
+function multipartJson(body: string): Record<string, unknown>[] {
+  return body
+    .split(/\r?\n---/)
+    .map((part) => part.slice(part.indexOf('{')).trim())
+    .filter((part) => part.startsWith('{'))
+    .map((part) => JSON.parse(part) as Record<string, unknown>);
+}
+
+/** POSTs one operation and reads only the first chunk of its (streamed) response; `abort` drops the connection. */
+async function openStream(
+  url: string,
+  query: string,
+  options: { bearer: string; headers: Record<string, string> },
+) {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${options.bearer}`,
+      ...options.headers,
+    },
+    body: JSON.stringify({ query }),
+  });
+  const chunk = await response.body!.getReader().read();
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers) as Record<string, string>,
+    first: new TextDecoder().decode(chunk.value),
+    abort: () => controller.abort(),
+  };
+}
+// ---- s2-adapters: helpers (end) ----
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'seed openPIM: 30,000 points an hour, X-Rate-Limit-* as its documentation shows them',
@@ -548,29 +600,83 @@ export const SCENARIOS: readonly Scenario[] = [
       t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
     },
   },
+  // ---- s2-adapters: incremental delivery (begin) ----
   {
     name: 'incremental delivery (@defer): charged once, the slot held until the last part is sent',
     config: BASIC,
     async run(t) {
       const multipart = { ...alice, headers: { accept: 'multipart/mixed' } };
-      const probe = await t.send('{ ping ... @defer { rows(first: 2) { id } } }', multipart);
+      // Charged 50 before execution (5 rows asked for); 2 rows exist, delivered in the deferred part: 20.
+      const probe = await t.send('{ ping ... @defer { rows(first: 5, skip: 1998) { id } } }', multipart);
       const supported = t.same(
         'a deferred fragment is served',
         [probe.status, probe.headers['content-type']?.split(';')[0], observe(probe).headers['ratelimit']],
-        [200, 'multipart/mixed', '"hourly";r=80;t=2700, "inflight";r=0'],
+        [200, 'multipart/mixed', '"hourly";r=50;t=2700, "inflight";r=0'],
       );
       if (!supported) return;
+      const parts = multipartJson(probe.body as string);
+      t.same(
+        'the last part carries the actual cost of everything delivered',
+        [parts.length, parts[1]?.['hasNext'], (parts[1]?.['extensions'] as { cost?: unknown })?.cost],
+        [2, false, costOf(50, 20, 50)],
+      );
       await t.store.settles(1);
-      const streaming = t.send('{ ping ... @defer { hold } }', multipart);
+      t.same(
+        'refunded 30 after the last part',
+        observe(await t.send(PING, alice)).headers,
+        freeHeaders(20, false, 0),
+      );
+
+      // @stream: 30 charged (3 rows asked for), 2 delivered, one of them streamed: 10 refunded.
+      const streamed = await t.send(
+        '{ rows(first: 3, skip: 1998) @stream(initialCount: 1) { id } }',
+        multipart,
+      );
+      t.same(
+        'a streamed list: every item priced',
+        [streamed.status, multipartJson(streamed.body as string).map((p) => p['extensions'])],
+        [200, [undefined, { cost: costOf(30, 20, 50) }]],
+      );
+      await t.store.settles(3);
+      t.same(
+        'refunds so far',
+        t.store.settled.map((s) => s.refund),
+        [30, 0, 10],
+      );
+
+      const held = t.send('{ ping ... @defer { hold } }', multipart);
       await t.app.holds.arrived(1);
       t.same('slot taken while the deferred part runs', (await t.send(PING, alice)).status, 429);
       t.app.holds.release();
-      t.same('streamed', (await streaming).status, 200);
-      await t.store.settles(2);
-      // The estimate of an incremental response stands (its parts are not priced): 20 points, slot free.
-      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(20, false, 0));
+      t.same('streamed', (await held).status, 200);
+      await t.store.settles(4);
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(40, false, 0));
+
+      // The client goes away after the first part: 50 charged, the 10 points it received are all it pays
+      // for, and the slot is free at once, while the deferred resolver still runs.
+      const gone = await openStream(
+        t.url,
+        '{ rows(first: 1) { id } ... @defer { hold more: rows(first: 4) { id } } }',
+        multipart,
+      );
+      t.same(
+        'first part received',
+        [gone.status, gone.headers['ratelimit'], gone.first.includes('"rows":[{"id":"r1"}]')],
+        [200, '"hourly";r=10;t=2700, "inflight";r=0', true],
+      );
+      await t.app.holds.arrived(2);
+      gone.abort();
+      await t.store.settles(6);
+      t.same('refunded what was never delivered', t.store.settled[5]?.refund, 40);
+      t.same(
+        'slot back after the disconnect',
+        observe(await t.send(PING, alice)).headers,
+        freeHeaders(50, false, 0),
+      );
+      t.app.holds.release();
     },
   },
+  // ---- s2-adapters: incremental delivery (end) ----
   {
     name: 'subscriptions: charged at subscribe, the slot held until the subscription ends',
     config: BASIC,

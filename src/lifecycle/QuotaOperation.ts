@@ -48,8 +48,9 @@ export interface QuotaAdmission {
 
 /**
  * What is known of the operation's execution when it is settled: the result's `data` (a single result;
- * null when execution failed as a whole), `'not-executed'` when it never ran (another plugin refused it
- * after admission), `'unknown'` after an unexpected error or for an incremental (deferred, streamed) result.
+ * null when execution failed as a whole; for an incremental, deferred or streamed, result: the data of every
+ * part delivered, put together with `IncrementalData`), `'not-executed'` when it never ran (another plugin
+ * refused it after admission), `'unknown'` after an unexpected error, or for a subscription.
  */
 export type ExecutionOutcome = { readonly data: Record<string, unknown> | null } | 'not-executed' | 'unknown';
 
