@@ -130,6 +130,7 @@ export const EXCEPTIONS: readonly ConformanceException[] = [
     reason:
       'Mercurius serves subscriptions over its WebSocket only (`subscription: true`); over HTTP it runs a ' +
       'subscription through `execute`, which resolves the field to null, and the adapter charges and ' +
-      'settles it as any operation. The adapter does not yet charge subscriptions over the WebSocket.',
+      'settles it as any operation. Over its WebSocket the adapter charges a subscription at subscribe and ' +
+      'holds its slot until it ends (__tests__/mercurius/subscriptions.test.ts, with a real WebSocket client).',
   },
 ];
