@@ -6,6 +6,7 @@
 import { API, API_KEYS, HOUR, HOUR_END_S, PLAN_OF, SEED_PLANS, T0 } from '../helpers/seedPlans.js';
 import type { Plan } from '../../src/quota/index.js';
 import type { ServerConfig } from '../helpers/serverApp.js';
+import { createHash } from 'node:crypto';
 import { observe, type Scenario, type ScenarioContext } from './harness.js';
 
 const rows = (n: number) => `{ rows(first: ${n}) { id } }`;
@@ -701,6 +702,108 @@ export const SCENARIOS: readonly Scenario[] = [
       t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
     },
   },
+  // ---- s2-adapters: observability, issue 14 (begin) ----
+  {
+    name: 'observability: the free quota field, metrics after a scripted sequence, decision-log records',
+    config: { ...BASIC, plans: [POINTS, ANONYMOUS_10], observability: true },
+    async run(t) {
+      const first = await t.send(rows(3), alice);
+      t.same('charged', observe(first).headers['x-rate-limit-consumed'], '30');
+      const mine = await t.send('{ quota { plan limits { name kind limit remaining } cost } }', alice);
+      t.same(
+        "the quota field: the caller's own state, never charged",
+        [mine.status, mine.body.data, observe(mine).headers],
+        [
+          200,
+          {
+            quota: {
+              plan: 'free',
+              limits: [{ name: 'hourly', kind: 'fixed-window', limit: 100, remaining: 70 }],
+              cost: 0,
+            },
+          },
+          {},
+        ],
+      );
+      const next = await t.send(rows(1), alice);
+      t.same(
+        'X-Rate-Limit-Consumed unchanged by the quota field',
+        observe(next).headers,
+        pointsHeaders(40, false),
+      );
+      const refused = await t.send(rows(7), alice);
+      t.same('refused', refused.status, 429);
+      t.same('nothing charged for the quota field, nothing for the refusal', t.store.calls, {
+        decide: 3,
+        settle: 0,
+      });
+
+      const points = (metric: string) =>
+        t.metrics
+          .collect()
+          .find((m) => m.metric === metric)!
+          .points.map((p) =>
+            'value' in p ? [p.labels.join(' '), p.value] : [p.labels.join(' '), p.count, p.sum],
+          );
+      t.same(
+        'metrics',
+        {
+          decisions: points('decisions'),
+          refusals: points('refusals'),
+          estimated: points('costEstimated'),
+          actual: points('costActual'),
+          delta: points('costDelta'),
+          slots: points('slotsInFlight'),
+        },
+        {
+          decisions: [
+            ['allowed none query free', 3],
+            ['refused QUOTA_EXCEEDED query free', 1],
+          ],
+          refusals: [['429 QUOTA_EXCEEDED free', 1]],
+          estimated: [['query free', 4, 110]],
+          // The quota field's read is neither priced after the fact nor settled: no actual cost.
+          actual: [['query free', 2, 40]],
+          delta: [['query free', 2, 0]],
+          slots: [],
+        },
+      );
+
+      const records: Record<string, unknown>[] = t.logRecords.map((r) => ({
+        ...r,
+        durationMs: typeof r['durationMs'],
+      }));
+      t.same('one log record per operation', records.length, 4);
+      t.same("the refusal's record, field by field", records[3], {
+        decidedAt: new Date(T0).toISOString(),
+        client: 'alice',
+        anonymous: false,
+        plan: 'free',
+        operationName: null,
+        operationType: 'query',
+        documentHash: createHash('sha256').update(rows(7)).digest('hex'),
+        estimatedCost: 70,
+        actualCost: null,
+        result: 'refused',
+        code: 'QUOTA_EXCEEDED',
+        refusedBy: 'hourly',
+        status: 429,
+        durationMs: 'number',
+        source: 'store',
+      });
+      t.same(
+        'the records in order: result, cost, status',
+        records.map((r) => [r['result'], r['estimatedCost'], r['actualCost'], r['status']]),
+        [
+          ['allowed', 30, 30, 200],
+          ['allowed', 0, null, 200],
+          ['allowed', 10, 10, 200],
+          ['refused', 70, null, 429],
+        ],
+      );
+    },
+  },
+  // ---- s2-adapters: observability, issue 14 (end) ----
   {
     name: 'Redis store: the seed openPIM policy with the same numbers',
     config: SEEDS,

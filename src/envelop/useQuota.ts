@@ -109,6 +109,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
         operationName: args.operationName,
         variables: args.variableValues,
         request: { headers: request?.headers ?? NO_HEADERS, context },
+        // The source text, for the decision log's document hash (as Apollo's `queryHash`).
+        query: context.params?.query,
       },
       response,
     );
@@ -153,6 +155,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       const admission = await operation.admit();
       if (!admission.allowed) {
         setResultAndStopExecution(refusalResult(admission, operation));
+        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
+        void operation.settle('not-executed', admission.status);
         return;
       }
       // An execution that throws (cancelled, a failing executor) reaches no onExecuteDone.
@@ -181,6 +185,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       const admission = await operation.admit();
       if (!admission.allowed) {
         setResultAndStopExecution(refusalResult(admission, operation));
+        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
+        void operation.settle('not-executed', admission.status);
         return;
       }
       return {

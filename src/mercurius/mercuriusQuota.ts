@@ -52,15 +52,24 @@ function requestHeaders(request: FastifyRequest | undefined): RequestHeaders {
 }
 
 /**
- * The operation name a request asked for. Mercurius's `preExecution` hook is not given it, so it is read
- * where Mercurius read it: the POST body (the batch entry `operationId` for a batch) or the GET query.
+ * The operation name a request asked for, and its source text (for the decision log's document hash).
+ * Mercurius's `preExecution` hook is not given them, so they are read where Mercurius read them: the POST
+ * body (the batch entry `operationId` for a batch) or the GET query.
  */
-function operationNameOf(context: MercuriusContext, request: FastifyRequest | undefined): string | null {
-  if (request === undefined) return null;
+function paramsOf(
+  context: MercuriusContext,
+  request: FastifyRequest | undefined,
+): { operationName: string | null; query: string | null } {
+  if (request === undefined) return { operationName: null, query: null };
   const source: unknown = request.method === 'GET' ? request.query : request.body;
-  const params = Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source;
-  const name = (params as { operationName?: unknown } | null | undefined)?.operationName;
-  return typeof name === 'string' && name !== '' ? name : null;
+  const params = (Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source) as
+    { operationName?: unknown; query?: unknown } | null | undefined;
+  const name = params?.operationName;
+  const query = params?.query;
+  return {
+    operationName: typeof name === 'string' && name !== '' ? name : null,
+    query: typeof query === 'string' ? query : null,
+  };
 }
 
 /**
@@ -243,11 +252,13 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
         if (reply !== undefined) replies.set(reply, state);
       }
       const request = reply?.request ?? (context as { request?: FastifyRequest }).request;
+      const { operationName, query } = paramsOf(context, request);
       const operation = lifecycle.startOperation(
         {
           schema,
           document,
-          operationName: operationNameOf(context, request),
+          operationName,
+          query,
           variables,
           request: { headers: requestHeaders(request), context: context as TContext },
         },
