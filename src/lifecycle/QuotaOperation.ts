@@ -113,6 +113,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
   /** What the observers were told at the decision; null when there are none (or nothing was decided). */
   #event: QuotaOperationEvent | null = null;
   #startedMs = 0;
+  /** True right after a store call of this operation (its decision, then its settlement) returned. */
+  #storeCalled = false;
   /** When it was admitted (the lifecycle's clock), to learn how long this client's operations take. */
   #admittedAtMs = 0;
 
@@ -148,7 +150,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
     const refused = !admission.allowed;
     const would = this.#wouldRefuse;
     const input = this.#input;
-    this.#startedMs = performance.now();
+    this.#startedMs = this.#storeCallEnd();
     this.#event = {
       timeMs: this.#decision?.nowMs ?? Math.floor(this.#lifecycle.clock()),
       client: this.#client?.public ?? null,
@@ -169,13 +171,24 @@ export class OperationQuota<TContext> implements QuotaOperation {
     this.#lifecycle.observer!.decided?.(this.#event);
   }
 
+  /**
+   * Now (`performance.now()`): the end of the store call just made, when the engine timed one for this
+   * operation (its decision, or its settlement), else a new reading.
+   */
+  #storeCallEnd(): number {
+    const engine = this.#lifecycle.engine;
+    return this.#storeCalled && engine.lastStoreCallEndMs !== 0
+      ? engine.lastStoreCallEndMs
+      : performance.now();
+  }
+
   /** Tells the observers the operation is over: its actual cost, duration and the response's status. */
   #observeSettlement(status: number | undefined): void {
     const event = this.#event;
     if (event === null) return;
     this.#event = null;
     event.actualCost = this.#actualCost;
-    event.durationMs = performance.now() - this.#startedMs;
+    event.durationMs = this.#storeCallEnd() - this.#startedMs;
     if (status !== undefined && event.result !== 'refused') event.status = status;
     this.#lifecycle.observer!.settled?.(event);
   }
@@ -243,6 +256,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
         return this.#decided(this.#misconfigured(`the quota engine refused its input: ${error.message}`));
       throw error;
     }
+    this.#storeCalled = !decision.exempt;
     decision = this.#truthfulSlotRetry(client, decision);
     this.#decision = decision;
     this.#response.record(decision, client.key);
@@ -400,6 +414,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
    * of its own: a `then` per operation was a measurable share of the metrics' cost per decision).
    */
   async #settle(outcome: ExecutionOutcome, status: number | undefined): Promise<void> {
+    this.#storeCalled = false;
     try {
       // The admission may still be running: a server can end a request while another plugin's hook failed.
       // Its failure reached the client through the admission's own path.
@@ -453,6 +468,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
           leaseId: decision.leaseId,
           decidedAtMs: decision.nowMs,
         });
+        this.#storeCalled = true;
       } catch (error) {
         lifecycle.logger.error(
           `graphql-quota: settle failed for client "${client.public.id}": ${(error as Error).message}`,
