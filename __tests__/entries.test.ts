@@ -121,6 +121,7 @@ describe('the core entry, graphql-quota', () => {
         'DEFAULT_EXPOSE_QUOTA_HEADERS',
         'DEFAULT_MODE',
         'DEFAULT_USAGE_THRESHOLDS',
+        'IncrementalData',
         'QUOTA_REFUSAL_STATUS',
         'createQuotaLifecycle',
         'quotaHandle',

@@ -70,8 +70,10 @@ export const EXCEPTIONS: readonly ConformanceException[] = [
     step: 'a deferred fragment is served',
     observed: [406, 'application/json', undefined],
     reason:
-      'Apollo Server 5 executes @defer and @stream only on graphql-js 17 (an alpha), and graphql-quota ' +
-      'supports graphql 16: Apollo answers a request that accepts only multipart/mixed with 406.',
+      'Apollo Server 5 executes @defer and @stream only when graphql 17.0.0-alpha.9 is installed (its ' +
+      '`incrementalDeliveryPolyfill` checks that exact version and `experimentalExecuteIncrementally`); ' +
+      'graphql-quota supports graphql 16 (16.15.0 here), on which Apollo answers a request that accepts ' +
+      'only multipart/mixed with 406 and executes nothing.',
   },
   {
     servers: ['mercurius'],
@@ -128,6 +130,7 @@ export const EXCEPTIONS: readonly ConformanceException[] = [
     reason:
       'Mercurius serves subscriptions over its WebSocket only (`subscription: true`); over HTTP it runs a ' +
       'subscription through `execute`, which resolves the field to null, and the adapter charges and ' +
-      'settles it as any operation. The adapter does not yet charge subscriptions over the WebSocket.',
+      'settles it as any operation. Over its WebSocket the adapter charges a subscription at subscribe and ' +
+      'holds its slot until it ends (__tests__/mercurius/subscriptions.test.ts, with a real WebSocket client).',
   },
 ];

@@ -20,6 +20,7 @@ import {
 } from '../helpers/serverClient.js';
 import { T0 } from '../helpers/seedPlans.js';
 import { EXCEPTIONS, type ConformanceException } from './exceptions.js';
+import { QuotaMetrics, decisionLog } from '../../src/observability/index.js';
 
 /** The store a scenario runs on. `'failing'` refuses every call, as a Redis that is down. */
 export type StoreKind = 'memory' | 'redis' | 'failing';
@@ -53,6 +54,10 @@ export interface ScenarioContext {
    * server lacks ends there, explicitly.
    */
   same(step: string, observed: unknown, expected: unknown): boolean;
+  /** The quota's metrics, with `config.observability` (else they see nothing). */
+  readonly metrics: QuotaMetrics;
+  /** The decision log's records, in order, with `config.observability`: every operation (`sampleRate` 1). */
+  readonly logRecords: readonly Record<string, unknown>[];
 }
 
 /** What a response shows of the quota: status, error codes, the quota headers, `extensions.quota`. */
@@ -97,13 +102,24 @@ export async function runScenario(
 ): Promise<void> {
   const clock = new ManualClock(T0);
   const store = new CountingStore(storeFor(scenario.store ?? 'memory', clock, redis));
-  const app = await startApp({ ...scenario.config, server }, { store, clock: clock.now });
+  const metrics = new QuotaMetrics({ clock: clock.now });
+  const logRecords: Record<string, unknown>[] = [];
+  const log = decisionLog({
+    logger: { info: (record) => void logRecords.push({ ...record }) },
+    sampleRate: 1,
+  });
+  const app = await startApp(
+    { ...scenario.config, server },
+    { store, clock: clock.now, observers: [metrics, log] },
+  );
   const t: ScenarioContext = {
     server,
     app,
     url: app.url,
     clock,
     store,
+    metrics,
+    logRecords,
     send: (query, options) => gql(app.url, query, options),
     post: (body, options) => post(app.url, body, options),
     same(step, observed, expected) {

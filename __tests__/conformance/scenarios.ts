@@ -6,6 +6,7 @@
 import { API, API_KEYS, HOUR, HOUR_END_S, PLAN_OF, SEED_PLANS, T0 } from '../helpers/seedPlans.js';
 import type { Plan } from '../../src/quota/index.js';
 import type { ServerConfig } from '../helpers/serverApp.js';
+import { createHash } from 'node:crypto';
 import { observe, type Scenario, type ScenarioContext } from './harness.js';
 
 const rows = (n: number) => `{ rows(first: ${n}) { id } }`;
@@ -73,6 +74,58 @@ async function statuses(t: ScenarioContext, count: number, query: string, apiKey
   for (let i = 0; i < count; i++) seen.push((await t.send(query, { apiKey })).status);
   return seen;
 }
+
+// ---- s2-adapters: helpers (begin) ----
+/** `extensions.cost` of an operation of `FREE` with `available` points left at its decision. */
+function costOf(requested: number, actual: number | null, available: number) {
+  return {
+    requestedQueryCost: requested,
+    actualQueryCost: actual,
+    throttleStatus: {
+      limit: 'hourly',
+      maximumAvailable: 100,
+      currentlyAvailable: available,
+      restoreRate: null,
+      resetAt: new Date(HOUR_END_S * 1000).toISOString(),
+    },
+  };
+}
+
+/** The JSON parts of a `multipart/mixed` body (boundary `-`), in order. */
+function multipartJson(body: string): Record<string, unknown>[] {
+  return body
+    .split(/\r?\n---/)
+    .map((part) => part.slice(part.indexOf('{')).trim())
+    .filter((part) => part.startsWith('{'))
+    .map((part) => JSON.parse(part) as Record<string, unknown>);
+}
+
+/** POSTs one operation and reads only the first chunk of its (streamed) response; `abort` drops the connection. */
+async function openStream(
+  url: string,
+  query: string,
+  options: { bearer: string; headers: Record<string, string> },
+) {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${options.bearer}`,
+      ...options.headers,
+    },
+    body: JSON.stringify({ query }),
+  });
+  const chunk = await response.body!.getReader().read();
+  return {
+    status: response.status,
+    headers: Object.fromEntries(response.headers) as Record<string, string>,
+    first: new TextDecoder().decode(chunk.value),
+    abort: () => controller.abort(),
+  };
+}
+// ---- s2-adapters: helpers (end) ----
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -548,29 +601,83 @@ export const SCENARIOS: readonly Scenario[] = [
       t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
     },
   },
+  // ---- s2-adapters: incremental delivery (begin) ----
   {
     name: 'incremental delivery (@defer): charged once, the slot held until the last part is sent',
     config: BASIC,
     async run(t) {
       const multipart = { ...alice, headers: { accept: 'multipart/mixed' } };
-      const probe = await t.send('{ ping ... @defer { rows(first: 2) { id } } }', multipart);
+      // Charged 50 before execution (5 rows asked for); 2 rows exist, delivered in the deferred part: 20.
+      const probe = await t.send('{ ping ... @defer { rows(first: 5, skip: 1998) { id } } }', multipart);
       const supported = t.same(
         'a deferred fragment is served',
         [probe.status, probe.headers['content-type']?.split(';')[0], observe(probe).headers['ratelimit']],
-        [200, 'multipart/mixed', '"hourly";r=80;t=2700, "inflight";r=0'],
+        [200, 'multipart/mixed', '"hourly";r=50;t=2700, "inflight";r=0'],
       );
       if (!supported) return;
+      const parts = multipartJson(probe.body as string);
+      t.same(
+        'the last part carries the actual cost of everything delivered',
+        [parts.length, parts[1]?.['hasNext'], (parts[1]?.['extensions'] as { cost?: unknown })?.cost],
+        [2, false, costOf(50, 20, 50)],
+      );
       await t.store.settles(1);
-      const streaming = t.send('{ ping ... @defer { hold } }', multipart);
+      t.same(
+        'refunded 30 after the last part',
+        observe(await t.send(PING, alice)).headers,
+        freeHeaders(20, false, 0),
+      );
+
+      // @stream: 30 charged (3 rows asked for), 2 delivered, one of them streamed: 10 refunded.
+      const streamed = await t.send(
+        '{ rows(first: 3, skip: 1998) @stream(initialCount: 1) { id } }',
+        multipart,
+      );
+      t.same(
+        'a streamed list: every item priced',
+        [streamed.status, multipartJson(streamed.body as string).map((p) => p['extensions'])],
+        [200, [undefined, { cost: costOf(30, 20, 50) }]],
+      );
+      await t.store.settles(3);
+      t.same(
+        'refunds so far',
+        t.store.settled.map((s) => s.refund),
+        [30, 0, 10],
+      );
+
+      const held = t.send('{ ping ... @defer { hold } }', multipart);
       await t.app.holds.arrived(1);
       t.same('slot taken while the deferred part runs', (await t.send(PING, alice)).status, 429);
       t.app.holds.release();
-      t.same('streamed', (await streaming).status, 200);
-      await t.store.settles(2);
-      // The estimate of an incremental response stands (its parts are not priced): 20 points, slot free.
-      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(20, false, 0));
+      t.same('streamed', (await held).status, 200);
+      await t.store.settles(4);
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(40, false, 0));
+
+      // The client goes away after the first part: 50 charged, the 10 points it received are all it pays
+      // for, and the slot is free at once, while the deferred resolver still runs.
+      const gone = await openStream(
+        t.url,
+        '{ rows(first: 1) { id } ... @defer { hold more: rows(first: 4) { id } } }',
+        multipart,
+      );
+      t.same(
+        'first part received',
+        [gone.status, gone.headers['ratelimit'], gone.first.includes('"rows":[{"id":"r1"}]')],
+        [200, '"hourly";r=10;t=2700, "inflight";r=0', true],
+      );
+      await t.app.holds.arrived(2);
+      gone.abort();
+      await t.store.settles(6);
+      t.same('refunded what was never delivered', t.store.settled[5]?.refund, 40);
+      t.same(
+        'slot back after the disconnect',
+        observe(await t.send(PING, alice)).headers,
+        freeHeaders(50, false, 0),
+      );
+      t.app.holds.release();
     },
   },
+  // ---- s2-adapters: incremental delivery (end) ----
   {
     name: 'subscriptions: charged at subscribe, the slot held until the subscription ends',
     config: BASIC,
@@ -595,6 +702,108 @@ export const SCENARIOS: readonly Scenario[] = [
       t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
     },
   },
+  // ---- s2-adapters: observability, issue 14 (begin) ----
+  {
+    name: 'observability: the free quota field, metrics after a scripted sequence, decision-log records',
+    config: { ...BASIC, plans: [POINTS, ANONYMOUS_10], observability: true },
+    async run(t) {
+      const first = await t.send(rows(3), alice);
+      t.same('charged', observe(first).headers['x-rate-limit-consumed'], '30');
+      const mine = await t.send('{ quota { plan limits { name kind limit remaining } cost } }', alice);
+      t.same(
+        "the quota field: the caller's own state, never charged",
+        [mine.status, mine.body.data, observe(mine).headers],
+        [
+          200,
+          {
+            quota: {
+              plan: 'free',
+              limits: [{ name: 'hourly', kind: 'fixed-window', limit: 100, remaining: 70 }],
+              cost: 0,
+            },
+          },
+          {},
+        ],
+      );
+      const next = await t.send(rows(1), alice);
+      t.same(
+        'X-Rate-Limit-Consumed unchanged by the quota field',
+        observe(next).headers,
+        pointsHeaders(40, false),
+      );
+      const refused = await t.send(rows(7), alice);
+      t.same('refused', refused.status, 429);
+      t.same('nothing charged for the quota field, nothing for the refusal', t.store.calls, {
+        decide: 3,
+        settle: 0,
+      });
+
+      const points = (metric: string) =>
+        t.metrics
+          .collect()
+          .find((m) => m.metric === metric)!
+          .points.map((p) =>
+            'value' in p ? [p.labels.join(' '), p.value] : [p.labels.join(' '), p.count, p.sum],
+          );
+      t.same(
+        'metrics',
+        {
+          decisions: points('decisions'),
+          refusals: points('refusals'),
+          estimated: points('costEstimated'),
+          actual: points('costActual'),
+          delta: points('costDelta'),
+          slots: points('slotsInFlight'),
+        },
+        {
+          decisions: [
+            ['allowed none query free', 3],
+            ['refused QUOTA_EXCEEDED query free', 1],
+          ],
+          refusals: [['429 QUOTA_EXCEEDED free', 1]],
+          estimated: [['query free', 4, 110]],
+          // The quota field's read is neither priced after the fact nor settled: no actual cost.
+          actual: [['query free', 2, 40]],
+          delta: [['query free', 2, 0]],
+          slots: [],
+        },
+      );
+
+      const records: Record<string, unknown>[] = t.logRecords.map((r) => ({
+        ...r,
+        durationMs: typeof r['durationMs'],
+      }));
+      t.same('one log record per operation', records.length, 4);
+      t.same("the refusal's record, field by field", records[3], {
+        decidedAt: new Date(T0).toISOString(),
+        client: 'alice',
+        anonymous: false,
+        plan: 'free',
+        operationName: null,
+        operationType: 'query',
+        documentHash: createHash('sha256').update(rows(7)).digest('hex'),
+        estimatedCost: 70,
+        actualCost: null,
+        result: 'refused',
+        code: 'QUOTA_EXCEEDED',
+        refusedBy: 'hourly',
+        status: 429,
+        durationMs: 'number',
+        source: 'store',
+      });
+      t.same(
+        'the records in order: result, cost, status',
+        records.map((r) => [r['result'], r['estimatedCost'], r['actualCost'], r['status']]),
+        [
+          ['allowed', 30, 30, 200],
+          ['allowed', 0, null, 200],
+          ['allowed', 10, 10, 200],
+          ['refused', 70, null, 429],
+        ],
+      );
+    },
+  },
+  // ---- s2-adapters: observability, issue 14 (end) ----
   {
     name: 'Redis store: the seed openPIM policy with the same numbers',
     config: SEEDS,

@@ -15,7 +15,8 @@ import { buildSchema, GraphQLError, type GraphQLSchema } from 'graphql';
 import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
 import { Redis } from 'ioredis';
 import { quotaPlugin } from '../../src/apollo/index.js';
-import { identifyByApiKey } from '../../src/lifecycle/index.js';
+import { identifyByApiKey, type QuotaHandle } from '../../src/lifecycle/index.js';
+import { quotaResolvers, quotaTypeDefs, type QuotaObserver } from '../../src/observability/index.js';
 import type {
   ExposeCost,
   QuotaDecisionEvent,
@@ -98,8 +99,8 @@ export class Holds {
 }
 
 /** The priced schema with its resolvers. */
-export function e2eSchema(holds: Holds): GraphQLSchema {
-  const schema = buildSchema(E2E_SDL);
+export function e2eSchema(holds: Holds, quotaField = false): GraphQLSchema {
+  const schema = buildSchema(quotaField ? `${E2E_SDL}\n${quotaTypeDefs()}` : E2E_SDL);
   const query = schema.getQueryType()!.getFields();
   query.rows!.resolve = (_: unknown, args: { first: number; skip: number }) => {
     const from = Math.max(0, args.skip);
@@ -221,6 +222,14 @@ export interface ServerConfig {
    * Default false: the hook and the records would weigh on benchmarks and on long runs' heap.
    */
   readonly recordDecisions?: boolean;
+  // ---- s2-adapters: observability (begin) ----
+  /**
+   * The e2e schema gets the free `quota` field (`quotaTypeDefs`, `quotaResolvers` reading the caller the
+   * adapter identified), the quota options `freeQuotaField: 'quota'` and the runtime's `observers`. Default
+   * false.
+   */
+  readonly observability?: boolean;
+  // ---- s2-adapters: observability (end) ----
 }
 
 /** One decision the plugin took, as the proofs need it. */
@@ -250,6 +259,8 @@ export interface AppRuntime {
    * side or the connection's queue.
    */
   readonly onServed?: (operationName: string | null, ms: number) => void;
+  /** The quota's observers (metrics, decision log), with `observability`. */
+  readonly observers?: readonly QuotaObserver[];
 }
 
 export interface App {
@@ -358,7 +369,7 @@ export type QuotaControls = QuotaKillSwitch;
 /** A server listening, as each server kind's starter returns it. */
 export interface Listening {
   readonly url: string;
-  readonly quota: QuotaControls | null;
+  readonly quota: (QuotaControls & Pick<QuotaHandle, 'callerOf'>) | null;
   close(): Promise<void>;
 }
 
@@ -399,6 +410,9 @@ function quotaOptions(
     ...(config.mode !== undefined ? { mode: config.mode } : {}),
     ...(clock !== undefined ? { clock } : {}),
     exposeCost: config.exposeCost ?? 'always',
+    ...(config.observability === true
+      ? { freeQuotaField: 'quota', observers: [...(runtime.observers ?? [])] }
+      : {}),
     ...(config.partitionKey === 'random' ? {} : { partitionKeySecret: false as const }),
     logger: runtime.logger ?? silent,
     ...(record !== undefined
@@ -536,7 +550,8 @@ async function buildClusterStore(
 /** Starts a server on 127.0.0.1 and a free port. */
 export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): Promise<App> {
   const holds = runtime.holds ?? new Holds();
-  const schema = config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds);
+  const schema =
+    config.schema === 'demo' ? createDemoSchema() : e2eSchema(holds, config.observability === true);
   const variant = config.variant ?? 'quota';
   const manual = config.clockStartMs !== undefined ? new ManualClock(config.clockStartMs) : null;
   const clock = runtime.clock ?? manual?.now;
@@ -560,6 +575,11 @@ export async function startApp(config: ServerConfig, runtime: AppRuntime = {}): 
       : kind === 'mercurius'
         ? await loadMercurius()(schema, options, config)
         : await listenApollo(schema, options, config, runtime);
+  const free = schema.getQueryType()!.getFields()['quota'];
+  if (free !== undefined && listening.quota !== null) {
+    const { engine, callerOf } = listening.quota;
+    free.resolve = quotaResolvers({ peeker: engine, caller: callerOf }).Query['quota'] as never;
+  }
   return {
     url: listening.url,
     quota: listening.quota,

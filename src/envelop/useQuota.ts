@@ -1,9 +1,12 @@
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { OnExecuteDoneHookResultOnNextHookPayload } from '@envelop/core';
 import type { Plugin, YogaInitialContext } from 'graphql-yoga';
 import {
   NO_HEADERS,
   createQuotaLifecycle,
   type ExecutionOutcome,
+  IncrementalData,
+  type IncrementalPayload,
   quotaHandle,
   type QuotaHandle,
   type QuotaOperation,
@@ -106,14 +109,34 @@ export function useQuota<TContext extends object = YogaInitialContext>(
         operationName: args.operationName,
         variables: args.variableValues,
         request: { headers: request?.headers ?? NO_HEADERS, context },
+        // The source text, for the decision log's document hash (as Apollo's `queryHash`).
+        query: context.params?.query,
       },
       response,
     );
   };
-  /** Settles the stream's operation when the stream ends, however it ends. */
+  /** Settles a subscription's operation when its stream ends, however it ends: the estimate stands. */
   const onStreamEnd = (operation: QuotaOperation) => ({
     onEnd: () => void operation.settle('unknown'),
   });
+  /**
+   * An incremental (`@defer` / `@stream`) response: its payloads' data is put together as they are sent,
+   * and the operation is settled on the actual cost of all of it once the last one is known (it then
+   * carries `extensions.cost`), or when the stream ends early (the client went away): on what was sent.
+   */
+  const onIncremental = (operation: QuotaOperation) => {
+    const delivered = new IncrementalData();
+    return {
+      async onNext({ result, setResult }: OnExecuteDoneHookResultOnNextHookPayload<unknown>) {
+        delivered.add(result as IncrementalPayload);
+        if ((result as { hasNext?: boolean }).hasNext !== false) return;
+        await operation.settle({ data: delivered.data });
+        const cost = operation.costExtension();
+        if (cost !== null) setResult({ ...result, extensions: { ...result.extensions, cost } });
+      },
+      onEnd: () => void operation.settle({ data: delivered.data }),
+    };
+  };
 
   return {
     ...quotaHandle(lifecycle),
@@ -132,6 +155,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       const admission = await operation.admit();
       if (!admission.allowed) {
         setResultAndStopExecution(refusalResult(admission, operation));
+        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
+        void operation.settle('not-executed', admission.status);
         return;
       }
       // An execution that throws (cancelled, a failing executor) reaches no onExecuteDone.
@@ -145,7 +170,7 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       });
       return {
         async onExecuteDone({ result, setResult }) {
-          if (isAsyncIterable(result)) return onStreamEnd(operation);
+          if (isAsyncIterable(result)) return onIncremental(operation);
           await operation.settle(outcomeOf(result));
           const cost = operation.costExtension();
           if (cost !== null) setResult({ ...result, extensions: { ...result.extensions, cost } });
@@ -160,6 +185,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       const admission = await operation.admit();
       if (!admission.allowed) {
         setResultAndStopExecution(refusalResult(admission, operation));
+        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
+        void operation.settle('not-executed', admission.status);
         return;
       }
       return {

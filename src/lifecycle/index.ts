@@ -4,6 +4,8 @@ export type { QuotaResponse, ResponseHeaders } from './QuotaResponse.js';
 export type { ExecutionOutcome, OperationInput, QuotaAdmission, QuotaOperation } from './QuotaOperation.js';
 export type { QuotaRequest, RequestHeaders } from './request.js';
 export { NO_HEADERS } from './request.js';
+export { IncrementalData } from './incremental.js';
+export type { IncrementalPart, IncrementalPayload } from './incremental.js';
 export { COST_REFUSAL_STATUS, QUOTA_REFUSAL_STATUS } from './refusals.js';
 export type { QuotaRefusal, QuotaRefusalCode, QuotaRefusalDetails } from './refusals.js';
 export { DEFAULT_API_KEY_HEADER, identifyByApiKey, identifyFromContext } from './identify.js';

@@ -1,5 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import {
+  GraphQLError,
+  isObjectType,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFieldConfig,
+  type GraphQLSchema,
+} from 'graphql';
 import type { MercuriusContext } from 'mercurius';
 import {
   NO_HEADERS,
@@ -45,15 +52,24 @@ function requestHeaders(request: FastifyRequest | undefined): RequestHeaders {
 }
 
 /**
- * The operation name a request asked for. Mercurius's `preExecution` hook is not given it, so it is read
- * where Mercurius read it: the POST body (the batch entry `operationId` for a batch) or the GET query.
+ * The operation name a request asked for, and its source text (for the decision log's document hash).
+ * Mercurius's `preExecution` hook is not given them, so they are read where Mercurius read them: the POST
+ * body (the batch entry `operationId` for a batch) or the GET query.
  */
-function operationNameOf(context: MercuriusContext, request: FastifyRequest | undefined): string | null {
-  if (request === undefined) return null;
+function paramsOf(
+  context: MercuriusContext,
+  request: FastifyRequest | undefined,
+): { operationName: string | null; query: string | null } {
+  if (request === undefined) return { operationName: null, query: null };
   const source: unknown = request.method === 'GET' ? request.query : request.body;
-  const params = Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source;
-  const name = (params as { operationName?: unknown } | null | undefined)?.operationName;
-  return typeof name === 'string' && name !== '' ? name : null;
+  const params = (Array.isArray(source) ? (source[context.operationId ?? 0] as unknown) : source) as
+    { operationName?: unknown; query?: unknown } | null | undefined;
+  const name = params?.operationName;
+  const query = params?.query;
+  return {
+    operationName: typeof name === 'string' && name !== '' ? name : null,
+    query: typeof query === 'string' ? query : null,
+  };
 }
 
 /**
@@ -75,6 +91,36 @@ function refusalError(refusal: QuotaRefusal): GraphQLError {
 function outcomeOf(result: ExecutionResult): ExecutionOutcome {
   return result.data === undefined ? 'not-executed' : { data: result.data };
 }
+
+/** The end of an async iterator, however it ends: done, returned (the client stopped or left) or failed. */
+function onIteratorEnd<T>(source: AsyncIterator<T>, end: () => void): AsyncIterableIterator<T> {
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      try {
+        const step = await source.next();
+        if (step.done === true) end();
+        return step;
+      } catch (error) {
+        end();
+        throw error;
+      }
+    },
+    async return(value?: unknown) {
+      end();
+      return source.return === undefined ? { done: true, value: value as T } : source.return(value);
+    },
+    async throw(error?: unknown) {
+      end();
+      if (source.throw === undefined) throw error;
+      return source.throw(error);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}
+
+/** The fields of a schema's subscription type that this adapter has wrapped (each once, whatever the app). */
+const WRAPPED = Symbol.for('graphql-quota.mercurius.subscribe');
 
 /** A response's quota and the operations it carries, to settle those that reached no `onResolution`. */
 interface ReplyState {
@@ -99,7 +145,10 @@ interface ReplyState {
  *   (`allowBatchedQueries`) shares one reply, whose status is the largest refusal status of its operations.
  * - `extensions.cost`, per `exposeCost`.
  *
- * Subscriptions (over WebSocket) are not charged: see docs/mercurius.md.
+ * - Subscriptions over the WebSocket (`subscription: true`): charged when they start (at their root field's
+ *   `subscribe`, which the adapter wraps in the schema, since Mercurius's subscription hooks are given no
+ *   variables), the concurrency slot held until the subscription ends, however it ends. A refusal is the
+ *   subscription's `error` message, with the same `extensions` (code, quota) as over HTTP.
  *
  * ```ts
  * const quota = mercuriusQuota({ store: new MemoryStore(), plans, identify: identifyByApiKey(keys) });
@@ -115,6 +164,68 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
   const replies = new WeakMap<FastifyReply, ReplyState>();
   // Per operation: a batch's operations each have a context of their own (Object.create of the request's).
   const operations = new WeakMap<object, QuotaOperation>();
+  // WebSocket subscriptions announced by `preSubscriptionExecution`, per connection (its upgrade request) and
+  // subscription id, until their field's `subscribe` runs: the hook is given no variables, the field is.
+  const announced = new WeakMap<object, Map<unknown, DocumentNode>>();
+
+  /**
+   * A subscription over Mercurius's WebSocket, at its root field's `subscribe`: admitted (charged) there, and
+   * settled when its event stream ends, however it ends (the server completes it, the client stops it or
+   * closes the connection, the stream fails). A refusal is thrown: Mercurius sends it as the subscription's
+   * `error` message, with its `extensions` (code, quota).
+   */
+  async function subscribeWithQuota(
+    subscribe: NonNullable<GraphQLFieldConfig<unknown, unknown>['subscribe']>,
+    args: Parameters<NonNullable<GraphQLFieldConfig<unknown, unknown>['subscribe']>>,
+  ): Promise<unknown> {
+    const [, , context, info] = args as [
+      unknown,
+      unknown,
+      { request?: FastifyRequest; id?: unknown },
+      Parameters<typeof subscribe>[3],
+    ];
+    const request = context?.request;
+    const pending = request === undefined ? undefined : announced.get(request);
+    const document = pending?.get(context.id);
+    if (document === undefined) return subscribe(...args);
+    pending!.delete(context.id);
+    const operation = lifecycle.startOperation({
+      schema: info.schema,
+      document,
+      operationName: info.operation.name?.value ?? null,
+      variables: info.variableValues,
+      request: { headers: requestHeaders(request), context: context as TContext },
+    });
+    const admission = await operation.admit();
+    if (!admission.allowed) throw refusalError(admission);
+    const settle = () => void operation.settle('unknown');
+    let events: unknown;
+    try {
+      events = await subscribe(...args);
+    } catch (error) {
+      settle();
+      throw error;
+    }
+    if (typeof events !== 'object' || events === null || !(Symbol.asyncIterator in events)) {
+      settle();
+      return events;
+    }
+    return onIteratorEnd((events as AsyncIterable<unknown>)[Symbol.asyncIterator](), settle);
+  }
+
+  /** Wraps the `subscribe` of the schema's subscription fields (once per field) with {@link subscribeWithQuota}. */
+  function wrapSubscriptions(schema: GraphQLSchema): void {
+    const type = schema.getSubscriptionType();
+    if (!isObjectType(type)) return;
+    for (const field of Object.values(type.getFields())) {
+      const original = field.subscribe;
+      if (original === undefined || (original as { [WRAPPED]?: true })[WRAPPED]) continue;
+      field.subscribe = Object.assign(
+        (...args: Parameters<typeof original>) => subscribeWithQuota(original, args),
+        { [WRAPPED]: true as const },
+      );
+    }
+  }
 
   function register(app: FastifyInstance): Promise<void> {
     if (typeof (app as Partial<FastifyInstance>).graphql?.addHook !== 'function') {
@@ -141,11 +252,13 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
         if (reply !== undefined) replies.set(reply, state);
       }
       const request = reply?.request ?? (context as { request?: FastifyRequest }).request;
+      const { operationName, query } = paramsOf(context, request);
       const operation = lifecycle.startOperation(
         {
           schema,
           document,
-          operationName: operationNameOf(context, request),
+          operationName,
+          query,
           variables,
           request: { headers: requestHeaders(request), context: context as TContext },
         },
@@ -156,6 +269,17 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       if (context.operationsCount === undefined) state.single = operation;
       const admission = await operation.admit();
       if (!admission.allowed) throw refusalError(admission);
+    });
+
+    // WebSocket subscriptions (`subscription: true`): announced here, admitted and settled by their field.
+    wrapSubscriptions(app.graphql.schema);
+    app.graphql.addHook('preSubscriptionExecution', (schema, document, context, id) => {
+      wrapSubscriptions(schema);
+      const request = (context as { request?: FastifyRequest }).request;
+      if (request === undefined) return;
+      let pending = announced.get(request);
+      if (pending === undefined) announced.set(request, (pending = new Map<unknown, DocumentNode>()));
+      pending.set(id, document);
     });
 
     app.graphql.addHook('onResolution', async (execution, context) => {
