@@ -111,6 +111,7 @@ describe('the core entry, graphql-quota', () => {
         'DEFAULT_ANONYMOUS_PLAN',
         'DEFAULT_API_KEY_HEADER',
         'DEFAULT_COST_REQUEST_HEADER',
+        'DEFAULT_COUNT_INVALID_REQUESTS',
         'DEFAULT_EXPOSE_COST',
         'DEFAULT_EXPOSE_QUOTA_HEADERS',
         'DEFAULT_MODE',

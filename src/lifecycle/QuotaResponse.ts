@@ -16,7 +16,10 @@ export interface ResponseHeaders {
 export interface QuotaResponse {
   /**
    * The HTTP status the quota calls for: the largest status of the refusals of this response's operations
-   * (503 over 500 over 429 over 403 over 400); null when none was refused (the server's status stands).
+   * (503 over 500 over 429 over 403 over 400) when every operation it decided was refused; 200 when some
+   * were refused and others admitted (a partly refused batch: what ran must not look failed, or a client
+   * that retries on 429 would run it twice; each refused operation's own result carries its error, code and
+   * `extensions.quota.retryAfterSeconds`); null when none was refused (the server's status stands).
    * Refusals a dry run lets through do not count.
    */
   readonly status: number | null;
@@ -54,6 +57,8 @@ export class ResponseQuota implements QuotaResponse {
   /** The header fields of `#merged`, until the next decision arrives. */
   #fields: HeaderField[] | null = null;
   #status: number | null = null;
+  /** Operations of this response admitted (they run). */
+  #admitted = 0;
 
   constructor(exposeHeaders: boolean, clientOf: (key: string) => ClientHeaderState) {
     this.#exposeHeaders = exposeHeaders;
@@ -61,7 +66,12 @@ export class ResponseQuota implements QuotaResponse {
   }
 
   get status(): number | null {
-    return this.#status;
+    return this.#status !== null && this.#admitted > 0 ? 200 : this.#status;
+  }
+
+  /** Adds an admitted operation (one that runs). */
+  admitted(): void {
+    this.#admitted++;
   }
 
   /** Adds an operation's decision, taken for the client under store key `clientKey`. */

@@ -8,6 +8,7 @@ import {
   DEFAULT_ANONYMOUS_KEY,
   DEFAULT_ANONYMOUS_PLAN,
   DEFAULT_COST_REQUEST_HEADER,
+  DEFAULT_COUNT_INVALID_REQUESTS,
   DEFAULT_EXPOSE_COST,
   DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
@@ -49,6 +50,7 @@ export interface LifecycleConfig<TContext> {
   readonly freeQuotaField: string | null;
   /** Null when the option is absent. */
   readonly exempt: ExemptFunction<TContext> | null;
+  readonly countInvalidRequests: boolean;
 }
 
 /**
@@ -110,6 +112,10 @@ export function resolveConfig<TContext>(
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
   }
 
+  const countInvalidRequests = options.countInvalidRequests ?? DEFAULT_COUNT_INVALID_REQUESTS;
+  if (typeof countInvalidRequests !== 'boolean')
+    invalidOption(`countInvalidRequests must be a boolean, got ${String(countInvalidRequests)}`);
+
   const observers = options.observers ?? [];
   if (!Array.isArray(observers) || observers.some((o) => typeof o !== 'object' || o === null))
     invalidOption('observers must be an array of QuotaObserver objects');
@@ -145,6 +151,7 @@ export function resolveConfig<TContext>(
     observer: observers.length === 0 ? null : combineObservers(observers, onError),
     freeQuotaField,
     exempt: options.exempt ?? null,
+    countInvalidRequests,
   };
 }
 

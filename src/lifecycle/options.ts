@@ -23,6 +23,11 @@ export const DEFAULT_EXPOSE_COST: ExposeCost = 'on-request';
 export const DEFAULT_COST_REQUEST_HEADER = 'x-quota-cost';
 /** Whether the quota headers are listed in `Access-Control-Expose-Headers` by default. */
 export const DEFAULT_EXPOSE_QUOTA_HEADERS = true;
+/**
+ * Default {@link QuotaOptions.countInvalidRequests}: requests refused before admission count against
+ * request-counting limits, so that invalid documents are not free.
+ */
+export const DEFAULT_COUNT_INVALID_REQUESTS = true;
 /** Default {@link QuotaOptions.usageThresholds}: one alert at 80 % of a limit. */
 export const DEFAULT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 
@@ -181,6 +186,19 @@ export interface QuotaOptions<TContext = unknown> {
    * Default: none.
    */
   readonly exempt?: ExemptFunction<TContext>;
+  /**
+   * Requests refused before admission are not free: a document that does not parse or validate (the server
+   * refuses it), or an operation over `maxCost` or another per-operation maximum of the cost analysis (the
+   * lifecycle refuses it), counts one request against each request-counting limit (a fixed window or token
+   * bucket with `counts: 'requests'`) that is not scoped (no `operations`, `operationNames` or `rootFields`:
+   * the request is no valid operation of any scope). Cost-counting limits, scoped limits and concurrency
+   * caps are not touched. The response carries the quota headers of that decision; once such a limit is
+   * exhausted the request is answered with the quota's refusal (429 `QUOTA_EXCEEDED`, `Retry-After`)
+   * instead of the server's error, and so is the next valid request until the limit refills. A dry run
+   * counts and reports but refuses nothing. `false`: such requests are neither counted nor given quota
+   * headers. Default {@link DEFAULT_COUNT_INVALID_REQUESTS} (`true`).
+   */
+  readonly countInvalidRequests?: boolean;
   /**
    * `'enforce'` refuses; `'dry-run'` measures, charges admitted operations, logs and sends every header,
    * but lets every operation through, including the over-quota and the over-`maxCost`. The kill switch

@@ -133,3 +133,30 @@ export function refusalMessage(
 
 /** What a client is told of a configuration error; the log says what it is. */
 export const MISCONFIGURED_MESSAGE = 'The quota configuration for this client is invalid.';
+
+/** A refused decision as the client is told of it: its code, status, `extensions.quota` and message. */
+export interface DecisionRefusal {
+  readonly code: Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED'>;
+  readonly status: number;
+  readonly details: QuotaRefusalDetails;
+  readonly message: string;
+}
+
+/**
+ * What a refused `decision` tells the client of plan `plan`, for an operation of estimated `cost` points: the
+ * refusing limit's figures in its own unit, the cost only when that limit counts cost (or none refused).
+ */
+export function decisionRefusal(plan: string, cost: number, decision: Decision): DecisionRefusal {
+  const code = refusalCode(decision);
+  const status = QUOTA_REFUSAL_STATUS[code];
+  const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
+  const countsCost = limit === null || (limit.kind !== 'concurrency' && limit.counts === 'cost');
+  const details: QuotaRefusalDetails = {
+    plan,
+    limit: decision.refusedBy,
+    ...(countsCost ? { cost } : {}),
+    remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
+    retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
+  };
+  return { code, status, details, message: refusalMessage(code, details, limit) };
+}
