@@ -410,6 +410,53 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'unknown API keys: served as anonymous, and the response says so',
+    config: SEEDS,
+    async run(t) {
+      const typo = await t.send(rows(1), { apiKey: 'key-pimm' });
+      t.same(
+        'a mistyped key',
+        [typo.status, observe(typo).headers, typo.headers['access-control-expose-headers']],
+        [
+          200,
+          {
+            'x-rate-limit-anonymous': 'unknown-api-key',
+            'x-rate-limit-remaining': '0',
+            'x-rate-limit-reset': `${HOUR_END_S}`,
+            'x-rate-limit-consumed': '10',
+            'x-rate-limit-first-in-duration': 'true',
+            'ratelimit-policy': '"hourly";q=10;qu="graphql-cost";w=3600',
+            ratelimit: '"hourly";r=0;t=2700',
+          },
+          `x-rate-limit-anonymous, ${EXPOSED}`,
+        ],
+      );
+      const none = await t.send(PING);
+      t.same(
+        'no key: anonymous, nothing to tell',
+        observe(none).headers['x-rate-limit-anonymous'],
+        undefined,
+      );
+    },
+  },
+  {
+    name: 'unknown API keys: 401 UNKNOWN_API_KEY with unknownApiKey refuse',
+    config: { ...SEEDS, unknownApiKey: 'refuse' },
+    async run(t) {
+      const refused = await t.send(rows(1), { apiKey: 'key-pimm' });
+      t.same(
+        'a mistyped key',
+        [observe(refused), refused.body.errors[0].message],
+        [
+          { status: 401, codes: ['UNKNOWN_API_KEY'], headers: {}, quota: undefined },
+          'The API key sent is not known. Send a valid key, or none to be served as an anonymous client.',
+        ],
+      );
+      t.same('nothing charged', t.store.calls, { decide: 0, settle: 0 });
+      t.same('the right key', (await t.send(rows(1), { apiKey: 'key-pim' })).status, 200);
+    },
+  },
+  {
     name: 'kill switch: CLIENT_BLOCKED 403 for a client, for everyone, and lifted',
     config: BASIC,
     async run(t) {

@@ -437,6 +437,70 @@ describe('createQuotaLifecycle: invalid requests are not free (countInvalidReque
   });
 });
 
+describe('createQuotaLifecycle: unknown API keys (unknownApiKey)', () => {
+  const keys = identifyByApiKey({ 'key-alice': 'alice' });
+  const mistyped = { headers: { 'x-api-key': 'key-alise' } };
+
+  it("'anonymous' (default): served on the anonymous plan, and X-Rate-Limit-Anonymous says why", async () => {
+    const { operation } = setup({ identify: keys });
+    const op = operation(products(2), mistyped);
+    const admission = await op.admit();
+    expect(admission).toMatchObject({ allowed: true, cost: 2 });
+    expect(op.response.headers()).toEqual([
+      ['x-rate-limit-anonymous', 'unknown-api-key'],
+      ['x-rate-limit-remaining', '18'],
+      ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+      ['x-rate-limit-consumed', '2'],
+      ['x-rate-limit-first-in-duration', 'true'],
+      ['ratelimit-policy', '"hourly";q=20;qu="graphql-cost";w=3600'],
+      ['ratelimit', '"hourly";r=18;t=2980'],
+    ]);
+    expect(op.response.exposeHeaders()).toBe(`x-rate-limit-anonymous, ${QUOTA_NAMES}`);
+    // No key at all: anonymous, nothing to tell.
+    const none = operation(products(2));
+    await none.admit();
+    expect(none.response.headers()[0]).toEqual(['x-rate-limit-remaining', '16']);
+  });
+
+  it("'refuse': 401 UNKNOWN_API_KEY before anything is charged; a dry run serves it as anonymous", async () => {
+    const { operation, store } = setup({ identify: keys, unknownApiKey: 'refuse' });
+    const op = operation(products(2), mistyped);
+    expect(await op.admit()).toEqual({
+      allowed: false,
+      status: 401,
+      code: 'UNKNOWN_API_KEY',
+      message:
+        'The API key sent is not known. Send a valid key, or none to be served as an anonymous client.',
+      headers: [],
+      extensions: { code: 'UNKNOWN_API_KEY' },
+      cause: null,
+    });
+    expect([op.response.status, store.calls]).toEqual([401, { decide: 0, settle: 0 }]);
+    expect((await operation(products(2), { headers: { 'x-api-key': 'key-alice' } }).admit()).allowed).toBe(
+      true,
+    );
+
+    const dry = setup({ identify: keys, unknownApiKey: 'refuse', mode: 'dry-run' });
+    const served = dry.operation(products(2), mistyped);
+    expect((await served.admit()).allowed).toBe(true);
+    expect(served.response.headers()[0]).toEqual(['x-rate-limit-anonymous', 'unknown-api-key']);
+    expect(() => setup({ unknownApiKey: 'ignore' as 'refuse' })).toThrow(
+      "graphql-quota: unknownApiKey must be 'anonymous' or 'refuse', got ignore",
+    );
+  });
+
+  it('an invalid request with an unknown key: refused with 401 too, or counted as anonymous and told so', async () => {
+    const request = { headers: new Headers(mistyped.headers), context: {} };
+    const refuse = setup({ identify: keys, unknownApiKey: 'refuse' });
+    const refused = await refuse.lifecycle.chargeInvalidRequest(request, refuse.lifecycle.startResponse());
+    expect(refused).toMatchObject({ status: 401, code: 'UNKNOWN_API_KEY' });
+    const served = setup({ identify: keys });
+    const response = served.lifecycle.startResponse();
+    expect(await served.lifecycle.chargeInvalidRequest(request, response)).toBeNull();
+    expect(response.headers()[0]).toEqual(['x-rate-limit-anonymous', 'unknown-api-key']);
+  });
+});
+
 describe('createQuotaLifecycle: one response shared by a batch', () => {
   it('merges the decisions of its operations into one set of header fields', async () => {
     const { lifecycle, operation } = setup();

@@ -147,7 +147,8 @@ describe('observability through Apollo Server', () => {
       has('graphql_quota_cost_delta_bucket{operation_type="query",plan="free",le="5"} 1');
       has('graphql_quota_cost_delta_bucket{operation_type="query",plan="free",le="10"} 2');
       // Store calls: three decides and one settle (the refund) answered; one decide failed.
-      has('graphql_quota_store_duration_seconds_count{operation="decide",outcome="ok"} 3');
+      // (the fourth decide counts the over-maxCost request as invalid: countInvalidRequests)
+      has('graphql_quota_store_duration_seconds_count{operation="decide",outcome="ok"} 4');
       has('graphql_quota_store_duration_seconds_count{operation="settle",outcome="ok"} 1');
       has('graphql_quota_store_duration_seconds_count{operation="decide",outcome="error"} 1');
       has('graphql_quota_store_failures_total{operation="decide",failure="error",failure_mode="fallback"} 1');

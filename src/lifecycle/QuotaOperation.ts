@@ -4,7 +4,7 @@ import { QuotaValidationError, type Decision, type OperationType } from '../quot
 import { isFreeQuotaOperation, type QuotaOperationEvent } from '../observability/index.js';
 import { Misconfiguration, resolveClient, type ResolvedClient } from './clients.js';
 import { costExtension as costExtensionOf, type CostExtension } from './costExtension.js';
-import { chargeInvalidRequest } from './invalidRequests.js';
+import { chargeInvalidRequest, unknownApiKeyRefusal } from './invalidRequests.js';
 import type { Lifecycle } from './QuotaLifecycle.js';
 import type { QuotaResponse, ResponseQuota } from './QuotaResponse.js';
 import {
@@ -216,6 +216,10 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
     this.#client = client;
     lifecycle.remember(input.request.context, client);
+    if (client.unknownApiKey === true) {
+      const refusal = this.#unknownApiKey(client);
+      if (refusal !== null) return this.#decided(refusal);
+    }
 
     // Reading one's own quota is free: no price, no decision, nothing counted anywhere.
     const free = lifecycle.config.freeQuotaField;
@@ -375,6 +379,17 @@ export class OperationQuota<TContext> implements QuotaOperation {
       return UNCHARGED;
     }
     return this.#refusal(status, code, message, this.#response.headers(), { quota: details, code }, null);
+  }
+
+  /**
+   * A request with an API key `identify` does not know: refused with 401 `UNKNOWN_API_KEY` when the
+   * `unknownApiKey` option says so (and the mode enforces), else served as anonymous and told so.
+   */
+  #unknownApiKey(client: ResolvedClient): QuotaRefusal | null {
+    const refusal = unknownApiKeyRefusal(this.#lifecycle, client, this.#response, this.#operationName);
+    if (refusal === null && this.#lifecycle.config.unknownApiKey === 'refuse')
+      this.#wouldRefuse = { code: 'UNKNOWN_API_KEY', status: QUOTA_REFUSAL_STATUS.UNKNOWN_API_KEY };
+    return refusal;
   }
 
   /** Logs a configuration error; refuses the operation with 500 `QUOTA_MISCONFIGURED` when `enforced`. */

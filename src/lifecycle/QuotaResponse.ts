@@ -26,7 +26,8 @@ export interface QuotaResponse {
   /**
    * The quota header fields for the merged decisions of this response's operations, lower-case names in a
    * stable order (`x-rate-limit-*`, `ratelimit-policy`, `ratelimit`, `retry-after`); empty when no
-   * operation reached a decision with usage to report.
+   * operation reached a decision with usage to report. First, `x-rate-limit-anonymous: unknown-api-key` when
+   * the client presented an API key `identify` does not know and was served as anonymous.
    */
   headers(): readonly HeaderField[];
   /**
@@ -59,6 +60,8 @@ export class ResponseQuota implements QuotaResponse {
   #status: number | null = null;
   /** Operations of this response admitted (they run). */
   #admitted = 0;
+  /** Why its client was served as anonymous though it presented a credential; null when it was not. */
+  #anonymous: string | null = null;
 
   constructor(exposeHeaders: boolean, clientOf: (key: string) => ClientHeaderState) {
     this.#exposeHeaders = exposeHeaders;
@@ -67,6 +70,12 @@ export class ResponseQuota implements QuotaResponse {
 
   get status(): number | null {
     return this.#status !== null && this.#admitted > 0 ? 200 : this.#status;
+  }
+
+  /** Records that the client was served as anonymous for `reason` (sent as `X-Rate-Limit-Anonymous`). */
+  servedAnonymous(reason: string): void {
+    this.#anonymous = reason;
+    this.#fields = null;
   }
 
   /** Adds an admitted operation (one that runs). */
@@ -90,7 +99,11 @@ export class ResponseQuota implements QuotaResponse {
     const merged = this.#merged;
     if (merged === null) return [];
     const client = this.#client!;
-    this.#fields ??= quotaHeaders(merged, client.options, policyFor(client, merged.limits));
+    if (this.#fields === null) {
+      const fields = quotaHeaders(merged, client.options, policyFor(client, merged.limits));
+      this.#fields =
+        this.#anonymous === null ? fields : [['x-rate-limit-anonymous', this.#anonymous], ...fields];
+    }
     return this.#fields;
   }
 

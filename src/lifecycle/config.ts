@@ -12,7 +12,9 @@ import {
   DEFAULT_EXPOSE_COST,
   DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
+  DEFAULT_UNKNOWN_API_KEY,
   DEFAULT_USAGE_THRESHOLDS,
+  type UnknownApiKeyMode,
   type AnonymousKeyFunction,
   type ExemptFunction,
   type ExposeCost,
@@ -51,6 +53,7 @@ export interface LifecycleConfig<TContext> {
   /** Null when the option is absent. */
   readonly exempt: ExemptFunction<TContext> | null;
   readonly countInvalidRequests: boolean;
+  readonly unknownApiKey: UnknownApiKeyMode;
 }
 
 /**
@@ -116,6 +119,10 @@ export function resolveConfig<TContext>(
   if (typeof countInvalidRequests !== 'boolean')
     invalidOption(`countInvalidRequests must be a boolean, got ${String(countInvalidRequests)}`);
 
+  const unknownApiKey = options.unknownApiKey ?? DEFAULT_UNKNOWN_API_KEY;
+  if (unknownApiKey !== 'anonymous' && unknownApiKey !== 'refuse')
+    invalidOption(`unknownApiKey must be 'anonymous' or 'refuse', got ${String(unknownApiKey)}`);
+
   const observers = options.observers ?? [];
   if (!Array.isArray(observers) || observers.some((o) => typeof o !== 'object' || o === null))
     invalidOption('observers must be an array of QuotaObserver objects');
@@ -152,6 +159,7 @@ export function resolveConfig<TContext>(
     freeQuotaField,
     exempt: options.exempt ?? null,
     countInvalidRequests,
+    unknownApiKey,
   };
 }
 

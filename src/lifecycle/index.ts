@@ -16,6 +16,8 @@ export {
   DEFAULT_EXPOSE_COST,
   DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
+  DEFAULT_UNKNOWN_API_KEY,
+  UNKNOWN_API_KEY,
   DEFAULT_USAGE_THRESHOLDS,
 } from './options.js';
 export type {
@@ -31,4 +33,5 @@ export type {
   QuotaOptions,
   QuotaRejectionEvent,
   QuotaThresholdEvent,
+  UnknownApiKeyMode,
 } from './options.js';

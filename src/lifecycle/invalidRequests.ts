@@ -2,7 +2,13 @@ import { QuotaValidationError, type Limit, type Plan } from '../quota/index.js';
 import type { ResolvedClient } from './clients.js';
 import type { Lifecycle } from './QuotaLifecycle.js';
 import type { ResponseQuota } from './QuotaResponse.js';
-import { decisionRefusal, type QuotaRefusal } from './refusals.js';
+import {
+  QUOTA_REFUSAL_STATUS,
+  UNKNOWN_API_KEY_MESSAGE,
+  UNKNOWN_API_KEY_REASON,
+  decisionRefusal,
+  type QuotaRefusal,
+} from './refusals.js';
 
 /**
  * A root field name no GraphQL operation can select (`#` is not a name character): a limit scoped to it
@@ -57,6 +63,10 @@ export async function chargeInvalidRequest<TContext>(
   response: ResponseQuota,
   operationName: string | null,
 ): Promise<QuotaRefusal | null> {
+  if (client.unknownApiKey === true) {
+    const refusal = unknownApiKeyRefusal(lifecycle, client, response, operationName);
+    if (refusal !== null) return refusal;
+  }
   let decision;
   try {
     decision = await lifecycle.engine.decide({
@@ -89,4 +99,40 @@ export async function chargeInvalidRequest<TContext>(
   response.refused(status);
   const extensions = { quota: details, code };
   return { allowed: false, status, code, message, headers: response.headers(), extensions, cause: null };
+}
+
+/**
+ * For a request whose API key `identify` does not know (`client.unknownApiKey`): with the `unknownApiKey`
+ * option `'refuse'`, the 401 `UNKNOWN_API_KEY` refusal (logged and told to `onRejection`; a dry run only
+ * logs it); otherwise null, the request served on the anonymous plan, and `response` told so (its
+ * `X-Rate-Limit-Anonymous: unknown-api-key`).
+ */
+export function unknownApiKeyRefusal<TContext>(
+  lifecycle: Lifecycle<TContext>,
+  client: ResolvedClient,
+  response: ResponseQuota,
+  operationName: string | null,
+): QuotaRefusal | null {
+  if (lifecycle.config.unknownApiKey === 'refuse') {
+    const code = 'UNKNOWN_API_KEY';
+    const status = QUOTA_REFUSAL_STATUS[code];
+    const enforced = !lifecycle.config.dryRun;
+    const event = { client: client.public, code, status, cost: null, decision: null };
+    lifecycle.rejected(event, operationName, enforced, UNKNOWN_API_KEY_MESSAGE);
+    if (enforced) {
+      response.refused(status);
+      const extensions = { code };
+      return {
+        allowed: false,
+        status,
+        code,
+        message: UNKNOWN_API_KEY_MESSAGE,
+        headers: [],
+        extensions,
+        cause: null,
+      };
+    }
+  }
+  response.servedAnonymous(UNKNOWN_API_KEY_REASON);
+  return null;
 }

@@ -79,10 +79,31 @@ export interface QuotaRejectionEvent {
   readonly dryRun: boolean;
 }
 
-/** Maps a request to a client key; null (or undefined) for an anonymous request. */
+/**
+ * What an `identify` returns for a request that presented an API key it does not know (`identifyByApiKey`
+ * does): the request is not simply anonymous, its client most likely mistyped its key. The
+ * {@link QuotaOptions.unknownApiKey} option says what is done with it.
+ */
+export const UNKNOWN_API_KEY: unique symbol = Symbol.for('graphql-quota.unknown-api-key');
+
+/** What `unknownApiKey` does with a request whose API key is unknown. */
+export type UnknownApiKeyMode = 'anonymous' | 'refuse';
+
+/** Default {@link QuotaOptions.unknownApiKey}: served on the anonymous plan, and told so. */
+export const DEFAULT_UNKNOWN_API_KEY: UnknownApiKeyMode = 'anonymous';
+
+/**
+ * Maps a request to a client key; null (or undefined) for an anonymous request; {@link UNKNOWN_API_KEY} for
+ * a request whose API key is not known.
+ */
 export type IdentifyFunction<TContext = unknown> = (
   request: QuotaRequest<TContext>,
-) => string | null | undefined | Promise<string | null | undefined>;
+) =>
+  | string
+  | null
+  | undefined
+  | typeof UNKNOWN_API_KEY
+  | Promise<string | null | undefined | typeof UNKNOWN_API_KEY>;
 
 /** Chooses the plan of an identified client: a plan name (one of `plans`) or a plan of its own. */
 export type PlanForFunction<TContext = unknown> = (
@@ -156,6 +177,15 @@ export interface QuotaOptions<TContext = unknown> {
   readonly planFor?: PlanForFunction<TContext>;
   /** The plan `planFor` falls back to (and the default `planFor` returns). Default: the first plan. */
   readonly defaultPlan?: string;
+  /**
+   * A request whose API key `identify` does not know (it returned {@link UNKNOWN_API_KEY}, as
+   * `identifyByApiKey` does for a key not in its table): `'anonymous'` serves it on the anonymous plan and
+   * key, and its response says so with `X-Rate-Limit-Anonymous: unknown-api-key` (listed in
+   * `Access-Control-Expose-Headers`); `'refuse'` answers 401 `UNKNOWN_API_KEY` without charging anything
+   * (a dry run serves it as anonymous and logs the refusal it would have made). Default
+   * {@link DEFAULT_UNKNOWN_API_KEY} (`'anonymous'`).
+   */
+  readonly unknownApiKey?: UnknownApiKeyMode;
   /** The plan of anonymous requests. Default {@link DEFAULT_ANONYMOUS_PLAN} (`'anonymous'`). */
   readonly anonymousPlan?: string;
   /**
