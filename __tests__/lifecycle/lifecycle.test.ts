@@ -437,6 +437,41 @@ describe('createQuotaLifecycle: invalid requests are not free (countInvalidReque
   });
 });
 
+describe('createQuotaLifecycle: every header the quota writes is merged, never replaced', () => {
+  it("keeps the application's RateLimit policies, the later Retry-After, its exposed headers and the rest", async () => {
+    const { operation } = setup();
+    await operation(products(90), alice).admit();
+    const refused = operation(products(20), alice);
+    expect((await refused.admit()).allowed).toBe(false);
+    const target = new Headers({
+      'x-request-id': 'req-1',
+      'access-control-expose-headers': 'X-Request-Id',
+      // A gateway's own policy, with a comma inside its quoted name.
+      'ratelimit-policy': '"gateway, eu";q=100;w=60',
+      ratelimit: '"gateway, eu";r=50;t=30',
+      'retry-after': '5000',
+    });
+    refused.response.writeHeaders(target);
+    // Written twice (Apollo applies a refusal's headers, then the response's): its own members replace themselves.
+    refused.response.writeHeaders(target);
+    expect(Object.fromEntries(target)).toEqual({
+      'x-request-id': 'req-1',
+      'access-control-expose-headers': `X-Request-Id, ${QUOTA_NAMES}, retry-after`,
+      'ratelimit-policy': '"gateway, eu";q=100;w=60, "hourly";q=100;qu="graphql-cost";w=3600',
+      ratelimit: '"gateway, eu";r=50;t=30, "hourly";r=10;t=2980',
+      'retry-after': '5000',
+      'x-rate-limit-remaining': '10',
+      'x-rate-limit-reset': `${HOUR_RESET_S}`,
+      'x-rate-limit-consumed': '90',
+      'x-rate-limit-first-in-duration': 'false',
+    });
+    // A shorter Retry-After of the application's gives way to the quota's.
+    const shorter = new Headers({ 'retry-after': '3' });
+    refused.response.writeHeaders(shorter);
+    expect(shorter.get('retry-after')).toBe('2980');
+  });
+});
+
 describe('createQuotaLifecycle: unknown API keys (unknownApiKey)', () => {
   const keys = identifyByApiKey({ 'key-alice': 'alice' });
   const mistyped = { headers: { 'x-api-key': 'key-alise' } };

@@ -1,4 +1,10 @@
-import { exposeHeadersValue, mergeDecisions, quotaHeaders, type HeaderField } from '../http/index.js';
+import {
+  exposeHeadersValue,
+  mergeDecisions,
+  mergeHeaderValue,
+  quotaHeaders,
+  type HeaderField,
+} from '../http/index.js';
 import type { Decision } from '../quota/index.js';
 import { exposedFor, policyFor, type ClientHeaderState } from './headerCache.js';
 
@@ -37,8 +43,10 @@ export interface QuotaResponse {
    */
   exposeHeaders(existing?: string | null): string | null;
   /**
-   * Sets {@link headers} on the response, and `Access-Control-Expose-Headers` as {@link exposeHeaders}
-   * gives it. Leaves every other header alone.
+   * Sets {@link headers} on the response, each merged with a value already there (`mergeHeaderValue`: the
+   * application's own `RateLimit` / `RateLimit-Policy` members kept, the later `Retry-After`), and
+   * `Access-Control-Expose-Headers` as {@link exposeHeaders} gives it (merged too). Leaves every other
+   * header alone.
    */
   writeHeaders(target: ResponseHeaders): void;
 }
@@ -119,7 +127,8 @@ export class ResponseQuota implements QuotaResponse {
   writeHeaders(target: ResponseHeaders): void {
     const fields = this.headers();
     if (fields.length === 0) return;
-    for (const [name, value] of fields) target.set(name, value);
+    // Merged with what is there (the application's own RateLimit policies, a longer Retry-After): never replaced.
+    for (const [name, value] of fields) target.set(name, mergeHeaderValue(name, value, target.get(name)));
     const exposed = this.exposeHeaders(target.get('access-control-expose-headers'));
     if (exposed !== null) target.set('access-control-expose-headers', exposed);
   }
