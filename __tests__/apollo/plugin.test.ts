@@ -165,9 +165,10 @@ describe('quotaPlugin: refusals', () => {
     }
   });
 
-  it('refuses an operation over maxCost with 400 COST_LIMIT_EXCEEDED before touching the quota', async () => {
+  it('refuses an operation over maxCost with 400 COST_LIMIT_EXCEEDED before touching the quota (countInvalidRequests: false)', async () => {
     const store = new CountingStore(new MemoryStore());
-    const { server } = await startHarness({ store, maxCost: 50 });
+    // With the default countInvalidRequests the request is counted (lifecycle.test.ts, the conformance suite).
+    const { server } = await startHarness({ store, maxCost: 50, countInvalidRequests: false });
     try {
       const refused = await post(server, products(20, 'id price'), alice);
       expect(refused.status).toBe(400);
@@ -599,12 +600,13 @@ describe('quotaPlugin: batched requests share one response head', () => {
     }
   });
 
-  it('keeps the refusal of one operation (status, Retry-After) beside the other operation result', async () => {
+  it('answers 200 when one operation ran and another was refused: the refusal is in its own result', async () => {
     const { server } = await startHarness({}, { allowBatchedHttpRequests: true });
     try {
       await post(server, products(90), alice);
       const response = await post(server, [products(5), products(20)], alice);
-      expect(response.status).toBe(429);
+      // Not 429: the first operation ran, and a client retrying on 429 would run it again.
+      expect(response.status).toBe(200);
       expect(response.body[0].data.products).toHaveLength(5);
       expect(response.body[1].errors[0].extensions.code).toBe('QUOTA_EXCEEDED');
       expect(quotaHeadersOf(response)).toMatchObject({
@@ -613,6 +615,19 @@ describe('quotaPlugin: batched requests share one response head', () => {
         ratelimit: '"hourly";r=5;t=2980',
         'retry-after': '2980',
       });
+      expect(response.body[1].errors[0].extensions.quota).toEqual({
+        plan: 'free',
+        limit: 'hourly',
+        cost: 20,
+        remaining: 5,
+        retryAfterSeconds: 2980,
+      });
+      // Every operation refused: the refusal's status.
+      const none = await post(server, [products(20), products(30)], alice);
+      expect([none.status, none.body.map((r: { data?: unknown }) => r.data ?? null)]).toEqual([
+        429,
+        [null, null],
+      ]);
     } finally {
       await server.stop();
     }

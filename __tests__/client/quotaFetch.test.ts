@@ -196,8 +196,9 @@ describe('quotaFetch: batches', () => {
       ],
       [1000, [{ operationName: 'B', query: 'query B { b }' }]],
     ]);
-    // M is still refused, so the batch keeps the refusal's status.
-    expect(response.status).toBe(429);
+    // M is still refused, but A and B ran: 200, as the server answers a partly refused batch (M's result
+    // carries its refusal), so a caller that retries on 429 cannot run A or B again.
+    expect(response.status).toBe(200);
     expect(await response.json()).toEqual([{ data: { a: 1 } }, { data: { b: 2 } }, refused(1)]);
   });
 
@@ -211,6 +212,41 @@ describe('quotaFetch: batches', () => {
     const response = await clock.run(f(URL_, batch(['A', 'query A { a }'], ['B', 'query B { b }'])));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual([{ data: { a: 1 } }, { data: { b: 2 } }]);
+  });
+
+  it('honours a partly refused batch answered 200: only the refused operation is re-sent, after its retry time', async () => {
+    const clock = new TestClock();
+    // A graphql-quota server: A ran, B refused in its own result, the batch 200 with the refusal's Retry-After.
+    const server = scripted(clock, [
+      json([{ data: { a: 1 } }, refused(2)], 200, { 'retry-after': '2' }),
+      json([{ data: { b: 2 } }]),
+    ]);
+    const retries: RetryEvent[] = [];
+    const f = quotaFetch({ fetch: server.fetch, clock, random: () => 0, onRetry: (e) => retries.push(e) });
+    const response = await clock.run(f(URL_, batch(['A', 'query A { a }'], ['B', 'query B { b }'])));
+    expect(
+      server.calls.map((c) => [c.atMs - START_MS, JSON.parse(c.init.body as string) as unknown]),
+    ).toEqual([
+      [
+        0,
+        [
+          { operationName: 'A', query: 'query A { a }' },
+          { operationName: 'B', query: 'query B { b }' },
+        ],
+      ],
+      [2000, [{ operationName: 'B', query: 'query B { b }' }]],
+    ]);
+    expect(retries).toEqual([{ attempt: 1, delayMs: 2000, status: 200, error: null, operations: 1 }]);
+    expect([response.status, await response.json()]).toEqual([200, [{ data: { a: 1 } }, { data: { b: 2 } }]]);
+  });
+
+  it('keeps the refusal status of a batch whose every operation is still refused', async () => {
+    const clock = new TestClock();
+    const server = scripted(clock, [json([refused(1), refused(1)], 429, { 'retry-after': '1' })]);
+    const f = quotaFetch({ fetch: server.fetch, clock, random: () => 0, maxRetries: 1 });
+    const response = await clock.run(f(URL_, batch(['A', 'query A { a }'], ['B', 'query B { b }'])));
+    expect(server.calls).toHaveLength(2);
+    expect([response.status, await response.json()]).toEqual([429, [refused(1), refused(1)]]);
   });
 
   it('does not re-send a batch whose answer cannot be matched to its operations', async () => {

@@ -35,6 +35,22 @@ const ANONYMOUS_10: Plan = {
   name: 'anonymous',
   limits: [{ name: 'hourly', kind: 'fixed-window', limit: 10, windowMs: HOUR }],
 };
+/** Anonymous clients: 1 request a second, in bursts of 5. */
+const ANONYMOUS_RATE: Plan = {
+  name: 'anonymous',
+  limits: [{ name: 'rate', kind: 'token-bucket', rate: 1, burst: 5 }],
+};
+/** The headers of `ANONYMOUS_RATE` after `used` requests at T0. */
+function rateHeaders(used: number): Record<string, string> {
+  return {
+    'x-rate-limit-remaining': `${5 - used}`,
+    'x-rate-limit-reset': `${T0 / 1000 + used}`,
+    'x-rate-limit-consumed': `${used}`,
+    'x-rate-limit-first-in-duration': `${used === 1}`,
+    'ratelimit-policy': '"rate";q=5;w=5',
+    ratelimit: `"rate";r=${5 - used};t=${used}`,
+  };
+}
 /** 100 points an hour, nothing else. */
 const POINTS: Plan = {
   name: 'free',
@@ -380,7 +396,21 @@ export const SCENARIOS: readonly Scenario[] = [
         'over maxCost',
         [observe(overMax), overMax.body.errors[0].extensions],
         [
-          { status: 400, codes: ['COST_LIMIT_EXCEEDED'], headers: {}, quota: undefined },
+          {
+            status: 400,
+            codes: ['COST_LIMIT_EXCEEDED'],
+            // Counted as an invalid request: no request-counting limit here, so nothing moved; the client
+            // still learns where it stands (no RateLimit item: no limit applied).
+            headers: {
+              'x-rate-limit-remaining': '100',
+              'x-rate-limit-reset': `${HOUR_END_S}`,
+              'x-rate-limit-consumed': '0',
+              'x-rate-limit-first-in-duration': 'false',
+              'ratelimit-policy':
+                '"hourly";q=100;qu="graphql-cost";w=3600, "inflight";q=1;qu="concurrent-requests"',
+            },
+            quota: undefined,
+          },
           {
             code: 'COST_LIMIT_EXCEEDED',
             cost: 600,
@@ -392,7 +422,8 @@ export const SCENARIOS: readonly Scenario[] = [
           },
         ],
       );
-      t.same('no quota touched', t.store.calls, { decide: 1, settle: 0 });
+      // The capacity refusal, and the over-maxCost request counted as invalid (no cost, no slot: no settle).
+      t.same('no cost charged', t.store.calls, { decide: 2, settle: 0 });
     },
   },
   {
@@ -429,6 +460,53 @@ export const SCENARIOS: readonly Scenario[] = [
           'The quota configuration for this client is invalid.',
         ],
       );
+    },
+  },
+  {
+    name: 'unknown API keys: served as anonymous, and the response says so',
+    config: SEEDS,
+    async run(t) {
+      const typo = await t.send(rows(1), { apiKey: 'key-pimm' });
+      t.same(
+        'a mistyped key',
+        [typo.status, observe(typo).headers, typo.headers['access-control-expose-headers']],
+        [
+          200,
+          {
+            'x-rate-limit-anonymous': 'unknown-api-key',
+            'x-rate-limit-remaining': '0',
+            'x-rate-limit-reset': `${HOUR_END_S}`,
+            'x-rate-limit-consumed': '10',
+            'x-rate-limit-first-in-duration': 'true',
+            'ratelimit-policy': '"hourly";q=10;qu="graphql-cost";w=3600',
+            ratelimit: '"hourly";r=0;t=2700',
+          },
+          `x-rate-limit-anonymous, ${EXPOSED}`,
+        ],
+      );
+      const none = await t.send(PING);
+      t.same(
+        'no key: anonymous, nothing to tell',
+        observe(none).headers['x-rate-limit-anonymous'],
+        undefined,
+      );
+    },
+  },
+  {
+    name: 'unknown API keys: 401 UNKNOWN_API_KEY with unknownApiKey refuse',
+    config: { ...SEEDS, unknownApiKey: 'refuse' },
+    async run(t) {
+      const refused = await t.send(rows(1), { apiKey: 'key-pimm' });
+      t.same(
+        'a mistyped key',
+        [observe(refused), refused.body.errors[0].message],
+        [
+          { status: 401, codes: ['UNKNOWN_API_KEY'], headers: {}, quota: undefined },
+          'The API key sent is not known. Send a valid key, or none to be served as an anonymous client.',
+        ],
+      );
+      t.same('nothing charged', t.store.calls, { decide: 0, settle: 0 });
+      t.same('the right key', (await t.send(rows(1), { apiKey: 'key-pim' })).status, 200);
     },
   },
   {
@@ -478,22 +556,73 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'headers on parse and validation errors: the server answers, the quota adds nothing',
-    config: BASIC,
+    name: 'invalid requests count: parse, validation and over-maxCost errors carry the quota headers',
+    config: { schema: 'e2e', plans: [FREE, ANONYMOUS_RATE], maxCost: 500 },
     async run(t) {
       // A client of the GraphQL-over-HTTP spec asks for its media type; older clients for JSON.
-      const spec = { ...alice, headers: { accept: 'application/graphql-response+json' } };
-      const json = { ...alice, headers: { accept: 'application/json' } };
-      for (const [name, options] of [
-        ['graphql-response+json', spec],
-        ['json', json],
-      ] as const) {
-        const parse = await t.send('{ rows(first: 1) { id }', options);
-        t.same(`parse error, ${name}`, [parse.status, observe(parse).headers], [400, {}]);
-        const validation = await t.send('{ nope }', options);
-        t.same(`validation error, ${name}`, [validation.status, observe(validation).headers], [400, {}]);
+      const spec = { headers: { accept: 'application/graphql-response+json' } };
+      const json = { headers: { accept: 'application/json' } };
+      const parse = await t.send('{ rows(first: 1) { id }', spec);
+      t.same('parse error', [parse.status, observe(parse).headers], [400, rateHeaders(1)]);
+      const validation = await t.send('{ nope }', spec);
+      t.same('validation error', [validation.status, observe(validation).headers], [400, rateHeaders(2)]);
+      const overMax = await t.send(rows(60), spec);
+      t.same(
+        'over maxCost',
+        [overMax.status, observe(overMax).codes, observe(overMax).headers],
+        [400, ['COST_LIMIT_EXCEEDED'], rateHeaders(3)],
+      );
+      const parseJson = await t.send('{ rows(first: 1) { id }', json);
+      t.same('parse error, json', [parseJson.status, observe(parseJson).headers], [400, rateHeaders(4)]);
+      const validationJson = await t.send('{ nope }', json);
+      t.same(
+        'validation error, json',
+        [validationJson.status, observe(validationJson).headers],
+        [400, rateHeaders(5)],
+      );
+      t.same('nothing but the bucket counted', t.store.calls, { decide: 5, settle: 0 });
+    },
+  },
+  {
+    name: 'invalid requests are not free: 40 invalid documents exhaust 1 request/s burst 5, then valid ones wait',
+    config: { schema: 'e2e', plans: [FREE, ANONYMOUS_RATE], maxCost: 500 },
+    async run(t) {
+      const spec = { headers: { accept: 'application/graphql-response+json' } };
+      const documents = ['{ rows(first: 1) { id }', '{ nope }', rows(60), '{', '{ rows { id } }'];
+      const seen: number[] = [];
+      let last: Awaited<ReturnType<typeof t.send>> | null = null;
+      for (let i = 0; i < 40; i++) {
+        last = await t.send(documents[i % documents.length]!, spec);
+        seen.push(last.status);
       }
-      t.same('nothing decided', t.store.calls, { decide: 0, settle: 0 });
+      t.same('statuses', seen, [...Array<number>(5).fill(400), ...Array<number>(35).fill(429)]);
+      const refusal = {
+        status: 429,
+        codes: ['QUOTA_EXCEEDED'],
+        headers: {
+          'x-rate-limit-remaining': '0',
+          'x-rate-limit-reset': `${T0 / 1000 + 5}`,
+          'x-rate-limit-consumed': '5',
+          'x-rate-limit-first-in-duration': 'false',
+          'ratelimit-policy': '"rate";q=5;w=5',
+          ratelimit: '"rate";r=0;t=1',
+          'retry-after': '1',
+        },
+        quota: { plan: 'anonymous', limit: 'rate', remaining: 0, retryAfterSeconds: 1 },
+      };
+      t.same('the refusal of an invalid document', observe(last!), refusal);
+      t.same(
+        'its message',
+        last!.body.errors[0].message,
+        'Quota exceeded: this operation needs 1 request and limit "rate" of plan "anonymous" has 0 requests left. Retry in 1 s.',
+      );
+      const valid = await t.send(PING, spec);
+      t.same('the next valid request waits too', observe(valid), refusal);
+      t.clock.advance(999);
+      t.same('999 ms later', (await t.send(PING, spec)).status, 429);
+      t.clock.advance(1);
+      const refilled = await t.send(PING, spec);
+      t.same('refilled', [refilled.status, refilled.body.data], [200, { ping: 1 }]);
     },
   },
   {
@@ -522,7 +651,7 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
-    name: 'batching: one response head for every operation, the refusal status kept',
+    name: 'batching: one response head for every operation; 200 when some ran, the refusal status when none did',
     config: { ...BASIC, plans: [POINTS, ANONYMOUS_10], allowBatchedHttpRequests: true },
     async run(t) {
       const both = await t.post(JSON.stringify([{ query: rows(2) }, { query: rows(3) }]), alice);
@@ -535,13 +664,52 @@ export const SCENARIOS: readonly Scenario[] = [
       const mixed = await t.post(JSON.stringify([{ query: rows(2) }, { query: rows(9) }]), alice);
       t.same(
         'one refused',
-        [observe(mixed).status, mixed.body[0].data?.rows.length, mixed.body[1].errors?.[0]?.extensions?.code],
-        [429, 2, 'QUOTA_EXCEEDED'],
+        [
+          observe(mixed).status,
+          mixed.body[0].data?.rows.length,
+          mixed.body[1].data ?? null,
+          mixed.body[1].errors?.[0]?.extensions?.code,
+          mixed.body[1].errors?.[0]?.extensions?.quota,
+        ],
+        // 200: the first operation ran, and a client retrying on 429 would run it twice. The refused one says
+        // so in its own result, with its retry time.
+        [
+          200,
+          2,
+          null,
+          'QUOTA_EXCEEDED',
+          { plan: 'free', limit: 'hourly', cost: 90, remaining: 30, retryAfterSeconds: 2700 },
+        ],
       );
       t.same('refusal headers', observe(mixed).headers, {
         ...pointsHeaders(70, false),
         'retry-after': '2700',
       });
+      const none = await t.post(JSON.stringify([{ query: rows(4) }, { query: rows(9) }]), alice);
+      t.same(
+        'all refused',
+        [
+          observe(none).status,
+          none.body.map(
+            (r: { errors?: { extensions?: { code?: string } }[] }) => r.errors?.[0]?.extensions?.code,
+          ),
+        ],
+        [429, ['QUOTA_EXCEEDED', 'QUOTA_EXCEEDED']],
+      );
+    },
+  },
+  {
+    name: 'first in duration: a first operation that costs 0 reports true, as long as nothing is consumed',
+    config: BASIC,
+    async run(t) {
+      t.same('a free first operation', observe(await t.send(PING, alice)).headers, freeHeaders(0, true, 0));
+      t.same(
+        'again: still nothing consumed',
+        observe(await t.send(PING, alice)).headers,
+        freeHeaders(0, true, 0),
+      );
+      t.same('the first to consume', observe(await t.send(rows(1), alice)).headers, freeHeaders(10, true, 0));
+      t.same('then not', observe(await t.send(PING, alice)).headers, freeHeaders(10, false, 0));
     },
   },
   {
@@ -583,7 +751,8 @@ export const SCENARIOS: readonly Scenario[] = [
         [200, { boom: null }, '"hourly";r=50;t=2700, "inflight";r=0'],
       );
       await t.store.settles(1);
-      t.same('all refunded, slot free', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+      // Nothing consumed in the window before it: the first in duration, though it costs 0.
+      t.same('all refunded, slot free', observe(await t.send(PING, alice)).headers, freeHeaders(0, true, 0));
     },
   },
   {
@@ -598,7 +767,7 @@ export const SCENARIOS: readonly Scenario[] = [
       t.same('slot still taken while the operation runs', observe(await t.send(PING, alice)).status, 429);
       t.app.holds.release();
       await t.store.settles(1);
-      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, true, 0));
     },
   },
   // ---- s2-adapters: incremental delivery (begin) ----
@@ -699,7 +868,7 @@ export const SCENARIOS: readonly Scenario[] = [
         [200, ['"ticks":1', '"ticks":2']],
       );
       await t.store.settles(1);
-      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, false, 0));
+      t.same('slot back', observe(await t.send(PING, alice)).headers, freeHeaders(0, true, 0));
     },
   },
   // ---- s2-adapters: observability, issue 14 (begin) ----

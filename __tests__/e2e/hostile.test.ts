@@ -20,7 +20,9 @@ describe('hostile documents', () => {
     const report = await runHostile({ cases, lanes: 1 });
     expect(report.findings).toEqual([]);
     expect(report.documents).toBe(cases.length);
-    expect(Object.keys(report.statuses)).toEqual(['200', '400', '429']);
+    // No 429: the quota's refusals here are operations of batches others of which ran (a partly refused
+    // batch is a 200, each refusal in its own result).
+    expect(Object.keys(report.statuses)).toEqual(['200', '400']);
     // What refused them: the parser, graphql-js validation, the cost analyzer, the quota.
     expect(report.codes).toMatchObject({
       GRAPHQL_PARSE_FAILED: expect.any(Number),

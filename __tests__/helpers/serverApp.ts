@@ -201,6 +201,8 @@ export interface ServerConfig {
   readonly mode?: QuotaMode;
   readonly storeTimeoutMs?: number;
   readonly maxCost?: number;
+  /** The `unknownApiKey` option. Default: the lifecycle's (`'anonymous'`). */
+  readonly unknownApiKey?: 'anonymous' | 'refuse';
   /** Default `'always'`: the proofs read the requested and actual cost of every response. */
   readonly exposeCost?: ExposeCost;
   /**
@@ -407,6 +409,7 @@ function quotaOptions(
     ...(config.onStoreFailure !== undefined ? { onStoreFailure: config.onStoreFailure } : {}),
     ...(config.storeTimeoutMs !== undefined ? { storeTimeoutMs: config.storeTimeoutMs } : {}),
     ...(config.maxCost !== undefined ? { maxCost: config.maxCost } : {}),
+    ...(config.unknownApiKey !== undefined ? { unknownApiKey: config.unknownApiKey } : {}),
     ...(config.mode !== undefined ? { mode: config.mode } : {}),
     ...(clock !== undefined ? { clock } : {}),
     exposeCost: config.exposeCost ?? 'always',

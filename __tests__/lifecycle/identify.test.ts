@@ -1,4 +1,4 @@
-import { identifyByApiKey, type QuotaRequest } from '../../src/lifecycle/index.js';
+import { UNKNOWN_API_KEY, identifyByApiKey, type QuotaRequest } from '../../src/lifecycle/index.js';
 
 /** A request carrying only the headers `identifyByApiKey` reads. */
 function requestWith(headers: Record<string, string>): QuotaRequest {
@@ -17,17 +17,18 @@ describe('identifyByApiKey', () => {
     expect(identify(requestWith({ 'x-api-key': `key-9999-${'x'.repeat(24)}` }))).toBe('client-9999');
   });
 
-  it('is anonymous for a missing, empty, near-miss or differently cased key', () => {
+  it('is anonymous for a missing or empty key, UNKNOWN_API_KEY for a near-miss or differently cased key', () => {
     expect(identify(requestWith({}))).toBeNull();
     expect(identify(requestWith({ 'x-api-key': '' }))).toBeNull();
-    expect(identify(requestWith({ 'x-api-key': `key-9999-${'x'.repeat(23)}` }))).toBeNull();
-    expect(identify(requestWith({ 'x-api-key': `KEY-9999-${'x'.repeat(24)}` }))).toBeNull();
+    expect(identify(requestWith({ 'x-api-key': `key-9999-${'x'.repeat(23)}` }))).toBe(UNKNOWN_API_KEY);
+    expect(identify(requestWith({ 'x-api-key': `KEY-9999-${'x'.repeat(24)}` }))).toBe(UNKNOWN_API_KEY);
   });
 
   it('reads the header it is given, from a plain object table too; an empty key in the table matches nothing', () => {
     const byToken = identifyByApiKey({ 'secret-1': 'acme', '': 'nobody' }, 'X-Partner-Token');
     expect(byToken(requestWith({ 'x-partner-token': 'secret-1' }))).toBe('acme');
     expect(byToken(requestWith({ 'x-api-key': 'secret-1' }))).toBeNull();
+    expect(byToken(requestWith({ 'x-partner-token': 'secret-2' }))).toBe(UNKNOWN_API_KEY);
     expect(byToken(requestWith({ 'x-partner-token': '' }))).toBeNull();
   });
 });

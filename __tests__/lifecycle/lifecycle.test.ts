@@ -221,7 +221,7 @@ describe('createQuotaLifecycle: refusals are plain data', () => {
     expect(store.calls).toEqual({ decide: 2, settle: 0 });
   });
 
-  it('400 COST_LIMIT_EXCEEDED over maxCost, before the store is asked, with the analyzer error as cause', async () => {
+  it('400 COST_LIMIT_EXCEEDED over maxCost, before any cost is charged, with the analyzer error as cause', async () => {
     const { operation, store } = setup({ maxCost: 50, exposeCost: 'always' });
     const op = operation(products(20, 'id price'), alice);
     const refusal = await op.admit();
@@ -230,12 +230,19 @@ describe('createQuotaLifecycle: refusals are plain data', () => {
       status: 400,
       code: 'COST_LIMIT_EXCEEDED',
       message: 'The operation costs 60 points, more than the maximum of 50.',
-      headers: [],
+      // Counted as an invalid request (no request-counting limit here, so nothing moved): the quota headers.
+      headers: [
+        ['x-rate-limit-remaining', '100'],
+        ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+        ['x-rate-limit-consumed', '0'],
+        ['x-rate-limit-first-in-duration', 'false'],
+        ['ratelimit-policy', '"hourly";q=100;qu="graphql-cost";w=3600'],
+      ],
       extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 60, maxCost: 50 },
     });
     expect(!refusal.allowed && refusal.cause).toBeInstanceOf(CostError);
     expect(!refusal.allowed && 'http' in refusal.extensions).toBe(false);
-    expect(store.calls.decide).toBe(0);
+    expect(store.calls.decide).toBe(1);
     expect(op.response.status).toBe(400);
     expect(op.costExtension()).toEqual({
       requestedQueryCost: 60,
@@ -301,6 +308,234 @@ describe('createQuotaLifecycle: refusals are plain data', () => {
   });
 });
 
+describe('createQuotaLifecycle: invalid requests are not free (countInvalidRequests)', () => {
+  /** 1 request a second in bursts of 5, beside limits an invalid request must not touch. */
+  const RATED: Plan = {
+    name: 'anonymous',
+    limits: [
+      { name: 'rate', kind: 'token-bucket', rate: 1, burst: 5 },
+      { name: 'hourly', kind: 'fixed-window', limit: 20, windowMs: 3_600_000 },
+      {
+        name: 'writes',
+        kind: 'fixed-window',
+        counts: 'requests',
+        limit: 3,
+        windowMs: 3_600_000,
+        operations: ['mutation'],
+      },
+      { name: 'inflight', kind: 'concurrency', max: 1 },
+    ],
+  };
+  const POLICY =
+    '"rate";q=5;w=5, "hourly";q=20;qu="graphql-cost";w=3600, "writes";q=3;w=3600, "inflight";q=1;qu="concurrent-requests"';
+  const request = { headers: new Headers(), context: {} };
+
+  it('counts one request against each unscoped request-counting limit, and nothing else', async () => {
+    const { lifecycle, store, operation } = setup({ plans: [FREE, RATED] });
+    const response = lifecycle.startResponse();
+    expect(await lifecycle.chargeInvalidRequest(request, response, 'Broken')).toBeNull();
+    expect(response.status).toBeNull();
+    expect(response.headers()).toEqual([
+      // X-Rate-Limit-* describe the first applying limit: the bucket, the only one counted.
+      ['x-rate-limit-remaining', '4'],
+      ['x-rate-limit-reset', `${Math.ceil((T0 + 1_000) / 1000)}`],
+      ['x-rate-limit-consumed', '1'],
+      ['x-rate-limit-first-in-duration', 'true'],
+      ['ratelimit-policy', POLICY],
+      ['ratelimit', '"rate";r=4;t=1'],
+    ]);
+    // No slot taken (so nothing to settle), no cost, no scoped limit: a valid operation sees them untouched.
+    const next = await operation('mutation { touch }').admit();
+    expect(next.allowed).toBe(true);
+    const limits = next.allowed ? next.decision!.limits : [];
+    expect(limits.map((l) => [l.name, l.consumed])).toEqual([
+      ['rate', 2],
+      ['hourly', 15],
+      ['writes', 1],
+      ['inflight', 1],
+    ]);
+    expect(store.calls).toEqual({ decide: 2, settle: 0 });
+  });
+
+  it('refuses with 429 QUOTA_EXCEEDED once the bucket is empty, and the next valid operation too', async () => {
+    const { lifecycle, operation } = setup({ plans: [FREE, RATED] });
+    for (let i = 0; i < 5; i++)
+      expect(await lifecycle.chargeInvalidRequest(request, lifecycle.startResponse())).toBeNull();
+    const response = lifecycle.startResponse();
+    const refusal = await lifecycle.chargeInvalidRequest(request, response);
+    const headers = [
+      ['x-rate-limit-remaining', '0'],
+      ['x-rate-limit-reset', `${Math.ceil((T0 + 5_000) / 1000)}`],
+      ['x-rate-limit-consumed', '5'],
+      ['x-rate-limit-first-in-duration', 'false'],
+      ['ratelimit-policy', POLICY],
+      ['ratelimit', '"rate";r=0;t=1'],
+      ['retry-after', '1'],
+    ];
+    expect(refusal).toEqual({
+      allowed: false,
+      status: 429,
+      code: 'QUOTA_EXCEEDED',
+      message:
+        'Quota exceeded: this operation needs 1 request and limit "rate" of plan "anonymous" has 0 requests left. Retry in 1 s.',
+      headers,
+      extensions: {
+        code: 'QUOTA_EXCEEDED',
+        quota: { plan: 'anonymous', limit: 'rate', remaining: 0, retryAfterSeconds: 1 },
+      },
+      cause: null,
+    });
+    expect(response.status).toBe(429);
+    expect(response.headers()).toEqual(headers);
+    const valid = await operation(products(1)).admit();
+    expect(valid).toMatchObject({
+      allowed: false,
+      status: 429,
+      code: 'QUOTA_EXCEEDED',
+      extensions: { quota: { plan: 'anonymous', limit: 'rate', remaining: 0, retryAfterSeconds: 1 } },
+    });
+  });
+
+  it('over maxCost: counted with its headers, then the quota refusal (429) replaces the cost refusal (400)', async () => {
+    const { operation } = setup({ plans: [FREE, RATED], maxCost: 50 });
+    const statuses: [number, string, string | undefined][] = [];
+    for (let i = 0; i < 6; i++) {
+      const refusal = await operation(products(60)).admit();
+      if (refusal.allowed) throw new Error('admitted');
+      const remaining = refusal.headers.find(([name]) => name === 'x-rate-limit-remaining')?.[1];
+      statuses.push([refusal.status, refusal.code, remaining]);
+    }
+    expect(statuses).toEqual([
+      [400, 'COST_LIMIT_EXCEEDED', '4'],
+      [400, 'COST_LIMIT_EXCEEDED', '3'],
+      [400, 'COST_LIMIT_EXCEEDED', '2'],
+      [400, 'COST_LIMIT_EXCEEDED', '1'],
+      [400, 'COST_LIMIT_EXCEEDED', '0'],
+      [429, 'QUOTA_EXCEEDED', '0'],
+    ]);
+  });
+
+  it('countInvalidRequests: false counts nothing and adds no header; a dry run counts but refuses nothing', async () => {
+    const off = setup({ plans: [FREE, RATED], countInvalidRequests: false });
+    const response = off.lifecycle.startResponse();
+    expect(await off.lifecycle.chargeInvalidRequest(request, response)).toBeNull();
+    expect([response.headers(), off.store.calls]).toEqual([[], { decide: 0, settle: 0 }]);
+
+    const dry = setup({ plans: [FREE, RATED], mode: 'dry-run' });
+    for (let i = 0; i < 5; i++)
+      await dry.lifecycle.chargeInvalidRequest(request, dry.lifecycle.startResponse());
+    const sixth = dry.lifecycle.startResponse();
+    expect(await dry.lifecycle.chargeInvalidRequest(request, sixth)).toBeNull();
+    expect([sixth.status, sixth.headers().at(-1)]).toEqual([null, ['retry-after', '1']]);
+    expect(dry.logs.at(-1)).toBe(
+      'info: graphql-quota: dry-run, would refuse unnamed operation of client "anonymous": QUOTA_EXCEEDED ' +
+        '(Quota exceeded: this operation needs 1 request and limit "rate" of plan "anonymous" has 0 requests left. Retry in 1 s.)',
+    );
+    expect(() => setup({ countInvalidRequests: 'yes' as unknown as boolean })).toThrow(
+      'graphql-quota: countInvalidRequests must be a boolean, got yes',
+    );
+  });
+});
+
+describe('createQuotaLifecycle: every header the quota writes is merged, never replaced', () => {
+  it("keeps the application's RateLimit policies, the later Retry-After, its exposed headers and the rest", async () => {
+    const { operation } = setup();
+    await operation(products(90), alice).admit();
+    const refused = operation(products(20), alice);
+    expect((await refused.admit()).allowed).toBe(false);
+    const target = new Headers({
+      'x-request-id': 'req-1',
+      'access-control-expose-headers': 'X-Request-Id',
+      // A gateway's own policy, with a comma inside its quoted name.
+      'ratelimit-policy': '"gateway, eu";q=100;w=60',
+      ratelimit: '"gateway, eu";r=50;t=30',
+      'retry-after': '5000',
+    });
+    refused.response.writeHeaders(target);
+    // Written twice (Apollo applies a refusal's headers, then the response's): its own members replace themselves.
+    refused.response.writeHeaders(target);
+    expect(Object.fromEntries(target)).toEqual({
+      'x-request-id': 'req-1',
+      'access-control-expose-headers': `X-Request-Id, ${QUOTA_NAMES}, retry-after`,
+      'ratelimit-policy': '"gateway, eu";q=100;w=60, "hourly";q=100;qu="graphql-cost";w=3600',
+      ratelimit: '"gateway, eu";r=50;t=30, "hourly";r=10;t=2980',
+      'retry-after': '5000',
+      'x-rate-limit-remaining': '10',
+      'x-rate-limit-reset': `${HOUR_RESET_S}`,
+      'x-rate-limit-consumed': '90',
+      'x-rate-limit-first-in-duration': 'false',
+    });
+    // A shorter Retry-After of the application's gives way to the quota's.
+    const shorter = new Headers({ 'retry-after': '3' });
+    refused.response.writeHeaders(shorter);
+    expect(shorter.get('retry-after')).toBe('2980');
+  });
+});
+
+describe('createQuotaLifecycle: unknown API keys (unknownApiKey)', () => {
+  const keys = identifyByApiKey({ 'key-alice': 'alice' });
+  const mistyped = { headers: { 'x-api-key': 'key-alise' } };
+
+  it("'anonymous' (default): served on the anonymous plan, and X-Rate-Limit-Anonymous says why", async () => {
+    const { operation } = setup({ identify: keys });
+    const op = operation(products(2), mistyped);
+    const admission = await op.admit();
+    expect(admission).toMatchObject({ allowed: true, cost: 2 });
+    expect(op.response.headers()).toEqual([
+      ['x-rate-limit-anonymous', 'unknown-api-key'],
+      ['x-rate-limit-remaining', '18'],
+      ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+      ['x-rate-limit-consumed', '2'],
+      ['x-rate-limit-first-in-duration', 'true'],
+      ['ratelimit-policy', '"hourly";q=20;qu="graphql-cost";w=3600'],
+      ['ratelimit', '"hourly";r=18;t=2980'],
+    ]);
+    expect(op.response.exposeHeaders()).toBe(`x-rate-limit-anonymous, ${QUOTA_NAMES}`);
+    // No key at all: anonymous, nothing to tell.
+    const none = operation(products(2));
+    await none.admit();
+    expect(none.response.headers()[0]).toEqual(['x-rate-limit-remaining', '16']);
+  });
+
+  it("'refuse': 401 UNKNOWN_API_KEY before anything is charged; a dry run serves it as anonymous", async () => {
+    const { operation, store } = setup({ identify: keys, unknownApiKey: 'refuse' });
+    const op = operation(products(2), mistyped);
+    expect(await op.admit()).toEqual({
+      allowed: false,
+      status: 401,
+      code: 'UNKNOWN_API_KEY',
+      message:
+        'The API key sent is not known. Send a valid key, or none to be served as an anonymous client.',
+      headers: [],
+      extensions: { code: 'UNKNOWN_API_KEY' },
+      cause: null,
+    });
+    expect([op.response.status, store.calls]).toEqual([401, { decide: 0, settle: 0 }]);
+    expect((await operation(products(2), { headers: { 'x-api-key': 'key-alice' } }).admit()).allowed).toBe(
+      true,
+    );
+
+    const dry = setup({ identify: keys, unknownApiKey: 'refuse', mode: 'dry-run' });
+    const served = dry.operation(products(2), mistyped);
+    expect((await served.admit()).allowed).toBe(true);
+    expect(served.response.headers()[0]).toEqual(['x-rate-limit-anonymous', 'unknown-api-key']);
+    expect(() => setup({ unknownApiKey: 'ignore' as 'refuse' })).toThrow(
+      "graphql-quota: unknownApiKey must be 'anonymous' or 'refuse', got ignore",
+    );
+  });
+
+  it('an invalid request with an unknown key: refused with 401 too, or counted as anonymous and told so', async () => {
+    const request = { headers: new Headers(mistyped.headers), context: {} };
+    const refuse = setup({ identify: keys, unknownApiKey: 'refuse' });
+    const refused = await refuse.lifecycle.chargeInvalidRequest(request, refuse.lifecycle.startResponse());
+    expect(refused).toMatchObject({ status: 401, code: 'UNKNOWN_API_KEY' });
+    const served = setup({ identify: keys });
+    const response = served.lifecycle.startResponse();
+    expect(await served.lifecycle.chargeInvalidRequest(request, response)).toBeNull();
+    expect(response.headers()[0]).toEqual(['x-rate-limit-anonymous', 'unknown-api-key']);
+  });
+});
+
 describe('createQuotaLifecycle: one response shared by a batch', () => {
   it('merges the decisions of its operations into one set of header fields', async () => {
     const { lifecycle, operation } = setup();
@@ -320,7 +555,7 @@ describe('createQuotaLifecycle: one response shared by a batch', () => {
     expect(response.status).toBeNull();
   });
 
-  it('calls for the largest status of its refusals: 429 over 400', async () => {
+  it('calls for 200 when some operations ran and others were refused: nothing that ran looks failed', async () => {
     const { lifecycle, operation } = setup();
     await operation(products(90), alice).admit();
     const response = lifecycle.startResponse();
@@ -330,8 +565,21 @@ describe('createQuotaLifecycle: one response shared by a batch', () => {
       operation(products(5), alice, response).admit(),
     ]);
     expect([capacity, exceeded, admitted].map((a) => (a.allowed ? 200 : a.status))).toEqual([400, 429, 200]);
-    expect(response.status).toBe(429);
+    expect(response.status).toBe(200);
+    // The refused operations may be retried then.
     expect(response.headers()).toContainEqual(['retry-after', '2980']);
+  });
+
+  it('calls for the largest status of its refusals when every operation was refused: 429 over 400', async () => {
+    const { lifecycle, operation } = setup();
+    await operation(products(90), alice).admit();
+    const response = lifecycle.startResponse();
+    const refusals = await Promise.all([
+      operation(products(101), alice, response).admit(),
+      operation(products(20), alice, response).admit(),
+    ]);
+    expect(refusals.map((a) => (a.allowed ? 200 : a.status))).toEqual([400, 429]);
+    expect(response.status).toBe(429);
   });
 
   it('refuses a response made elsewhere', () => {

@@ -88,6 +88,8 @@ async function observedServer(
       store: (store = new SwitchableStore(new MemoryStore({ clock: () => T0 }))),
       clock: () => T0,
       maxCost: 500,
+      // Step 5 is refused by cost analysis with no quota decision (counting it would end the fallback).
+      countInvalidRequests: false,
       ...(options.mode !== undefined ? { mode: options.mode } : {}),
       ...(options.plans !== undefined ? { plans: options.plans } : {}),
       observers: [metrics, decisionLog({ logger: { info: (r) => records.push(r) } }), alertWatcher],

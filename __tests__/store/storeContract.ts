@@ -120,10 +120,24 @@ export function describeStoreContract(
         expect(nums(await decide(plan, 5), 'points')).toEqual([29_995, 5, T0 + 120_000, true]);
       });
 
-      it('a zero-cost operation passes without consuming or opening a window', async () => {
+      it('a zero-cost operation passes without consuming, first in duration while nothing is consumed', async () => {
+        // First in duration: nothing was consumed in the window before it, whatever it charges.
         const d = await decide(plan, 0);
         expect(d.allowed).toBe(true);
-        expect(nums(d, 'points')).toEqual([30_000, 0, T0 + 60_000, false]);
+        expect(nums(d, 'points')).toEqual([30_000, 0, T0 + 60_000, true]);
+        // It opened nothing: the next operation is the first to consume.
+        expect(nums(await decide(plan, 5), 'points')).toEqual([29_995, 5, T0 + 60_000, true]);
+        expect(nums(await decide(plan, 0), 'points')).toEqual([29_995, 5, T0 + 60_000, false]);
+      });
+
+      it('a zero-cost operation on a full cost-counting bucket is first in duration, not after a charge', async () => {
+        const bucket: Plan = {
+          name: 'cost-bucket',
+          limits: [{ kind: 'token-bucket', name: 'b', counts: 'cost', rate: 10, burst: 10 }],
+        };
+        expect(nums(await decide(bucket, 0), 'b')).toEqual([10, 0, T0, true]);
+        expect(nums(await decide(bucket, 3), 'b')).toEqual([7, 3, T0 + 300, true]);
+        expect(nums(await decide(bucket, 0), 'b')).toEqual([7, 3, T0 + 300, false]);
       });
     });
 

@@ -25,6 +25,8 @@ export interface QuotaPlugin<TContext extends BaseContext = BaseContext>
 interface RequestState {
   operation: QuotaOperation | null;
   executing: boolean;
+  /** True when Apollo refused the document (it did not parse or validate): counted before answering. */
+  invalid: boolean;
 }
 
 /** What is known of execution when Apollo is about to answer. */
@@ -72,9 +74,15 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
     },
 
     requestDidStart(requestContext) {
-      const state: RequestState = { operation: null, executing: false };
+      const state: RequestState = { operation: null, executing: false, invalid: false };
       requests.set(requestContext, state);
+      const invalid = (errors?: unknown): Promise<void> => {
+        if (errors !== undefined && (!Array.isArray(errors) || errors.length > 0)) state.invalid = true;
+        return Promise.resolve();
+      };
       return Promise.resolve({
+        parsingDidStart: () => Promise.resolve(invalid),
+        validationDidStart: () => Promise.resolve(invalid),
         async didResolveOperation({ schema, document, source, queryHash, request, contextValue, response }) {
           state.operation = lifecycle.startOperation(
             {
@@ -103,7 +111,24 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           requests.delete(requestContext);
           await state.operation?.settle(outcomeOf(context), context.response.http.status ?? 200);
           const { http, body } = context.response;
-          (http as QuotaHead)[RESPONSE]?.writeHeaders(http.headers);
+          if (state.invalid && state.operation === null) {
+            // A request refused before admission counts (the countInvalidRequests option); once its limit is
+            // exhausted, the quota's refusal is the answer.
+            const refusal = await lifecycle.chargeInvalidRequest(
+              { headers: context.request.http?.headers ?? NO_HEADERS, context: context.contextValue },
+              responseOf(http),
+              context.request.operationName,
+            );
+            if (refusal !== null && body.kind === 'single') {
+              http.status = refusal.status;
+              body.singleResult = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+            }
+          }
+          const quota = (http as QuotaHead)[RESPONSE];
+          quota?.writeHeaders(http.headers);
+          // A batch shares this head: Apollo set the status of each refusal's error on it, the quota's rule
+          // (200 for a partly refused batch) decides. The last operation to answer sees every decision.
+          if (quota?.status != null) http.status = quota.status;
           const cost = state.operation?.costExtension() ?? null;
           if (cost !== null && body.kind === 'single')
             body.singleResult.extensions = { ...body.singleResult.extensions, cost };

@@ -394,9 +394,11 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
         const out = new Headers(response.headers);
         out.delete('content-length');
         out.delete('content-encoding');
-        // A batch answered in parts: one body with every result in place; its status is 200 once none is refused.
+        // A batch answered in parts: one body with every result in place. Its status is the refusal's only when
+        // every operation is still refused; 200 once one has run (as a graphql-quota server answers a partly
+        // refused batch: what ran must not look failed, or a caller retrying on 429 would run it twice).
         return new Response(JSON.stringify(results), {
-          status: results.some(refusedUnrun) ? refusalStatus : 200,
+          status: results.every(refusedUnrun) ? refusalStatus : 200,
           headers: out,
         });
       }

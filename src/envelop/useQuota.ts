@@ -1,6 +1,6 @@
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { OnExecuteDoneHookResultOnNextHookPayload } from '@envelop/core';
-import type { Plugin, YogaInitialContext } from 'graphql-yoga';
+import type { GraphQLParams, Plugin, YogaInitialContext } from 'graphql-yoga';
 import {
   NO_HEADERS,
   createQuotaLifecycle,
@@ -40,14 +40,19 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * `extensions.http` (`getResponseInitByRespectingErrors`: `status`, and `headers` as a plain object), and
  * strips `http` from the body.
  */
-function refusalResult(refusal: QuotaRefusal, operation: QuotaOperation): ExecutionResult {
-  const error = new GraphQLError(refusal.message, {
+function refusalError(refusal: QuotaRefusal): GraphQLError {
+  return new GraphQLError(refusal.message, {
     ...(refusal.cause !== null ? { originalError: refusal.cause } : {}),
     extensions: {
       ...refusal.extensions,
       http: { status: refusal.status, headers: Object.fromEntries(refusal.headers) },
     },
   });
+}
+
+/** A refused operation's result: its error, and `extensions.cost` when requested. */
+function refusalResult(refusal: QuotaRefusal, operation: QuotaOperation): ExecutionResult {
+  const error = refusalError(refusal);
   const cost = operation.costExtension();
   return cost === null ? { errors: [error] } : { errors: [error], extensions: { cost } };
 }
@@ -115,6 +120,9 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       response,
     );
   };
+  // The GraphQL requests Yoga read parameters from: one that reaches its result with errors and without an
+  // operation started had its document refused before admission (it did not parse or validate).
+  const params = new WeakMap<Request, GraphQLParams>();
   /** Settles a subscription's operation when its stream ends, however it ends: the estimate stands. */
   const onStreamEnd = (operation: QuotaOperation) => ({
     onEnd: () => void operation.settle('unknown'),
@@ -148,6 +156,30 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     onSchemaChange({ schema }) {
       // Reading the schema's annotations now makes a malformed annotation fail start-up, not a request.
       lifecycle.loadSchema(schema as GraphQLSchema);
+    },
+
+    onParams({ request, params: requested }) {
+      params.set(request, requested);
+    },
+
+    async onResultProcess(payload) {
+      const { request, result } = payload;
+      const requested = params.get(request);
+      if (requested === undefined || responses.has(request)) return;
+      if (Array.isArray(result) || isAsyncIterable(result)) return;
+      if (result.data !== undefined || result.errors === undefined || result.errors.length === 0) return;
+      // Refused before admission: counted (the countInvalidRequests option), the quota's refusal the answer once
+      // its limit is exhausted. Yoga builds the server's own context only after validation: identify sees
+      // Yoga's initial context (request and params) and the request headers.
+      const quota = lifecycle.startResponse();
+      responses.set(request, quota);
+      const context = { request, params: requested } as unknown as TContext;
+      const refusal = await lifecycle.chargeInvalidRequest(
+        { headers: request.headers, context },
+        quota,
+        requested.operationName,
+      );
+      if (refusal !== null) payload.setResult({ errors: [refusalError(refusal)] });
     },
 
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {

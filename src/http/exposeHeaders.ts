@@ -22,3 +22,54 @@ export function exposeHeadersValue(fields: readonly HeaderField[], existing?: st
   }
   return names.join(', ');
 }
+
+/** Splits a Structured Field List into its members' text, at commas outside quoted strings. */
+function listMembers(value: string): string[] {
+  const members: string[] = [];
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      members.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  members.push(value.slice(start).trim());
+  return members.filter((m) => m !== '');
+}
+
+/** The leading String Item of a list member (`"hourly";r=5` gives `"hourly"`), as serialised. */
+function memberName(member: string): string {
+  const end = member.indexOf(';');
+  return (end === -1 ? member : member.slice(0, end)).trim();
+}
+
+/**
+ * The value of a header the quota writes, merged with the value already on the response (set by the
+ * application, a gateway, or an earlier write of the quota itself), so that nothing of the application's is
+ * lost: never replace, merge.
+ * - `ratelimit`, `ratelimit-policy` (Structured Field Lists of named policies): the existing members whose
+ *   name the quota does not use are kept, first; the quota's members follow (a member of the same name is
+ *   the quota's own policy, so its current value replaces the old one instead of repeating it).
+ * - `retry-after`: the later of the two, in whole seconds (a client must wait for both); an existing value
+ *   that is not a number of seconds (an HTTP date) is kept beside nothing: the quota's is sent.
+ * - any other (`x-rate-limit-*`, the quota's own single-value fields): the quota's value.
+ * Returns `value` when `existing` is absent or empty.
+ */
+export function mergeHeaderValue(name: string, value: string, existing?: string | null): string {
+  if (existing === undefined || existing === null || existing.trim() === '' || existing === value)
+    return value;
+  if (name === 'ratelimit' || name === 'ratelimit-policy') {
+    const ours = listMembers(value);
+    const names = new Set(ours.map(memberName));
+    return [...listMembers(existing).filter((m) => !names.has(memberName(m))), ...ours].join(', ');
+  }
+  if (name === 'retry-after') {
+    const theirs = /^\d+$/.test(existing.trim()) ? Number(existing.trim()) : -1;
+    return theirs > Number(value) ? `${theirs}` : value;
+  }
+  return value;
+}

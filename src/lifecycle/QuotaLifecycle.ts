@@ -10,7 +10,9 @@ import {
   type QuotaObserver,
   type QuotaState,
 } from '../observability/index.js';
-import { resolveClient, storeKey, type ResolvedClient } from './clients.js';
+import { Misconfiguration, resolveClient, storeKey, type ResolvedClient } from './clients.js';
+import { chargeInvalidRequest } from './invalidRequests.js';
+import type { QuotaRefusal } from './refusals.js';
 import { resolveConfig, type LifecycleConfig } from './config.js';
 import { HeaderCache } from './headerCache.js';
 import {
@@ -96,6 +98,22 @@ export interface QuotaLifecycle<TContext = unknown> extends QuotaKillSwitch {
    * operation's HTTP response (shared by a batch's operations); a new one when absent.
    */
   startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation;
+  /**
+   * Counts a request the server refused before admission (a document that did not parse or validate) when
+   * the `countInvalidRequests` option is on (the default): one request against each unscoped
+   * request-counting limit of the client's plan, recorded on `response` so that it carries the quota
+   * headers (`response.writeHeaders`). Resolves to a {@link QuotaRefusal} when the quota refuses the request
+   * (such a limit has nothing left, or the client is blocked): answer it, with its status, instead of the
+   * server's error. Null when the server's own error stands (the option is off, the client could not be
+   * resolved, the store failed, a dry run). `response` must come from {@link startResponse} (else
+   * `TypeError`). Rejects with what `identify`, `planFor` or `anonymousKey` threw. `operationName` is what
+   * the request asked for, for `onDecision` and the logs.
+   */
+  chargeInvalidRequest(
+    request: QuotaRequest<TContext>,
+    response: QuotaResponse,
+    operationName?: string | null,
+  ): Promise<QuotaRefusal | null>;
   /**
    * The caller of the request whose context this is, as the lifecycle identified it when it admitted one
    * of its operations; null when it has not (the context belongs to no request it saw, or is not an
@@ -238,6 +256,25 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
     if (response !== undefined && !(response instanceof ResponseQuota))
       throw new TypeError('startOperation: response must come from this package (startResponse())');
     return new OperationQuota(this, input, response ?? this.startResponse());
+  }
+
+  async chargeInvalidRequest(
+    request: QuotaRequest<TContext>,
+    response: QuotaResponse,
+    operationName?: string | null,
+  ): Promise<QuotaRefusal | null> {
+    if (!(response instanceof ResponseQuota))
+      throw new TypeError('chargeInvalidRequest: response must come from this package (startResponse())');
+    if (!this.config.countInvalidRequests) return null;
+    let client: ResolvedClient;
+    try {
+      client = await resolveClient(this.config, request);
+    } catch (error) {
+      if (!(error instanceof Misconfiguration)) throw error;
+      this.logger.error(`graphql-quota: ${error.message}`);
+      return null;
+    }
+    return chargeInvalidRequest(this, client, response, operationName ?? null);
   }
 
   analyzerFor(schema: GraphQLSchema): CostAnalyzer {

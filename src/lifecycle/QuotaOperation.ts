@@ -4,16 +4,15 @@ import { QuotaValidationError, type Decision, type OperationType } from '../quot
 import { isFreeQuotaOperation, type QuotaOperationEvent } from '../observability/index.js';
 import { Misconfiguration, resolveClient, type ResolvedClient } from './clients.js';
 import { costExtension as costExtensionOf, type CostExtension } from './costExtension.js';
+import { chargeInvalidRequest, unknownApiKeyRefusal } from './invalidRequests.js';
 import type { Lifecycle } from './QuotaLifecycle.js';
 import type { QuotaResponse, ResponseQuota } from './QuotaResponse.js';
 import {
   COST_REFUSAL_STATUS,
   MISCONFIGURED_MESSAGE,
   QUOTA_REFUSAL_STATUS,
-  refusalCode,
-  refusalMessage,
+  decisionRefusal,
   type QuotaRefusal,
-  type QuotaRefusalDetails,
 } from './refusals.js';
 import type { QuotaRequest } from './request.js';
 import { rootFieldNames } from './rootFields.js';
@@ -140,6 +139,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
 
   /** An admission's end: the observers are told of it here, not in a `then` (a promise per operation). */
   #decided(admission: QuotaAdmission | QuotaRefusal): QuotaAdmission | QuotaRefusal {
+    if (admission.allowed) this.#response.admitted();
     if (this.#lifecycle.observer !== null) this.#observeDecision(admission);
     return admission;
   }
@@ -226,6 +226,10 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
     this.#client = client;
     lifecycle.remember(input.request.context, client);
+    if (client.unknownApiKey === true) {
+      const refusal = this.#unknownApiKey(client);
+      if (refusal !== null) return this.#decided(refusal);
+    }
 
     // Reading one's own quota is free: no price, no decision, nothing counted anywhere.
     const free = lifecycle.config.freeQuotaField;
@@ -235,7 +239,8 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
 
     const cost = this.#price(client);
-    if (typeof cost !== 'number') return this.#decided(cost ?? UNCHARGED);
+    if (cost !== null && typeof cost !== 'number') return this.#decided(await this.#invalid(client, cost));
+    if (cost === null) return this.#decided(UNCHARGED);
 
     let decision: Decision;
     try {
@@ -360,19 +365,20 @@ export class OperationQuota<TContext> implements QuotaOperation {
     }
   }
 
+  /**
+   * An operation the cost analysis refused is an invalid request (the `countInvalidRequests` option): it
+   * counts against the unscoped request-counting limits. Their refusal, once one is exhausted, replaces the
+   * cost refusal; otherwise the cost refusal stands, with the quota headers of that count.
+   */
+  async #invalid(client: ResolvedClient, refusal: QuotaRefusal): Promise<QuotaRefusal> {
+    const lifecycle = this.#lifecycle;
+    if (!lifecycle.config.countInvalidRequests) return refusal;
+    const quota = await chargeInvalidRequest(lifecycle, client, this.#response, this.#operationName);
+    return quota ?? { ...refusal, headers: this.#response.headers() };
+  }
+
   #refuse(client: ResolvedClient, cost: number, decision: Decision): QuotaAdmission | QuotaRefusal {
-    const code = refusalCode(decision);
-    const status = QUOTA_REFUSAL_STATUS[code];
-    const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
-    const countsCost = limit === null || (limit.kind !== 'concurrency' && limit.counts === 'cost');
-    const details: QuotaRefusalDetails = {
-      plan: client.plan.name,
-      limit: decision.refusedBy,
-      ...(countsCost ? { cost } : {}),
-      remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
-      retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
-    };
-    const message = refusalMessage(code, details, limit);
+    const { code, status, details, message } = decisionRefusal(client.plan.name, cost, decision);
     // The kill switch is an operator's explicit order, not a limit being rolled out: a dry run obeys it too.
     const enforced = !this.#lifecycle.config.dryRun || code === 'CLIENT_BLOCKED';
     this.#lifecycle.rejected(
@@ -386,6 +392,17 @@ export class OperationQuota<TContext> implements QuotaOperation {
       return UNCHARGED;
     }
     return this.#refusal(status, code, message, this.#response.headers(), { quota: details, code }, null);
+  }
+
+  /**
+   * A request with an API key `identify` does not know: refused with 401 `UNKNOWN_API_KEY` when the
+   * `unknownApiKey` option says so (and the mode enforces), else served as anonymous and told so.
+   */
+  #unknownApiKey(client: ResolvedClient): QuotaRefusal | null {
+    const refusal = unknownApiKeyRefusal(this.#lifecycle, client, this.#response, this.#operationName);
+    if (refusal === null && this.#lifecycle.config.unknownApiKey === 'refuse')
+      this.#wouldRefuse = { code: 'UNKNOWN_API_KEY', status: QUOTA_REFUSAL_STATUS.UNKNOWN_API_KEY };
+    return refusal;
   }
 
   /** Logs a configuration error; refuses the operation with 500 `QUOTA_MISCONFIGURED` when `enforced`. */

@@ -1,4 +1,10 @@
-import { exposeHeadersValue, mergeDecisions, quotaHeaders, type HeaderField } from '../http/index.js';
+import {
+  exposeHeadersValue,
+  mergeDecisions,
+  mergeHeaderValue,
+  quotaHeaders,
+  type HeaderField,
+} from '../http/index.js';
 import type { Decision } from '../quota/index.js';
 import { exposedFor, policyFor, type ClientHeaderState } from './headerCache.js';
 
@@ -16,14 +22,18 @@ export interface ResponseHeaders {
 export interface QuotaResponse {
   /**
    * The HTTP status the quota calls for: the largest status of the refusals of this response's operations
-   * (503 over 500 over 429 over 403 over 400); null when none was refused (the server's status stands).
+   * (503 over 500 over 429 over 403 over 400) when every operation it decided was refused; 200 when some
+   * were refused and others admitted (a partly refused batch: what ran must not look failed, or a client
+   * that retries on 429 would run it twice; each refused operation's own result carries its error, code and
+   * `extensions.quota.retryAfterSeconds`); null when none was refused (the server's status stands).
    * Refusals a dry run lets through do not count.
    */
   readonly status: number | null;
   /**
    * The quota header fields for the merged decisions of this response's operations, lower-case names in a
    * stable order (`x-rate-limit-*`, `ratelimit-policy`, `ratelimit`, `retry-after`); empty when no
-   * operation reached a decision with usage to report.
+   * operation reached a decision with usage to report. First, `x-rate-limit-anonymous: unknown-api-key` when
+   * the client presented an API key `identify` does not know and was served as anonymous.
    */
   headers(): readonly HeaderField[];
   /**
@@ -33,8 +43,10 @@ export interface QuotaResponse {
    */
   exposeHeaders(existing?: string | null): string | null;
   /**
-   * Sets {@link headers} on the response, and `Access-Control-Expose-Headers` as {@link exposeHeaders}
-   * gives it. Leaves every other header alone.
+   * Sets {@link headers} on the response, each merged with a value already there (`mergeHeaderValue`: the
+   * application's own `RateLimit` / `RateLimit-Policy` members kept, the later `Retry-After`), and
+   * `Access-Control-Expose-Headers` as {@link exposeHeaders} gives it (merged too). Leaves every other
+   * header alone.
    */
   writeHeaders(target: ResponseHeaders): void;
 }
@@ -54,6 +66,10 @@ export class ResponseQuota implements QuotaResponse {
   /** The header fields of `#merged`, until the next decision arrives. */
   #fields: HeaderField[] | null = null;
   #status: number | null = null;
+  /** Operations of this response admitted (they run). */
+  #admitted = 0;
+  /** Why its client was served as anonymous though it presented a credential; null when it was not. */
+  #anonymous: string | null = null;
 
   constructor(exposeHeaders: boolean, clientOf: (key: string) => ClientHeaderState) {
     this.#exposeHeaders = exposeHeaders;
@@ -61,7 +77,18 @@ export class ResponseQuota implements QuotaResponse {
   }
 
   get status(): number | null {
-    return this.#status;
+    return this.#status !== null && this.#admitted > 0 ? 200 : this.#status;
+  }
+
+  /** Records that the client was served as anonymous for `reason` (sent as `X-Rate-Limit-Anonymous`). */
+  servedAnonymous(reason: string): void {
+    this.#anonymous = reason;
+    this.#fields = null;
+  }
+
+  /** Adds an admitted operation (one that runs). */
+  admitted(): void {
+    this.#admitted++;
   }
 
   /** Adds an operation's decision, taken for the client under store key `clientKey`. */
@@ -80,7 +107,11 @@ export class ResponseQuota implements QuotaResponse {
     const merged = this.#merged;
     if (merged === null) return [];
     const client = this.#client!;
-    this.#fields ??= quotaHeaders(merged, client.options, policyFor(client, merged.limits));
+    if (this.#fields === null) {
+      const fields = quotaHeaders(merged, client.options, policyFor(client, merged.limits));
+      this.#fields =
+        this.#anonymous === null ? fields : [['x-rate-limit-anonymous', this.#anonymous], ...fields];
+    }
     return this.#fields;
   }
 
@@ -96,7 +127,8 @@ export class ResponseQuota implements QuotaResponse {
   writeHeaders(target: ResponseHeaders): void {
     const fields = this.headers();
     if (fields.length === 0) return;
-    for (const [name, value] of fields) target.set(name, value);
+    // Merged with what is there (the application's own RateLimit policies, a longer Retry-After): never replaced.
+    for (const [name, value] of fields) target.set(name, mergeHeaderValue(name, value, target.get(name)));
     const exposed = this.exposeHeaders(target.get('access-control-expose-headers'));
     if (exposed !== null) target.set('access-control-expose-headers', exposed);
   }

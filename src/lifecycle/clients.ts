@@ -1,6 +1,6 @@
 import { definePlan, type Plan } from '../quota/index.js';
 import { anonymousKeyOf, type LifecycleConfig } from './config.js';
-import type { QuotaClient } from './options.js';
+import { UNKNOWN_API_KEY, type QuotaClient } from './options.js';
 import type { QuotaRequest } from './request.js';
 
 /** A client with what the quota needs of it: its store key and its plan. */
@@ -10,6 +10,8 @@ export interface ResolvedClient {
   /** Its key in the store (see {@link storeKey}). */
   readonly key: string;
   readonly plan: Plan;
+  /** True when the request presented an API key `identify` does not know (it is served as anonymous). */
+  readonly unknownApiKey?: boolean;
 }
 
 /** `identify` or `planFor` gave something unusable; the operation is refused with `QUOTA_MISCONFIGURED`. */
@@ -32,10 +34,11 @@ export async function resolveClient<TContext>(
   request: QuotaRequest<TContext>,
 ): Promise<ResolvedClient> {
   const id = await config.identify(request);
-  if (id === null || id === undefined || id === '') {
+  if (id === null || id === undefined || id === '' || id === UNKNOWN_API_KEY) {
     const anonymousId = anonymousKeyOf(config, request);
     const plan = config.anonymousPlan;
     return {
+      ...(id === UNKNOWN_API_KEY ? { unknownApiKey: true } : {}),
       public: { id: anonymousId, anonymous: true, plan: plan.name },
       key: storeKey(anonymousId, true),
       plan,

@@ -8,10 +8,13 @@ import {
   DEFAULT_ANONYMOUS_KEY,
   DEFAULT_ANONYMOUS_PLAN,
   DEFAULT_COST_REQUEST_HEADER,
+  DEFAULT_COUNT_INVALID_REQUESTS,
   DEFAULT_EXPOSE_COST,
   DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
+  DEFAULT_UNKNOWN_API_KEY,
   DEFAULT_USAGE_THRESHOLDS,
+  type UnknownApiKeyMode,
   type AnonymousKeyFunction,
   type ExemptFunction,
   type ExposeCost,
@@ -49,6 +52,8 @@ export interface LifecycleConfig<TContext> {
   readonly freeQuotaField: string | null;
   /** Null when the option is absent. */
   readonly exempt: ExemptFunction<TContext> | null;
+  readonly countInvalidRequests: boolean;
+  readonly unknownApiKey: UnknownApiKeyMode;
 }
 
 /**
@@ -110,6 +115,14 @@ export function resolveConfig<TContext>(
     invalidOption(`maxCost must be a non-negative number of points, got ${String(options.maxCost)}`);
   }
 
+  const countInvalidRequests = options.countInvalidRequests ?? DEFAULT_COUNT_INVALID_REQUESTS;
+  if (typeof countInvalidRequests !== 'boolean')
+    invalidOption(`countInvalidRequests must be a boolean, got ${String(countInvalidRequests)}`);
+
+  const unknownApiKey = options.unknownApiKey ?? DEFAULT_UNKNOWN_API_KEY;
+  if (unknownApiKey !== 'anonymous' && unknownApiKey !== 'refuse')
+    invalidOption(`unknownApiKey must be 'anonymous' or 'refuse', got ${String(unknownApiKey)}`);
+
   const observers = options.observers ?? [];
   if (!Array.isArray(observers) || observers.some((o) => typeof o !== 'object' || o === null))
     invalidOption('observers must be an array of QuotaObserver objects');
@@ -145,6 +158,8 @@ export function resolveConfig<TContext>(
     observer: observers.length === 0 ? null : combineObservers(observers, onError),
     freeQuotaField,
     exempt: options.exempt ?? null,
+    countInvalidRequests,
+    unknownApiKey,
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { IdentifyFunction } from './options.js';
+import { UNKNOWN_API_KEY, type IdentifyFunction } from './options.js';
 import type { QuotaRequest } from './request.js';
 
 /**
@@ -24,7 +24,8 @@ function digestOf(key: string): string {
 
 /**
  * An `identify` that trusts an API key header only against a table of known keys: a known key gives its
- * client id, anything else (no key, an unknown key) is anonymous. Keys are looked up by their SHA-256
+ * client id, no key is anonymous, and an unknown key is {@link UNKNOWN_API_KEY} (served as anonymous and told
+ * so, or refused with 401, per the `unknownApiKey` option). Keys are looked up by their SHA-256
  * digest: one hash and one map lookup per request whatever the size of the table, and the lookup's timing
  * depends only on the digest, which an attacker cannot steer towards a real key (unlike comparing the
  * presented key itself with the known ones).
@@ -46,6 +47,6 @@ export function identifyByApiKey<TContext = unknown>(
   return (request) => {
     const presented = request.headers.get(name);
     if (presented === undefined || presented === null || presented === '') return null;
-    return table.get(digestOf(presented)) ?? null;
+    return table.get(digestOf(presented)) ?? UNKNOWN_API_KEY;
   };
 }

@@ -14,9 +14,12 @@ export {
   DEFAULT_ANONYMOUS_KEY,
   DEFAULT_ANONYMOUS_PLAN,
   DEFAULT_COST_REQUEST_HEADER,
+  DEFAULT_COUNT_INVALID_REQUESTS,
   DEFAULT_EXPOSE_COST,
   DEFAULT_EXPOSE_QUOTA_HEADERS,
   DEFAULT_MODE,
+  DEFAULT_UNKNOWN_API_KEY,
+  UNKNOWN_API_KEY,
   DEFAULT_USAGE_THRESHOLDS,
 } from './options.js';
 export type {
@@ -32,4 +35,5 @@ export type {
   QuotaOptions,
   QuotaRejectionEvent,
   QuotaThresholdEvent,
+  UnknownApiKeyMode,
 } from './options.js';

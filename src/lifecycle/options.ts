@@ -23,6 +23,11 @@ export const DEFAULT_EXPOSE_COST: ExposeCost = 'on-request';
 export const DEFAULT_COST_REQUEST_HEADER = 'x-quota-cost';
 /** Whether the quota headers are listed in `Access-Control-Expose-Headers` by default. */
 export const DEFAULT_EXPOSE_QUOTA_HEADERS = true;
+/**
+ * Default {@link QuotaOptions.countInvalidRequests}: requests refused before admission count against
+ * request-counting limits, so that invalid documents are not free.
+ */
+export const DEFAULT_COUNT_INVALID_REQUESTS = true;
 /** Default {@link QuotaOptions.usageThresholds}: one alert at 80 % of a limit. */
 export const DEFAULT_USAGE_THRESHOLDS: readonly number[] = [0.8];
 
@@ -74,10 +79,31 @@ export interface QuotaRejectionEvent {
   readonly dryRun: boolean;
 }
 
-/** Maps a request to a client key; null (or undefined) for an anonymous request. */
+/**
+ * What an `identify` returns for a request that presented an API key it does not know (`identifyByApiKey`
+ * does): the request is not simply anonymous, its client most likely mistyped its key. The
+ * {@link QuotaOptions.unknownApiKey} option says what is done with it.
+ */
+export const UNKNOWN_API_KEY: unique symbol = Symbol.for('graphql-quota.unknown-api-key');
+
+/** What `unknownApiKey` does with a request whose API key is unknown. */
+export type UnknownApiKeyMode = 'anonymous' | 'refuse';
+
+/** Default {@link QuotaOptions.unknownApiKey}: served on the anonymous plan, and told so. */
+export const DEFAULT_UNKNOWN_API_KEY: UnknownApiKeyMode = 'anonymous';
+
+/**
+ * Maps a request to a client key; null (or undefined) for an anonymous request; {@link UNKNOWN_API_KEY} for
+ * a request whose API key is not known.
+ */
 export type IdentifyFunction<TContext = unknown> = (
   request: QuotaRequest<TContext>,
-) => string | null | undefined | Promise<string | null | undefined>;
+) =>
+  | string
+  | null
+  | undefined
+  | typeof UNKNOWN_API_KEY
+  | Promise<string | null | undefined | typeof UNKNOWN_API_KEY>;
 
 /** Chooses the plan of an identified client: a plan name (one of `plans`) or a plan of its own. */
 export type PlanForFunction<TContext = unknown> = (
@@ -151,6 +177,15 @@ export interface QuotaOptions<TContext = unknown> {
   readonly planFor?: PlanForFunction<TContext>;
   /** The plan `planFor` falls back to (and the default `planFor` returns). Default: the first plan. */
   readonly defaultPlan?: string;
+  /**
+   * A request whose API key `identify` does not know (it returned {@link UNKNOWN_API_KEY}, as
+   * `identifyByApiKey` does for a key not in its table): `'anonymous'` serves it on the anonymous plan and
+   * key, and its response says so with `X-Rate-Limit-Anonymous: unknown-api-key` (listed in
+   * `Access-Control-Expose-Headers`); `'refuse'` answers 401 `UNKNOWN_API_KEY` without charging anything
+   * (a dry run serves it as anonymous and logs the refusal it would have made). Default
+   * {@link DEFAULT_UNKNOWN_API_KEY} (`'anonymous'`).
+   */
+  readonly unknownApiKey?: UnknownApiKeyMode;
   /** The plan of anonymous requests. Default {@link DEFAULT_ANONYMOUS_PLAN} (`'anonymous'`). */
   readonly anonymousPlan?: string;
   /**
@@ -181,6 +216,19 @@ export interface QuotaOptions<TContext = unknown> {
    * Default: none.
    */
   readonly exempt?: ExemptFunction<TContext>;
+  /**
+   * Requests refused before admission are not free: a document that does not parse or validate (the server
+   * refuses it), or an operation over `maxCost` or another per-operation maximum of the cost analysis (the
+   * lifecycle refuses it), counts one request against each request-counting limit (a fixed window or token
+   * bucket with `counts: 'requests'`) that is not scoped (no `operations`, `operationNames` or `rootFields`:
+   * the request is no valid operation of any scope). Cost-counting limits, scoped limits and concurrency
+   * caps are not touched. The response carries the quota headers of that decision; once such a limit is
+   * exhausted the request is answered with the quota's refusal (429 `QUOTA_EXCEEDED`, `Retry-After`)
+   * instead of the server's error, and so is the next valid request until the limit refills. A dry run
+   * counts and reports but refuses nothing. `false`: such requests are neither counted nor given quota
+   * headers. Default {@link DEFAULT_COUNT_INVALID_REQUESTS} (`true`).
+   */
+  readonly countInvalidRequests?: boolean;
   /**
    * `'enforce'` refuses; `'dry-run'` measures, charges admitted operations, logs and sends every header,
    * but lets every operation through, including the over-quota and the over-`maxCost`. The kill switch

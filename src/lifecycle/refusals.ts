@@ -20,6 +20,8 @@ export const QUOTA_REFUSAL_STATUS = {
   QUOTA_STORE_UNAVAILABLE: 503,
   /** `identify` or `planFor` gave something unusable (an unknown plan name...): a server configuration error. */
   QUOTA_MISCONFIGURED: 500,
+  /** The request's API key is not known and the `unknownApiKey` option is `'refuse'`. */
+  UNKNOWN_API_KEY: 401,
 } as const;
 
 /** The code of a refusal the quota answers (see {@link QUOTA_REFUSAL_STATUS} for each one's status). */
@@ -77,7 +79,9 @@ export interface QuotaRefusal {
 }
 
 /** The code of a refused decision. */
-export function refusalCode(decision: Decision): Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED'> {
+export function refusalCode(
+  decision: Decision,
+): Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED' | 'UNKNOWN_API_KEY'> {
   switch (decision.reason) {
     case 'exceeds-capacity':
       return 'QUOTA_CAPACITY_EXCEEDED';
@@ -133,3 +137,37 @@ export function refusalMessage(
 
 /** What a client is told of a configuration error; the log says what it is. */
 export const MISCONFIGURED_MESSAGE = 'The quota configuration for this client is invalid.';
+
+/** A refused decision as the client is told of it: its code, status, `extensions.quota` and message. */
+export interface DecisionRefusal {
+  readonly code: Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED' | 'UNKNOWN_API_KEY'>;
+  readonly status: number;
+  readonly details: QuotaRefusalDetails;
+  readonly message: string;
+}
+
+/**
+ * What a refused `decision` tells the client of plan `plan`, for an operation of estimated `cost` points: the
+ * refusing limit's figures in its own unit, the cost only when that limit counts cost (or none refused).
+ */
+export function decisionRefusal(plan: string, cost: number, decision: Decision): DecisionRefusal {
+  const code = refusalCode(decision);
+  const status = QUOTA_REFUSAL_STATUS[code];
+  const limit = decision.limits.find((l) => l.name === decision.refusedBy) ?? null;
+  const countsCost = limit === null || (limit.kind !== 'concurrency' && limit.counts === 'cost');
+  const details: QuotaRefusalDetails = {
+    plan,
+    limit: decision.refusedBy,
+    ...(countsCost ? { cost } : {}),
+    remaining: limit === null ? null : Math.max(0, Math.floor(limit.remaining)),
+    retryAfterSeconds: code === 'QUOTA_CAPACITY_EXCEEDED' ? null : Math.ceil(decision.retryAfterSeconds),
+  };
+  return { code, status, details, message: refusalMessage(code, details, limit) };
+}
+
+/** What a client whose API key is unknown is told when the `unknownApiKey` option is `'refuse'`. */
+export const UNKNOWN_API_KEY_MESSAGE =
+  'The API key sent is not known. Send a valid key, or none to be served as an anonymous client.';
+
+/** The value of `X-Rate-Limit-Anonymous` for a request served as anonymous because its API key is unknown. */
+export const UNKNOWN_API_KEY_REASON = 'unknown-api-key';

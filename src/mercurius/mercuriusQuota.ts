@@ -128,6 +128,11 @@ interface ReplyState {
   readonly operations: QuotaOperation[];
   /** The operation of a request that is not a batch (for `extensions.cost` on a refusal). */
   single: QuotaOperation | null;
+  /**
+   * The context of a request that is not a batch, once Mercurius began parsing it: when it then reaches no
+   * `preExecution` and is answered with an error, Mercurius refused its document (parse or validation).
+   */
+  parsing: MercuriusContext | null;
 }
 
 /**
@@ -242,15 +247,27 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
     // Reading the schema's annotations now makes a malformed annotation fail start-up, not a request.
     lifecycle.loadSchema(app.graphql.schema);
 
-    app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+    const stateOf = (context: MercuriusContext): ReplyState => {
       // No reply when the operation does not come over HTTP: `app.graphql(query)` called by code, or a
       // query over the subscription WebSocket (`fullWsTransport`). It is charged all the same.
       const reply = context.reply as FastifyReply | undefined;
       let state = reply === undefined ? undefined : replies.get(reply);
       if (state === undefined) {
-        state = { quota: lifecycle.startResponse(), operations: [], single: null };
+        state = { quota: lifecycle.startResponse(), operations: [], single: null, parsing: null };
         if (reply !== undefined) replies.set(reply, state);
       }
+      return state;
+    };
+
+    app.graphql.addHook('preParsing', (_schema, _source, context) => {
+      if (context.operationsCount === undefined && context.reply !== undefined)
+        stateOf(context).parsing = context;
+      return Promise.resolve();
+    });
+
+    app.graphql.addHook('preExecution', async (schema, document, context, variables) => {
+      const reply = context.reply as FastifyReply | undefined;
+      const state = stateOf(context);
       const request = reply?.request ?? (context as { request?: FastifyRequest }).request;
       const { operationName, query } = paramsOf(context, request);
       const operation = lifecycle.startOperation(
@@ -307,6 +324,19 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       // An admitted operation that reached no onResolution never ran (a later preExecution hook threw);
       // settling is idempotent, so those that did are not settled twice.
       await Promise.all(state.operations.map((operation) => operation.settle('not-executed')));
+      if (state.parsing !== null && state.operations.length === 0 && reply.statusCode >= 400) {
+        // A request refused before admission counts (the countInvalidRequests option); once its limit is
+        // exhausted, the quota's refusal is the answer.
+        const refusal = await lifecycle.chargeInvalidRequest(
+          { headers: requestHeaders(reply.request), context: state.parsing as TContext },
+          state.quota,
+          paramsOf(state.parsing, reply.request).operationName,
+        );
+        if (refusal !== null)
+          payload = JSON.stringify({
+            errors: [{ message: refusal.message, extensions: refusal.extensions }],
+          });
+      }
       const status = state.quota.status;
       if (status !== null) reply.code(status);
       state.quota.writeHeaders({

@@ -188,8 +188,10 @@ export function evaluateLimits(
     switch (limit.kind) {
       case 'fixed-window': {
         const amount = limitCharge(limit, cost);
-        if (amount === 0) break;
+        // First in duration: nothing was consumed in this window before this operation, whatever it charges
+        // (a zero-cost first operation is the first too; it opens nothing, so the next may be first as well).
         o.firstInWindow = o.consumed === 0;
+        if (amount === 0) break;
         o.consumed += amount;
         if (limit.global) {
           const w = global!.window(limit);
@@ -213,11 +215,12 @@ export function evaluateLimits(
       }
       case 'token-bucket': {
         const amount = limitCharge(limit, cost);
-        if (amount === 0) break;
         const now = nowMs * limit.scale;
         const tat = Math.max(state[at]!, now);
-        const next = tat + amount * limit.increment;
+        // First in duration: the bucket was full before this operation (consumed nothing), whatever it charges.
         o.firstInWindow = tat === now;
+        if (amount === 0) break;
+        const next = tat + amount * limit.increment;
         o.remaining = Math.floor((now + limit.capacity - next) / limit.increment);
         o.consumed = limit.limit - o.remaining;
         o.remaining = Math.max(0, o.remaining);

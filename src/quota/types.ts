@@ -137,7 +137,11 @@ export interface LimitStatus {
   readonly resetAtMs: number;
   /** The policy's time window in milliseconds (bucket: time to refill `burst`; concurrency: `leaseMs`). */
   readonly windowMs: number;
-  /** True when this decision was the first to consume in a new window (or a full bucket). */
+  /**
+   * True when the limit applied to this admitted operation and nothing was consumed in its current window
+   * before it (a full bucket, no slot in use), whatever the operation charged: a first operation that costs 0
+   * is the first too. It opens no window, so the next one is first as well until something is consumed.
+   */
   readonly firstInWindow: boolean;
   /** False when the limit's scope (`operations`, `operationNames`, `rootFields`) or an exemption excluded this operation. */
   readonly applies: boolean;

@@ -806,10 +806,12 @@ export class RedisStore implements QuotaStore {
       if (o.refusal !== REFUSAL_NONE) admitted = false;
     }
     if (commits && admitted) {
-      // Committed: the first in its window (full bucket, empty set) exactly when nothing was there before.
+      // Committed: the first in its window (full bucket, empty set) exactly when nothing was there before,
+      // whatever it charged (quota/arithmetic.ts's rule). The script needs no change for a zero amount: it
+      // writes nothing and replies the consumption before the operation, so 0 means nothing was there.
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
-        o.firstInWindow = amounts[i]! > 0 && o.consumed === amounts[i];
+        o.firstInWindow = amounts[i]! >= 0 && o.consumed === amounts[i];
       }
     }
     const lease = values[2] === 1 ? leaseId : null;
