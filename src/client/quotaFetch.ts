@@ -174,8 +174,21 @@ const realClock: QuotaClock = {
     }),
 };
 
-/** `value`, checked: a non-negative number (an integer when `integer`); `fallback` when undefined. */
-function positive(name: string, value: number | undefined, fallback: number, integer?: boolean): number {
+/** The numeric options, by name. */
+type NumberOption =
+  'maxRetries' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'maxConcurrency' | 'maxRequestsPerSecond';
+
+/**
+ * `options[name]`, checked: a non-negative number (an integer when `integer`); `fallback` when undefined.
+ * The option is read by its name, so that each name is written once (the error names it too).
+ */
+function positive(
+  options: QuotaFetchOptions,
+  name: NumberOption,
+  fallback: number,
+  integer?: boolean,
+): number {
+  const value = options[name];
   if (value === undefined) return fallback;
   if (!(value >= 0) || (integer && !Number.isInteger(value)))
     throw new TypeError(
@@ -212,12 +225,12 @@ const refusedUnrun = (result: unknown): boolean =>
  */
 export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const maxRetries = positive('maxRetries', options.maxRetries, DEFAULT_MAX_RETRIES, true);
-  const baseDelay = positive('baseDelayMs', options.baseDelayMs, DEFAULT_BASE_DELAY_MS);
-  const maxDelay = positive('maxDelayMs', options.maxDelayMs, DEFAULT_MAX_DELAY_MS);
-  const maxWait = positive('maxWaitMs', options.maxWaitMs, DEFAULT_MAX_WAIT_MS);
-  const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Infinity) || Infinity;
-  const rps = positive('maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity);
+  const maxRetries = positive(options, 'maxRetries', DEFAULT_MAX_RETRIES, true);
+  const baseDelay = positive(options, 'baseDelayMs', DEFAULT_BASE_DELAY_MS);
+  const maxDelay = positive(options, 'maxDelayMs', DEFAULT_MAX_DELAY_MS);
+  const maxWait = positive(options, 'maxWaitMs', DEFAULT_MAX_WAIT_MS);
+  const maxConcurrency = positive(options, 'maxConcurrency', Infinity) || Infinity;
+  const rps = positive(options, 'maxRequestsPerSecond', Infinity);
   const { onThrottle, onRetry, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
