@@ -489,10 +489,23 @@ describe('parseSfList', () => {
       { value: 'tok', isString: false, params: new Map() },
     ]);
   });
-  it.each(['"a";R=1', '"a";=1', '"a" "b"', '"a";d=1.2345', '"a";d=1234567890123.5', '"bad\\n"'])(
-    'rejects %s',
-    (v) => {
-      expect(parseSfList(v)).toBeNull();
-    },
-  );
+  it.each([
+    '"a";R=1',
+    '"a";=1',
+    '"a" "b"',
+    '"a";d=1.2345',
+    '"a";d=1234567890123.5',
+    '"bad\\n"',
+    '',
+    '"a",',
+    '"a",,"b"',
+    ',"a"',
+    '"a";q=',
+    '"a";q=;w=1',
+    '"a" ;q=1',
+    '12abc',
+    '"a";q=1"b"',
+  ])('rejects %s', (v) => {
+    expect(parseSfList(v)).toBeNull();
+  });
 });
