@@ -472,10 +472,10 @@ describe('parseQuotaHeaders: robustness', () => {
 describe('parseSfList', () => {
   it('parses every bare item type it supports', () => {
     expect(parseSfList('"a";i=-12;d=1.5;s="q\\"x";t=tok/en;b=:AQ==:;y=?1;n=?0;f, tok')).toEqual([
-      {
-        value: 'a',
-        isString: true,
-        params: new Map<string, unknown>([
+      [
+        'a',
+        true,
+        new Map<string, unknown>([
           ['i', -12],
           ['d', 1.5],
           ['s', 'q"x'],
@@ -485,8 +485,8 @@ describe('parseSfList', () => {
           ['n', false],
           ['f', true],
         ]),
-      },
-      { value: 'tok', isString: false, params: new Map() },
+      ],
+      ['tok', false, new Map()],
     ]);
   });
   it.each([

@@ -123,7 +123,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   // A malformed field is ignored as a whole; only items named by a String count.
   for (const policy of [true, false]) {
     const field = headerValue(headers, policy ? 'ratelimit-policy' : 'ratelimit');
-    for (const { value: name, isString, params } of (field === null ? null : parseSfList(field)) ?? []) {
+    for (const [name, isString, params] of parseSfList(field ?? '') ?? []) {
       const main = int(params.get(policy ? 'q' : 'r'));
       // A duplicate policy item is ignored; a RateLimit item without a valid `r` too.
       if (!isString || main === null || (policy && byName(name as string))) continue;

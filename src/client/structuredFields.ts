@@ -9,13 +9,12 @@
 /** A bare item: a number (Integer or Decimal), a string (String or Token), a Byte Sequence (base64 text), a boolean. */
 export type SfValue = number | string | boolean | { readonly bytes: string };
 
-/** A List member: its value and its parameters (keys are lower-case by RFC 9651). */
-export interface SfItem {
-  readonly value: SfValue;
-  /** True when `value` was a String (`"..."`), false for a Token or any other type. */
-  readonly isString: boolean;
-  readonly params: ReadonlyMap<string, SfValue>;
-}
+/**
+ * A List member: its value, whether that value was a String (`"..."`; false for a Token or any other type),
+ * and its parameters (keys are lower-case by RFC 9651). A tuple, so that the bundle carries no property
+ * names for it.
+ */
+export type SfItem = readonly [value: SfValue, isString: boolean, params: ReadonlyMap<string, SfValue>];
 
 /**
  * One step of a List, read in a single pass with `lastIndex`: a parameter key (`;key` or `;key=`, RFC 9651
@@ -51,7 +50,7 @@ export function parseSfList(input: string): SfItem[] | null {
       const value: SfValue =
         string?.replace(/\\(.)/g, '$1') ??
         (number ? Number(number) : bytes !== undefined ? { bytes } : boolean ? boolean === '1' : token!);
-      if (key === null) out.push({ value, isString: string !== undefined, params: (params = new Map()) });
+      if (key === null) out.push([value, string !== undefined, (params = new Map())]);
       else params.set(key, value);
       want = false;
     }
