@@ -108,11 +108,10 @@ function limit(name: string, source: QuotaSource, unit: string): Mutable<QuotaLi
 export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptions = {}): QuotaState {
   const now = options.nowMs ?? Date.now();
   const value = (name: string) => headerValue(headers, name)?.trim();
-  // The server's clock, from the `Date` header: NaN when not sent or malformed.
-  const serverNow = Date.parse(headerValue(headers, 'date')!);
-  const skewed = !Number.isNaN(serverNow);
+  // How far the server's clock (the `Date` header) is ahead of the client's: 0 when not sent or malformed.
+  const skew = Date.parse(headerValue(headers, 'date')!) - now || 0;
   // An absolute server time as a time on the client's clock.
-  const local = (ms: number) => (skewed ? now + ms - serverNow : ms);
+  const local = (ms: number) => ms - skew;
   const limits: Mutable<QuotaLimit>[] = [];
   const byName = (name: string) => limits.find((l) => l.name === name);
   const add = (l: Mutable<QuotaLimit>) => (limits.push(l), l);
@@ -206,7 +205,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
       if (available !== null && (l.remaining === null || available < l.remaining)) l.remaining = available;
       l.restorePerSecond = num(at(ts, 'restoreRate')) || l.restorePerSecond;
       const resetAt = Date.parse(str(at(ts, 'resetAt'))!);
-      if (!Number.isNaN(resetAt)) l.resetAtMs ??= local(resetAt);
+      if (!isNaN(resetAt)) l.resetAtMs ??= local(resetAt);
       else if (l.restorePerSecond && max !== null && available !== null)
         l.resetAtMs ??= now + ((max - available) / l.restorePerSecond) * 1000;
     }
@@ -215,18 +214,16 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
 
   // Retry-After: delay-seconds (a fraction is tolerated) or an HTTP-date. HTTP-dates start with a day name
   // (RFC 9110 section 5.6.7); Date.parse alone would take "-5" as a year.
-  const retryAfter = value('retry-after');
-  const retryAt = /^[a-z]{3}/i.test(retryAfter!) ? Date.parse(retryAfter!) : NaN;
+  const retryAfter = value('retry-after') ?? '';
+  const retryMs = /^\d+(\.\d+)?$/.test(retryAfter)
+    ? Math.ceil(Number(retryAfter) * 1000)
+    : /^[a-z]{3}/i.test(retryAfter)
+      ? local(Date.parse(retryAfter)) - now
+      : NaN;
   return {
     observedAtMs: now,
     limits,
-    retryAfterMs: !retryAfter
-      ? null
-      : /^\d+(\.\d+)?$/.test(retryAfter)
-        ? Math.ceil(Number(retryAfter) * 1000)
-        : Number.isNaN(retryAt)
-          ? null
-          : Math.max(0, retryAt - (skewed ? serverNow : now)),
+    retryAfterMs: isNaN(retryMs) ? null : Math.max(0, retryMs),
     requestedCost,
     actualCost,
     refusals,
