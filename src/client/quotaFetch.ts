@@ -32,7 +32,10 @@ export interface ThrottleEvent {
   readonly reason: ThrottleReason;
   /** How long the request waits, ms. */
   readonly delayMs: number;
-  /** The limit waited for (`quota`), else null. */
+  /**
+   * The name (`QuotaLimit.name`, a string, `''` when the server names a policy `""`) of the limit waited for
+   * when `reason` is `quota`; null otherwise.
+   */
   readonly limit: string | null;
   /** The operation's estimated cost used for pacing, points; null when unknown. */
   readonly cost: number | null;
