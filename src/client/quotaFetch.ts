@@ -151,8 +151,6 @@ const RETRY_CODES = ['QUOTA_EXCEEDED', 'THROTTLED', 'QUOTA_STORE_UNAVAILABLE'];
 /** Operation costs remembered from `extensions.cost`, by document and name. */
 const COST_MEMORY = 500;
 
-/** Rejects with a reason as given: an abort rejects with the signal's reason, whatever it is. */
-const rejectWith = (reject: (reason: unknown) => void, reason: unknown) => reject(reason);
 
 /**
  * A wait that `start` begins and ends by calling `done`; `start` returns how to cancel it. Once `signal`
@@ -161,7 +159,9 @@ const rejectWith = (reject: (reason: unknown) => void, reason: unknown) => rejec
  */
 const abortable = (signal: AbortSignal | null | undefined, start: (done: () => void) => () => void) =>
   new Promise<void>((resolve, reject) => {
-    const fail = () => rejectWith(reject, signal!.reason);
+    // The signal's reason as given, whatever it is (fetch rejects with it unchanged too).
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+    const fail = () => reject(signal!.reason);
     if (signal?.aborted) return fail();
     const abort = () => (cancel(), fail());
     const cancel = start(() => (signal?.removeEventListener('abort', abort), resolve()));
