@@ -23,7 +23,7 @@ export type SfItem = readonly [value: SfValue, isString: boolean, params: Readon
  * digits, a point and at most 3 decimals), a Byte Sequence, a Boolean, or a Token.
  */
 const STEP =
-  /(;) *([a-z*][a-z0-9_.*-]*)(=?)|(\s*,[ \t]*)|"((?:[ !#-[\]-~]|\\["\\])*)"|(-?(?:\d{1,12}\.\d{1,3}|\d{1,15}))(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][!#$%&'*+\-.^_`|~\w:/]*)/y;
+  /; *([a-z*][a-z0-9_.*-]*)(=?)|\s*(,)[ \t]*|"((?:[ !#-[\]-~]|\\["\\])*)"|(-?(?:\d{1,12}\.\d{1,3}|\d{1,15}))(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][!#$%&'*+\-.^_`|~\w:/]*)/y;
 
 /** Parses a List field value; null when it is malformed (the caller then ignores the field). */
 export function parseSfList(input: string): SfItem[] | null {
@@ -38,15 +38,17 @@ export function parseSfList(input: string): SfItem[] | null {
   while (STEP.lastIndex < s.length) {
     const m = STEP.exec(s);
     if (!m) return null;
-    const [, semi, name, eq, comma, string, number, bytes, boolean, token] = m;
+    const [, name, eq, comma, string, number, bytes, boolean, token] = m;
     // A parameter or a separator only after a bare item; a bare item only where one is due.
-    if (want === !!(semi ?? comma)) return null;
-    if (semi) {
-      key = name!;
+    if (want === !!(name ?? comma)) return null;
+    if (name) {
+      key = name;
       want = !!eq;
       if (!want) params.set(key, true);
-    } else if (comma) [want, key] = [true, null];
-    else {
+    } else if (comma) {
+      want = true;
+      key = null;
+    } else {
       const value: SfValue =
         string?.replace(/\\(.)/g, '$1') ??
         (number ? Number(number) : bytes !== undefined ? { bytes } : boolean ? boolean === '1' : token!);
