@@ -116,8 +116,9 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   const limits: Mutable<QuotaLimit>[] = [];
   const byName = (name: string) => limits.find((l) => l.name === name);
   const add = (l: Mutable<QuotaLimit>) => (limits.push(l), l);
-  const addSource = (l: Mutable<QuotaLimit>, source: QuotaSource) =>
-    l.sources.includes(source) || (l.sources = [...l.sources, source]);
+  // Each limit's `sources` is its own array (see `limit`): extended in place.
+  const addSource = (l: QuotaLimit, source: QuotaSource) =>
+    l.sources.includes(source) || (l.sources as QuotaSource[]).push(source);
 
   // RateLimit-Policy first (q, qu, w), then RateLimit (r, t): the same item names describe the same policy.
   // A malformed field is ignored as a whole; only items named by a String count.
@@ -160,7 +161,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   };
   const x = legacy('x-rate-limit-', 'x-rate-limit', 'x-rate-limit', 'consumed', 'graphql-cost');
   const first = value('x-rate-limit-first-in-duration').toLowerCase();
-  if (first === 'true' || first === 'false') x.firstInWindow = first === 'true';
+  x.firstInWindow = first === 'true' || (first === 'false' ? false : null);
   if (x.remaining !== null && x.used !== null) x.limit = x.remaining + x.used;
   if (x.remaining !== null || x.used !== null || x.resetAtMs !== null) {
     // graphql-quota sends both formats: X-Rate-Limit-* describes one of the IETF policies.
