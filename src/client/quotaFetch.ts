@@ -144,13 +144,10 @@ export interface QuotaFetchOptions {
   readonly random?: () => number;
 }
 
-/** The statuses retried (when the operations may be). */
-const RETRY_STATUS = [429, 503];
 /** The refusal codes a wait cures. */
 const RETRY_CODES = ['QUOTA_EXCEEDED', 'THROTTLED', 'QUOTA_STORE_UNAVAILABLE'];
 /** Operation costs remembered from `extensions.cost`, by document and name. */
 const COST_MEMORY = 500;
-
 
 /**
  * A wait that `start` begins and ends by calling `done`; `start` returns how to cancel it. Once `signal`
@@ -381,7 +378,9 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
 
       // GitHub answers an exhausted primary limit with 403 and x-ratelimit-remaining: 0.
       const throttled =
-        RETRY_STATUS.includes(status) ||
+        // The statuses retried (when the operations may be).
+        status === 429 ||
+        status === 503 ||
         (status === 403 &&
           !state.refusals[0] &&
           state.limits.some((l) => l.sources.includes('github') && l.remaining === 0));
