@@ -23,7 +23,7 @@ export type SfItem = readonly [value: SfValue, isString: boolean, params: Readon
  * digits, a point and at most 3 decimals), a Byte Sequence, a Boolean, or a Token.
  */
 const STEP =
-  /; *([a-z*][a-z0-9_.*-]*)(=?)|\s*(,)[ \t]*|"((?:[ !#-[\]-~]|\\["\\])*)"|(-?(?:\d{1,12}\.\d{1,3}|\d{1,15}))(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][!#$%&'*+\-.^_`|~\w:/]*)/y;
+  /; *([a-z*][a-z0-9_.*-]*)(=?)|\s*(,)[ \t]*|"((?:[ !#-[\]-~]|\\["\\])*)"|(-?(?:\d{1,12}\.\d{1,3}|\d{1,15}))(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][\w!#$%&'*+.^`|~:/-]*)/y;
 
 /** Parses a List field value; null when it is malformed (the caller then ignores the field). */
 export function parseSfList(input: string): SfItem[] | null {
