@@ -150,7 +150,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
     const l = limit(name, source, unit);
     const read = (suffix: string) => {
       const v = value(prefix + suffix);
-      return /^\d{1,15}$/.test(v) ? Number(v) : null;
+      return /^\d{1,15}$/.test(v) ? +v : null;
     };
     l.limit = read('limit');
     l.remaining = read('remaining');
@@ -218,7 +218,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   // (RFC 9110 section 5.6.7); Date.parse alone would take "-5" as a year.
   const retryAfter = value('retry-after');
   const retryMs = /^\d+(\.\d+)?$/.test(retryAfter)
-    ? Math.ceil(Number(retryAfter) * 1000)
+    ? Math.ceil(+retryAfter * 1000)
     : /^[a-z]{3}/i.test(retryAfter)
       ? local(Date.parse(retryAfter)) - now
       : NaN;

@@ -51,7 +51,7 @@ export function parseSfList(input: string): SfItem[] | null {
     } else {
       const value: SfValue =
         string?.replace(/\\(.)/g, '$1') ??
-        (number ? Number(number) : bytes !== undefined ? { bytes } : boolean ? boolean === '1' : token!);
+        (number ? +number : bytes !== undefined ? { bytes } : boolean ? boolean === '1' : token!);
       if (key === null) out.push([value, string !== undefined, (params = new Map())]);
       else params.set(key, value);
       want = false;
