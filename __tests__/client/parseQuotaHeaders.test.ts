@@ -472,10 +472,10 @@ describe('parseQuotaHeaders: robustness', () => {
 describe('parseSfList', () => {
   it('parses every bare item type it supports', () => {
     expect(parseSfList('"a";i=-12;d=1.5;s="q\\"x";t=tok/en;b=:AQ==:;y=?1;n=?0;f, tok')).toEqual([
-      {
-        value: 'a',
-        isString: true,
-        params: new Map<string, unknown>([
+      [
+        'a',
+        true,
+        new Map<string, unknown>([
           ['i', -12],
           ['d', 1.5],
           ['s', 'q"x'],
@@ -485,14 +485,27 @@ describe('parseSfList', () => {
           ['n', false],
           ['f', true],
         ]),
-      },
-      { value: 'tok', isString: false, params: new Map() },
+      ],
+      ['tok', false, new Map()],
     ]);
   });
-  it.each(['"a";R=1', '"a";=1', '"a" "b"', '"a";d=1.2345', '"a";d=1234567890123.5', '"bad\\n"'])(
-    'rejects %s',
-    (v) => {
-      expect(parseSfList(v)).toBeNull();
-    },
-  );
+  it.each([
+    '"a";R=1',
+    '"a";=1',
+    '"a" "b"',
+    '"a";d=1.2345',
+    '"a";d=1234567890123.5',
+    '"bad\\n"',
+    '',
+    '"a",',
+    '"a",,"b"',
+    ',"a"',
+    '"a";q=',
+    '"a";q=;w=1',
+    '"a" ;q=1',
+    '12abc',
+    '"a";q=1"b"',
+  ])('rejects %s', (v) => {
+    expect(parseSfList(v)).toBeNull();
+  });
 });

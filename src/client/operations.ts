@@ -26,6 +26,7 @@ export interface GraphQLOperation {
 type Obj = Record<string, unknown>;
 const obj = (x: unknown): Obj | null =>
   typeof x === 'object' && x !== null && !Array.isArray(x) ? (x as Obj) : null;
+const str = (x: unknown): string | null => (typeof x === 'string' ? x : null);
 /** The JSON value of `s`; null for null, undefined when it is not JSON. */
 export const parseJson = (s: string | null): unknown => {
   try {
@@ -58,8 +59,8 @@ export function operationType(query: string | null, operationName: string | null
 
 /** One operation of a request body (`{}` gives an operation of which nothing is known). */
 export function operationOf(raw: Obj, get: boolean): GraphQLOperation {
-  const query = typeof raw['query'] === 'string' ? raw['query'] : null;
-  const operationName = typeof raw['operationName'] === 'string' ? raw['operationName'] : null;
+  const query = str(raw['query']);
+  const operationName = str(raw['operationName']);
   return {
     query,
     operationName,

@@ -13,11 +13,11 @@ interface Model extends Omit<QuotaLimit, 'remaining' | 'resetAtMs'> {
    * full), but only the refused operation's units after a refusal by this limit, whose effective window
    * (`t`) is then the time a retry can succeed, not the time the bucket is full.
    */
-  fillTo: number | null;
-  /** When `remaining` was last brought up to date. */
-  atMs: number;
+  fill: number | null;
+  /** When `remaining` was last brought up to date, epoch ms. */
+  at: number;
   /** The last {@link SHARE_SAMPLES} estimates of how many clients spend this limit (1: this one alone). */
-  samples: number[];
+  est: number[];
 }
 
 /** How many estimates of the sharers of a limit the pacer keeps; it paces by the largest. */
@@ -92,14 +92,14 @@ export function createPacer(): Pacer {
   /** Brings a model forward to `now`: a bucket refills at its restore rate; a window ends at its reset. */
   const forward = (m: Model, now: number): void => {
     if (m.restorePerSecond !== null) {
-      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + ((now - m.atMs) * m.restorePerSecond) / 1000);
+      m.remaining = Math.min(m.limit ?? Infinity, m.remaining + ((now - m.at) * m.restorePerSecond) / 1000);
     } else if (m.resetAtMs !== null && now >= m.resetAtMs) {
-      m.remaining = m.fillTo ?? m.limit ?? Infinity;
-      m.fillTo = m.limit;
+      m.remaining = m.fill ?? m.limit ?? Infinity;
+      m.fill = m.limit;
       // The next window ends a window later, when its length is known.
       m.resetAtMs = m.windowSeconds === null ? null : m.resetAtMs + m.windowSeconds * 1000;
     }
-    m.atMs = now;
+    m.at = now;
   };
 
   let blockedUntilMs = 0;
@@ -114,7 +114,7 @@ export function createPacer(): Pacer {
         let need = needOf(m.unit, cost);
         if (need === 0 || (m.limit !== null && need > m.limit)) continue;
         // The reserve for the other sharers, never more than the limit leaves.
-        need = Math.min(need * Math.max(...m.samples), m.limit ?? Infinity);
+        need = Math.min(need * Math.max(...m.est), m.limit ?? Infinity);
         if (m.remaining >= need) continue;
         const wait =
           m.restorePerSecond !== null
@@ -165,11 +165,11 @@ export function createPacer(): Pacer {
         const next: Model = {
           ...l,
           remaining: l.remaining - (l.unit === 'requests' ? inflight : inflightCost),
-          fillTo: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
-          atMs: now,
+          fill: refusedNeed === null ? l.limit : needOf(l.unit, refusedNeed),
+          at: now,
           // A rate learnt from `extensions.cost` stays when a later response carries headers only.
           restorePerSecond: rate,
-          samples: seen?.samples ?? [1],
+          est: seen?.est ?? [1],
         };
         if (seen) {
           forward(seen, now);
@@ -177,8 +177,8 @@ export function createPacer(): Pacer {
           if (!fresh) next.remaining = Math.min(next.remaining, seen.remaining);
           // What the others spent since the last response, in requests like this one, plus this client.
           else if (need && alone && refusedNeed === null)
-            next.samples = [
-              ...seen.samples,
+            next.est = [
+              ...seen.est,
               Math.max(1, Math.round(1 + (seen.remaining - next.remaining) / need)),
             ].slice(-SHARE_SAMPLES);
         }

@@ -41,7 +41,7 @@ export function headerValue(headers: HeadersLike, name: string): string | null {
   if (typeof headers.get === 'function') v = (headers as { get(n: string): unknown }).get(name);
   else for (const k in headers) if (k.toLowerCase() === name) v = (headers as Obj)[k];
   if (Array.isArray(v)) v = v.join(', ');
-  return typeof v === 'string' ? v : typeof v === 'number' ? `${v}` : null;
+  return typeof v === 'string' || typeof v === 'number' ? `${v}` : null;
 }
 
 /**
@@ -107,23 +107,24 @@ function limit(name: string, source: QuotaSource, unit: string): Mutable<QuotaLi
  */
 export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptions = {}): QuotaState {
   const now = options.nowMs ?? Date.now();
-  const value = (name: string) => headerValue(headers, name)?.trim();
-  // The server's clock, from the `Date` header: NaN when not sent or malformed.
-  const serverNow = Date.parse(headerValue(headers, 'date')!);
-  const skewed = !Number.isNaN(serverNow);
+  // A header's value, trimmed; '' when absent.
+  const value = (name: string) => headerValue(headers, name)?.trim() ?? '';
+  // How far the server's clock (the `Date` header) is ahead of the client's: 0 when not sent or malformed.
+  const skew = Date.parse(value('date')) - now || 0;
   // An absolute server time as a time on the client's clock.
-  const local = (ms: number) => (skewed ? now + ms - serverNow : ms);
+  const local = (ms: number) => ms - skew;
   const limits: Mutable<QuotaLimit>[] = [];
   const byName = (name: string) => limits.find((l) => l.name === name);
   const add = (l: Mutable<QuotaLimit>) => (limits.push(l), l);
-  const addSource = (l: Mutable<QuotaLimit>, source: QuotaSource) =>
-    l.sources.includes(source) || (l.sources = [...l.sources, source]);
+  // Each limit's `sources` is its own array (see `limit`): extended in place.
+  const addSource = (l: QuotaLimit, source: QuotaSource) =>
+    l.sources.includes(source) || (l.sources as QuotaSource[]).push(source);
 
   // RateLimit-Policy first (q, qu, w), then RateLimit (r, t): the same item names describe the same policy.
   // A malformed field is ignored as a whole; only items named by a String count.
   for (const policy of [true, false]) {
-    const field = headerValue(headers, policy ? 'ratelimit-policy' : 'ratelimit');
-    for (const { value: name, isString, params } of (field === null ? null : parseSfList(field)) ?? []) {
+    for (const [name, isString, params] of parseSfList(value(policy ? 'ratelimit-policy' : 'ratelimit')) ??
+      []) {
       const main = int(params.get(policy ? 'q' : 'r'));
       // A duplicate policy item is ignored; a RateLimit item without a valid `r` too.
       if (!isString || main === null || (policy && byName(name as string))) continue;
@@ -149,7 +150,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
     const l = limit(name, source, unit);
     const read = (suffix: string) => {
       const v = value(prefix + suffix);
-      return /^\d{1,15}$/.test(v!) ? Number(v) : null;
+      return /^\d{1,15}$/.test(v) ? +v : null;
     };
     l.limit = read('limit');
     l.remaining = read('remaining');
@@ -159,8 +160,8 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
     return l;
   };
   const x = legacy('x-rate-limit-', 'x-rate-limit', 'x-rate-limit', 'consumed', 'graphql-cost');
-  const first = value('x-rate-limit-first-in-duration')?.toLowerCase();
-  if (first === 'true' || first === 'false') x.firstInWindow = first === 'true';
+  const first = value('x-rate-limit-first-in-duration').toLowerCase();
+  x.firstInWindow = first === 'true' || (first === 'false' ? false : null);
   if (x.remaining !== null && x.used !== null) x.limit = x.remaining + x.used;
   if (x.remaining !== null || x.used !== null || x.resetAtMs !== null) {
     // graphql-quota sends both formats: X-Rate-Limit-* describes one of the IETF policies.
@@ -206,7 +207,7 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
       if (available !== null && (l.remaining === null || available < l.remaining)) l.remaining = available;
       l.restorePerSecond = num(at(ts, 'restoreRate')) || l.restorePerSecond;
       const resetAt = Date.parse(str(at(ts, 'resetAt'))!);
-      if (!Number.isNaN(resetAt)) l.resetAtMs ??= local(resetAt);
+      if (!isNaN(resetAt)) l.resetAtMs ??= local(resetAt);
       else if (l.restorePerSecond && max !== null && available !== null)
         l.resetAtMs ??= now + ((max - available) / l.restorePerSecond) * 1000;
     }
@@ -216,17 +217,15 @@ export function parseQuotaHeaders(headers: HeadersLike, options: ParseQuotaOptio
   // Retry-After: delay-seconds (a fraction is tolerated) or an HTTP-date. HTTP-dates start with a day name
   // (RFC 9110 section 5.6.7); Date.parse alone would take "-5" as a year.
   const retryAfter = value('retry-after');
-  const retryAt = /^[a-z]{3}/i.test(retryAfter!) ? Date.parse(retryAfter!) : NaN;
+  const retryMs = /^\d+(\.\d+)?$/.test(retryAfter)
+    ? Math.ceil(+retryAfter * 1000)
+    : /^[a-z]{3}/i.test(retryAfter)
+      ? local(Date.parse(retryAfter)) - now
+      : NaN;
   return {
     observedAtMs: now,
     limits,
-    retryAfterMs: !retryAfter
-      ? null
-      : /^\d+(\.\d+)?$/.test(retryAfter)
-        ? Math.ceil(Number(retryAfter) * 1000)
-        : Number.isNaN(retryAt)
-          ? null
-          : Math.max(0, retryAt - (skewed ? serverNow : now)),
+    retryAfterMs: isNaN(retryMs) ? null : Math.max(0, retryMs),
     requestedCost,
     actualCost,
     refusals,

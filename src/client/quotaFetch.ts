@@ -32,7 +32,10 @@ export interface ThrottleEvent {
   readonly reason: ThrottleReason;
   /** How long the request waits, ms. */
   readonly delayMs: number;
-  /** The limit waited for (`quota`), else null. */
+  /**
+   * The name (`QuotaLimit.name`, a string, `''` when the server names a policy `""`) of the limit waited for
+   * when `reason` is `quota`; null otherwise.
+   */
   readonly limit: string | null;
   /** The operation's estimated cost used for pacing, points; null when unknown. */
   readonly cost: number | null;
@@ -141,15 +144,10 @@ export interface QuotaFetchOptions {
   readonly random?: () => number;
 }
 
-/** The statuses retried (when the operations may be). */
-const RETRY_STATUS = [429, 503];
 /** The refusal codes a wait cures. */
 const RETRY_CODES = ['QUOTA_EXCEEDED', 'THROTTLED', 'QUOTA_STORE_UNAVAILABLE'];
 /** Operation costs remembered from `extensions.cost`, by document and name. */
 const COST_MEMORY = 500;
-
-/** Rejects with a reason as given: an abort rejects with the signal's reason, whatever it is. */
-const rejectWith = (reject: (reason: unknown) => void, reason: unknown) => reject(reason);
 
 /**
  * A wait that `start` begins and ends by calling `done`; `start` returns how to cancel it. Once `signal`
@@ -158,7 +156,9 @@ const rejectWith = (reject: (reason: unknown) => void, reason: unknown) => rejec
  */
 const abortable = (signal: AbortSignal | null | undefined, start: (done: () => void) => () => void) =>
   new Promise<void>((resolve, reject) => {
-    const fail = () => rejectWith(reject, signal!.reason);
+    // The signal's reason as given, whatever it is (fetch rejects with it unchanged too): typed as an Error
+    // for the lint rule only, nothing converts it.
+    const fail = () => reject(signal!.reason as Error);
     if (signal?.aborted) return fail();
     const abort = () => (cancel(), fail());
     const cancel = start(() => (signal?.removeEventListener('abort', abort), resolve()));
@@ -174,8 +174,21 @@ const realClock: QuotaClock = {
     }),
 };
 
-/** `value`, checked: a non-negative number (an integer when `integer`); `fallback` when undefined. */
-function positive(name: string, value: number | undefined, fallback: number, integer?: boolean): number {
+/** The numeric options, by name. */
+type NumberOption =
+  'maxRetries' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'maxConcurrency' | 'maxRequestsPerSecond';
+
+/**
+ * `options[name]`, checked: a non-negative number (an integer when `integer`); `fallback` when undefined.
+ * The option is read by its name, so that each name is written once (the error names it too).
+ */
+function positive(
+  options: QuotaFetchOptions,
+  name: NumberOption,
+  fallback: number,
+  integer?: boolean,
+): number {
+  const value = options[name];
   if (value === undefined) return fallback;
   if (!(value >= 0) || (integer && !Number.isInteger(value)))
     throw new TypeError(
@@ -212,12 +225,12 @@ const refusedUnrun = (result: unknown): boolean =>
  */
 export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
   const base = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const maxRetries = positive('maxRetries', options.maxRetries, DEFAULT_MAX_RETRIES, true);
-  const baseDelay = positive('baseDelayMs', options.baseDelayMs, DEFAULT_BASE_DELAY_MS);
-  const maxDelay = positive('maxDelayMs', options.maxDelayMs, DEFAULT_MAX_DELAY_MS);
-  const maxWait = positive('maxWaitMs', options.maxWaitMs, DEFAULT_MAX_WAIT_MS);
-  const maxConcurrency = positive('maxConcurrency', options.maxConcurrency, Infinity) || Infinity;
-  const rps = positive('maxRequestsPerSecond', options.maxRequestsPerSecond, Infinity);
+  const maxRetries = positive(options, 'maxRetries', DEFAULT_MAX_RETRIES, true);
+  const baseDelay = positive(options, 'baseDelayMs', DEFAULT_BASE_DELAY_MS);
+  const maxDelay = positive(options, 'maxDelayMs', DEFAULT_MAX_DELAY_MS);
+  const maxWait = positive(options, 'maxWaitMs', DEFAULT_MAX_WAIT_MS);
+  const maxConcurrency = positive(options, 'maxConcurrency', Infinity) || Infinity;
+  const rps = positive(options, 'maxRequestsPerSecond', Infinity);
   const { onThrottle, onRetry, onState, estimateCost, cache } = options;
   const clock = options.clock ?? realClock;
   const random = options.random ?? Math.random;
@@ -365,7 +378,9 @@ export function quotaFetch(options: QuotaFetchOptions = {}): FetchFunction {
 
       // GitHub answers an exhausted primary limit with 403 and x-ratelimit-remaining: 0.
       const throttled =
-        RETRY_STATUS.includes(status) ||
+        // The statuses retried (when the operations may be).
+        status === 429 ||
+        status === 503 ||
         (status === 403 &&
           !state.refusals[0] &&
           state.limits.some((l) => l.sources.includes('github') && l.remaining === 0));

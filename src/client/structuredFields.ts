@@ -9,55 +9,54 @@
 /** A bare item: a number (Integer or Decimal), a string (String or Token), a Byte Sequence (base64 text), a boolean. */
 export type SfValue = number | string | boolean | { readonly bytes: string };
 
-/** A List member: its value and its parameters (keys are lower-case by RFC 9651). */
-export interface SfItem {
-  readonly value: SfValue;
-  /** True when `value` was a String (`"..."`), false for a Token or any other type. */
-  readonly isString: boolean;
-  readonly params: ReadonlyMap<string, SfValue>;
-}
+/**
+ * A List member: its value, whether that value was a String (`"..."`; false for a Token or any other type),
+ * and its parameters (keys are lower-case by RFC 9651). A tuple, so that the bundle carries no property
+ * names for it.
+ */
+export type SfItem = readonly [value: SfValue, isString: boolean, params: ReadonlyMap<string, SfValue>];
 
 /**
- * One bare item at the head of the input: a String of printable ASCII with `\"` and `\\` escapes, an
- * Integer (at most 15 digits) or Decimal (at most 3 decimals), a Byte Sequence, a Boolean, or a Token.
+ * One step of a List, read in a single pass with `lastIndex`: a parameter key (`;key` or `;key=`, RFC 9651
+ * section 3.1.2: spaces may follow the semicolon), a member separator (`OWS "," OWS`), or a bare item: a
+ * String of printable ASCII with `\"` and `\\` escapes, an Integer (at most 15 digits) or Decimal (at most 12
+ * digits, a point and at most 3 decimals), a Byte Sequence, a Boolean, or a Token.
  */
-const BARE =
-  /^(?:"((?:[ !#-[\]-~]|\\["\\])*)"|(-?\d{1,15}(?:\.\d{1,3})?)(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][!#$%&'*+\-.^_`|~\w:/]*))/;
-/** `;key` or `;key=` (RFC 9651 section 3.1.2: spaces may follow the semicolon). */
-const PARAM = /^; *([a-z*][a-z0-9_.*-]*)(=?)/;
+const STEP =
+  /; *([a-z*][a-z0-9_.*-]*)(=?)|\s*(,)[ \t]*|"((?:[ !#-[\]-~]|\\["\\])*)"|(-?(?:\d{1,12}\.\d{1,3}|\d{1,15}))(?![\d.])|:([A-Za-z0-9+/=]*):|\?([01])|([A-Za-z*][\w!#$%&'*+.^`|~:/-]*)/y;
 
 /** Parses a List field value; null when it is malformed (the caller then ignores the field). */
 export function parseSfList(input: string): SfItem[] | null {
-  let s = input.trim();
+  const s = input.trim();
   const out: SfItem[] = [];
-  const bare = (): SfValue | null => {
-    const m = BARE.exec(s);
+  // A bare item comes next (the first member, one after a comma, a parameter's value after `=`), and the
+  // parameter it is the value of (null: a member's).
+  let want = true;
+  let key: string | null = null;
+  let params = new Map<string, SfValue>();
+  STEP.lastIndex = 0;
+  while (STEP.lastIndex < s.length) {
+    const m = STEP.exec(s);
     if (!m) return null;
-    s = s.slice(m[0].length);
-    const [, string, number, bytes, boolean, token] = m;
-    if (string !== undefined) return string.replace(/\\(.)/g, '$1');
-    // A Decimal has at most 12 digits before its point.
-    if (number !== undefined) return /^-?\d{13}/.test(number) && number.includes('.') ? null : Number(number);
-    if (bytes !== undefined) return { bytes };
-    return boolean !== undefined ? boolean === '1' : token!;
-  };
-  for (;;) {
-    const isString = s[0] === '"';
-    const value = bare();
-    if (value === null) return null;
-    const params = new Map<string, SfValue>();
-    let m: RegExpExecArray | null;
-    while ((m = PARAM.exec(s))) {
-      s = s.slice(m[0].length);
-      const param = m[2] ? bare() : true;
-      if (param === null) return null;
-      params.set(m[1]!, param);
+    const [, name, eq, comma, string, number, bytes, boolean, token] = m;
+    // A parameter or a separator only after a bare item; a bare item only where one is due.
+    if (want === !!(name ?? comma)) return null;
+    if (name) {
+      key = name;
+      want = !!eq;
+      if (!want) params.set(key, true);
+    } else if (comma) {
+      want = true;
+      key = null;
+    } else {
+      const value: SfValue =
+        string?.replace(/\\(.)/g, '$1') ??
+        (number ? +number : bytes !== undefined ? { bytes } : boolean ? boolean === '1' : token!);
+      if (key === null) out.push([value, string !== undefined, (params = new Map())]);
+      else params.set(key, value);
+      want = false;
     }
-    out.push({ value, isString, params });
-    s = s.trimStart();
-    if (s === '') return out;
-    // Members are separated by a comma; a trailing one is malformed.
-    if (!(m = /^,[ \t]*(?=\S)/.exec(s))) return null;
-    s = s.slice(m[0].length);
   }
+  // Empty, or ending in a comma or `=`: malformed.
+  return want ? null : out;
 }
