@@ -92,6 +92,9 @@ export function useQuota<TContext extends object = YogaInitialContext>(
 ): QuotaEnvelopPlugin<TContext> {
   const lifecycle = createQuotaLifecycle(options);
   // One per HTTP request: the operations of a batch share it (each has its own context, the same Request).
+  // Its entry is deleted in onResponse, not left to the next full GC: a WeakMap entry holds its value
+  // through young-generation collections, so every response's quota (its decision and header fields) was
+  // promoted to the old generation.
   const responses = new WeakMap<Request, QuotaResponse>();
   const start = (args: {
     schema: GraphQLSchema;
@@ -121,7 +124,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     );
   };
   // The GraphQL requests Yoga read parameters from: one that reaches its result with errors and without an
-  // operation started had its document refused before admission (it did not parse or validate).
+  // operation started had its document refused before admission (it did not parse or validate). Deleted
+  // once read, in onResultProcess (or at the latest in onResponse), as `responses` are.
   const params = new WeakMap<Request, GraphQLParams>();
   /** Settles a subscription's operation when its stream ends, however it ends: the estimate stands. */
   const onStreamEnd = (operation: QuotaOperation) => ({
@@ -146,6 +150,27 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     };
   };
 
+  /**
+   * A request refused before admission: counted (the countInvalidRequests option), the quota's refusal the
+   * answer once its limit is exhausted. Yoga builds the server's own context only after validation: identify
+   * sees Yoga's initial context (request and params) and the request headers.
+   */
+  const chargeInvalid = async (
+    request: Request,
+    requested: GraphQLParams,
+    setResult: (result: ExecutionResult) => void,
+  ): Promise<void> => {
+    const quota = lifecycle.startResponse();
+    responses.set(request, quota);
+    const context = { request, params: requested } as unknown as TContext;
+    const refusal = await lifecycle.chargeInvalidRequest(
+      { headers: request.headers, context },
+      quota,
+      requested.operationName,
+    );
+    if (refusal !== null) setResult({ errors: [refusalError(refusal)] });
+  };
+
   return {
     ...quotaHandle(lifecycle),
 
@@ -162,24 +187,16 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       params.set(request, requested);
     },
 
-    async onResultProcess(payload) {
+    // Not `async`: a request with nothing to do here (every admitted one) costs no promise.
+    onResultProcess(payload) {
       const { request, result } = payload;
       const requested = params.get(request);
-      if (requested === undefined || responses.has(request)) return;
+      if (requested === undefined) return;
+      params.delete(request);
+      if (responses.has(request)) return;
       if (Array.isArray(result) || isAsyncIterable(result)) return;
       if (result.data !== undefined || result.errors === undefined || result.errors.length === 0) return;
-      // Refused before admission: counted (the countInvalidRequests option), the quota's refusal the answer once
-      // its limit is exhausted. Yoga builds the server's own context only after validation: identify sees
-      // Yoga's initial context (request and params) and the request headers.
-      const quota = lifecycle.startResponse();
-      responses.set(request, quota);
-      const context = { request, params: requested } as unknown as TContext;
-      const refusal = await lifecycle.chargeInvalidRequest(
-        { headers: request.headers, context },
-        quota,
-        requested.operationName,
-      );
-      if (refusal !== null) payload.setResult({ errors: [refusalError(refusal)] });
+      return chargeInvalid(request, requested, (refused) => payload.setResult(refused));
     },
 
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
@@ -230,7 +247,9 @@ export function useQuota<TContext extends object = YogaInitialContext>(
 
     onResponse(payload) {
       const quota = responses.get(payload.request);
+      params.delete(payload.request);
       if (quota === undefined) return;
+      responses.delete(payload.request);
       const { response } = payload;
       quota.writeHeaders(response.headers);
       // Yoga sets a single result's status from its error; a batch's from nothing (always 200).
