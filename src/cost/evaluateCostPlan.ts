@@ -210,10 +210,12 @@ function actualFields(
   const fields = alt.fields;
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
+    const constant = leafConstant(field);
+    // A leaf that costs nothing, present or not: its value need not even be looked up.
+    if (constant === 0) continue;
     const value = data[field.key];
     if (value === undefined) continue;
-    const constant = leafConstant(field);
-    cost += constant >= 0 ? constant : actualField(field, value, slotValues);
+    cost += constant > 0 ? constant : actualField(field, value, slotValues);
   }
   return saturate(cost);
 }
@@ -222,7 +224,7 @@ function actualFields(
  * The actual cost of a leaf field (scalar or enum) whose value cannot change it: no argument cost from
  * variables and no points per value, so a value, a null or a list of any length all cost its own points
  * (floored at 0). -1 for any other field, whose value must be walked. Most fields of a response are such
- * leaves (`id`, `name`): this spares the walk a call and an accumulator per value.
+ * leaves, and cost 0 (`id`, `name`): the walk does not even look their values up.
  */
 function leafConstant(field: CostPlanField): number {
   const selection = field.selection;
