@@ -17,7 +17,9 @@
  * (default 3,000), BENCH_QUERIES (default `typical,small`), BENCH_SERVERS (default `yoga,mercurius`),
  * BENCH_BASELINE: the directory of another checkout of graphql-quota (its `node_modules` a symlink to this
  * one's) to add its adapters as variants, for an A/B against an older commit. BENCH_PROFILE=<dir>: each
- * child writes a V8 CPU profile (`--cpu-prof`) of its measured requests there.
+ * child writes a V8 CPU profile of its measured requests there. BENCH_CALLGRIND: a child run under
+ * callgrind counts the instructions of its measured requests only (see bench/inProcess.ts; docs/benchmarks.md
+ * has the command).
  */
 import { join } from 'node:path';
 import { alternate, childOrMain, gcRate, measureRequests, median, runChild } from './inProcess.js';

@@ -6,7 +6,7 @@
  * requests, and counts the garbage collections they caused (`PerformanceObserver`, 'gc'). The parent runs
  * the variants in rounds, the order rotating, and reports medians over rounds.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -46,14 +46,29 @@ export async function measureRequests(
   });
   gcs.observe({ entryTypes: ['gc'] });
   const profiler = profileFile === undefined ? null : await startProfiler();
+  if (process.env['BENCH_CALLGRIND'] !== undefined) await callgrindOn();
   const start = process.cpuUsage();
   for (let i = 0; i < requests; i++) await send();
   const cpu = process.cpuUsage(start);
+  // Under callgrind, what counts stops here: the instructions of the measured requests only.
+  if (process.env['BENCH_CALLGRIND'] !== undefined) process.exit(0);
   if (profiler !== null) writeFileSync(profileFile!, JSON.stringify(await profiler()));
   // GC entries are delivered asynchronously.
   await new Promise((resolve) => setTimeout(resolve, 50));
   gcs.disconnect();
   return { cpuUs: (cpu.user + cpu.system) / requests, minor, major };
+}
+
+/**
+ * Under `valgrind --tool=callgrind --instr-atstart=no` (BENCH_CALLGRIND set), turns instruction counting on
+ * for the measured requests: instruction counts do not depend on what else the machine runs. Run the child
+ * with `node --single-threaded` so that V8 compiles and collects on this thread, as it counts.
+ */
+async function callgrindOn(): Promise<void> {
+  const control = spawn('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
+  await new Promise((resolve) => control.on('exit', resolve));
+  // Callgrind reads the command at its next check; a pause lets it.
+  await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
 /** Starts the V8 sampling profiler; the function it resolves to stops it and gives the profile. */
