@@ -170,8 +170,9 @@ export interface ServerConfig {
    * The application sets, on every response, headers the quota also writes or that a cache reads (see
    * {@link APP_HEADERS}): its own `RateLimit` and `RateLimit-Policy` policy, `X-Request-Id`,
    * `Access-Control-Expose-Headers`, `Vary` and `Cache-Control`, each in the server's own way (an Apollo
-   * plugin, on Express the request id from an Express middleware; a Yoga plugin's `onResponse`; a Fastify
-   * `onRequest` hook), so that a test can see that each is kept, merged, on success and on every refusal.
+   * plugin, on Express the request id and `Vary` from an Express middleware; a Yoga plugin's `onResponse`; a
+   * Fastify `onRequest` hook), so that a test can see that each is kept, merged, on success and on every
+   * refusal.
    * Default false.
    */
   readonly appHeaders?: boolean;
@@ -253,6 +254,9 @@ export const APP_HEADERS: Readonly<Record<string, string>> = {
   // Left alone by Apollo's cache-control plugin, which rewrites only a value of its own form (max-age=n, scope).
   'cache-control': 'private, no-cache',
 };
+
+/** The `APP_HEADERS` that Apollo on Express gets from an Express middleware rather than an Apollo plugin. */
+const EXPRESS_APP_HEADERS: readonly string[] = ['x-request-id', 'vary'];
 
 /** One decision the plugin took, as the proofs need it. */
 export interface DecisionRecord {
@@ -475,11 +479,13 @@ async function listenApollo(
     });
   }
   if (config.appHeaders === true) {
-    // First, so that the quota plugin finds them there. On Express the request id comes from a middleware.
+    // First, so that the quota plugin finds them there. On Express the request id and Vary come from a
+    // middleware, as cors's `Vary: Origin` would.
     plugins.push({
       requestDidStart: ({ response }) => {
         for (const [name, value] of Object.entries(APP_HEADERS))
-          if (kind === 'apollo' || name !== 'x-request-id') response.http.headers.set(name, value);
+          if (kind === 'apollo' || !EXPRESS_APP_HEADERS.includes(name))
+            response.http.headers.set(name, value);
         return Promise.resolve();
       },
     });
@@ -523,7 +529,8 @@ async function listenApollo(
     cors<cors.CorsRequest>(config.ownHeaders === true ? { exposedHeaders: ['X-Served-By'] } : {}),
     (_req, res, next) => {
       if (config.ownHeaders === true) res.setHeader('x-served-by', 'apollo-express');
-      if (config.appHeaders === true) res.setHeader('x-request-id', APP_HEADERS['x-request-id']!);
+      if (config.appHeaders === true)
+        for (const name of EXPRESS_APP_HEADERS) res.setHeader(name, APP_HEADERS[name]!);
       next();
     },
     express.json({ limit: '50mb' }),
