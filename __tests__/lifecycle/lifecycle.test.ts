@@ -441,6 +441,43 @@ describe('createQuotaLifecycle: invalid requests are not free (countInvalidReque
   });
 });
 
+describe('createQuotaLifecycle: Vary names the request headers the quota read', () => {
+  it.each([
+    [
+      'the default identify (the context) and exposeCost always: none',
+      { exposeCost: 'always' as const },
+      {},
+      [],
+    ],
+    ["exposeCost 'on-request': the cost request header, asked for or not", {}, {}, ['x-quota-cost']],
+    [
+      'identifyByApiKey: its header, whether the key is known or not',
+      { identify: identifyByApiKey<Context>({ 'key-alice': 'alice' }), exposeCost: 'never' as const },
+      { headers: { 'x-api-key': 'key-alise' } },
+      ['x-api-key'],
+    ],
+    [
+      'a custom identify and anonymousKey: every header they read, once, in lower case',
+      {
+        identify: ({ headers }: { headers: { get(n: string): string | null | undefined } }) =>
+          headers.get('Authorization') ?? headers.get('authorization') ?? null,
+        anonymousKey: ({ headers }: { headers: { get(n: string): string | null | undefined } }) =>
+          headers.get('x-forwarded-for') ?? 'anonymous',
+      },
+      {},
+      ['x-quota-cost', 'authorization', 'x-forwarded-for'],
+    ],
+  ])('%s', async (_name, options, who, vary) => {
+    const { operation } = setup(options);
+    const op = operation(products(1), who);
+    await op.admit();
+    expect(op.response.vary()).toEqual(vary);
+    const target = new Headers({ vary: 'Origin' });
+    op.response.writeHeaders(target);
+    expect(target.get('vary')).toBe(['Origin', ...vary].join(', '));
+  });
+});
+
 describe('createQuotaLifecycle: each refusal fires each hook exactly once', () => {
   /** 1 request a second in bursts of 1: one request exhausts it. */
   const ONE_REQUEST: Plan = {

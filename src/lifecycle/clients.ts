@@ -1,5 +1,6 @@
 import { definePlan, type Plan } from '../quota/index.js';
 import { anonymousKeyOf, type LifecycleConfig } from './config.js';
+import { identifyFromContext } from './identify.js';
 import { UNKNOWN_API_KEY, type QuotaClient } from './options.js';
 import type { QuotaRequest } from './request.js';
 
@@ -22,14 +23,27 @@ export interface ResolvedClient {
 /** No header read. */
 const NONE: readonly string[] = [];
 
+const NO_READ = (): readonly string[] => NONE;
+
+/** The request as given, and no header read: for a configuration whose functions read no header. */
+function unwatched<TContext>(request: QuotaRequest<TContext>) {
+  return { request, read: NO_READ };
+}
+
 /**
  * The request as the client-resolving functions see it, its headers recording every name asked for in
- * `read` (created at the first read).
+ * `read` (created at the first read). The default configuration (`identify` reading the context, no
+ * `planFor`, no `anonymousKey`) reads no header and gets the request as it is, without a wrapper.
  */
-function recording<TContext>(request: QuotaRequest<TContext>): {
+function recording<TContext>(
+  config: LifecycleConfig<TContext>,
+  request: QuotaRequest<TContext>,
+): {
   request: QuotaRequest<TContext>;
   read: () => readonly string[];
 } {
+  if (config.identify === identifyFromContext && config.planFor === null && config.anonymousKey === null)
+    return unwatched(request);
   let names: string[] | null = null;
   const { headers } = request;
   const watched: QuotaRequest<TContext> = {
@@ -65,7 +79,7 @@ export async function resolveClient<TContext>(
   config: LifecycleConfig<TContext>,
   original: QuotaRequest<TContext>,
 ): Promise<ResolvedClient> {
-  const { request, read } = recording(original);
+  const { request, read } = recording(config, original);
   const id = await config.identify(request);
   if (id === null || id === undefined || id === '' || id === UNKNOWN_API_KEY) {
     const anonymousId = anonymousKeyOf(config, request);
