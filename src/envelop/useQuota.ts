@@ -102,6 +102,7 @@ export function useQuota<TContext extends object = YogaInitialContext>(
   }): QuotaOperation => {
     const context = args.contextValue as TContext & Partial<YogaInitialContext>;
     const request = context.request;
+    if (context.params !== undefined) started.add(context.params);
     let response: QuotaResponse | undefined;
     if (request !== undefined) {
       response = responses.get(request);
@@ -120,9 +121,10 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       response,
     );
   };
-  // The GraphQL requests Yoga read parameters from: one that reaches its result with errors and without an
-  // operation started had its document refused before admission (it did not parse or validate).
-  const params = new WeakMap<Request, GraphQLParams>();
+  // The parameters (one per operation of a batch) whose operation reached the quota: one that reaches its
+  // result with errors and without an operation started had its document refused before admission (it did
+  // not parse or validate).
+  const started = new WeakSet<GraphQLParams>();
   /** Settles a subscription's operation when its stream ends, however it ends: the estimate stands. */
   const onStreamEnd = (operation: QuotaOperation) => ({
     onEnd: () => void operation.settle('unknown'),
@@ -158,28 +160,27 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       lifecycle.loadSchema(schema as GraphQLSchema);
     },
 
-    onParams({ request, params: requested }) {
-      params.set(request, requested);
-    },
-
-    async onResultProcess(payload) {
-      const { request, result } = payload;
-      const requested = params.get(request);
-      if (requested === undefined || responses.has(request)) return;
-      if (Array.isArray(result) || isAsyncIterable(result)) return;
-      if (result.data !== undefined || result.errors === undefined || result.errors.length === 0) return;
-      // Refused before admission: counted (the countInvalidRequests option), the quota's refusal the answer once
-      // its limit is exhausted. Yoga builds the server's own context only after validation: identify sees
-      // Yoga's initial context (request and params) and the request headers.
-      const quota = lifecycle.startResponse();
-      responses.set(request, quota);
-      const context = { request, params: requested } as unknown as TContext;
-      const refusal = await lifecycle.chargeInvalidRequest(
-        { headers: request.headers, context },
-        quota,
-        requested.operationName,
-      );
-      if (refusal !== null) payload.setResult({ errors: [refusalError(refusal)] });
+    onParams({ request, paramsHandler, setParamsHandler }) {
+      // Per set of parameters: the request's, or each operation's of a batch. One refused before admission
+      // (it did not parse or validate) is counted (the countInvalidRequests option), the quota's refusal its
+      // answer once its limit is exhausted. Yoga builds the server's own context only after validation:
+      // identify sees Yoga's initial context (request and params) and the request headers.
+      setParamsHandler(async (payload) => {
+        const result = await paramsHandler(payload);
+        const { params } = payload;
+        if (started.has(params) || Array.isArray(result) || isAsyncIterable(result)) return result;
+        if (result.data !== undefined || result.errors === undefined || result.errors.length === 0)
+          return result;
+        let quota = responses.get(request);
+        if (quota === undefined) responses.set(request, (quota = lifecycle.startResponse()));
+        const context = { request, params } as unknown as TContext;
+        const refusal = await lifecycle.chargeInvalidRequest(
+          { headers: request.headers, context },
+          quota,
+          params.operationName,
+        );
+        return refusal === null ? result : { errors: [refusalError(refusal)] };
+      });
     },
 
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {

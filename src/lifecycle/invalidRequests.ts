@@ -63,6 +63,7 @@ export async function chargeInvalidRequest<TContext>(
   response: ResponseQuota,
   operationName: string | null,
 ): Promise<QuotaRefusal | null> {
+  response.varyBy(client.vary);
   if (client.unknownApiKey === true) {
     const refusal = unknownApiKeyRefusal(lifecycle, client, response, operationName);
     if (refusal !== null) return refusal;

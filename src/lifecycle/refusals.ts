@@ -54,7 +54,8 @@ export interface QuotaRefusalDetails {
 /**
  * An operation refused before execution, as plain data: each adapter turns it into its server's error
  * (for Apollo Server a `GraphQLError` whose `extensions` are {@link QuotaRefusal.extensions} plus `code`
- * and `http: { status, headers }`). The response must carry `status` and `headers`.
+ * and `http: { status }`). The response must carry `status` and `headers`, the headers merged into the
+ * response's own with `QuotaResponse.writeHeaders` (a server that `set`s them replaces the application's).
  */
 export interface QuotaRefusal {
   readonly allowed: false;
