@@ -11,12 +11,16 @@
  * alone (rate-limiter-flexible has no atomic multi-limit decision). Every decision is admitted.
  *
  * Run: `npm run bench -- redis`. Environment: BENCH_ROUNDS (default 5), BENCH_SECONDS per throughput run
- * (default 1.5), BENCH_DECISIONS per one-at-a-time run (default 3000).
+ * (default 1.5), BENCH_DECISIONS per one-at-a-time run (default 3000), BENCH_BATCH: more graphql-quota
+ * stores for the 1-limit, 64-in-flight comparison, alternated with the others, comma-separated: `serial`
+ * (`overlapBatches: false`), a number N (`maxBatch: N`), or `serial:N` (both).
  */
+import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Plan } from '../src/quota/types.js';
 import { RedisStore } from '../src/store/RedisStore.js';
+import type { RedisStoreOptions } from '../src/store/RedisStore.js';
 import {
   CLIENTS,
   ONE,
@@ -89,6 +93,7 @@ interface Variant {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]!;
   const { url, child } = await privateRedis();
   const redis = new Redis(url);
   const prefix = `gq-bench-redis:${process.pid}:`;
@@ -100,9 +105,10 @@ async function main(): Promise<void> {
       duration: 3_600,
       keyPrefix: `${prefix}rlf`,
     });
-    const ours = (plan: Plan, label: string): Op => {
+    const ours = (plan: Plan, label: string, on = store): Op => {
       const client = (i: number) => `${label}:${CLIENTS[i % CLIENTS.length]!}`;
       return async (i) => {
+        const store = on;
         const d = await store.decide({ client: client(i), plan, cost: 1, operation: 'query' });
         if (d.leaseId !== null) {
           await store.settle({ client: client(i), plan, operation: 'query', refund: 0, leaseId: d.leaseId });
@@ -110,6 +116,21 @@ async function main(): Promise<void> {
       };
     };
     const theirs: Op = (i) => rlf.consume(CLIENTS[i % CLIENTS.length]!, 1);
+    // BENCH_BATCH: graphql-quota with other batching options, side by side with the default.
+    const batchings: Variant[] = (process.env['BENCH_BATCH'] ?? '')
+      .split(',')
+      .filter((v) => v !== '')
+      .map((v) => {
+        const [first, second] = v.split(':');
+        const serial = first === 'serial';
+        const max = Number(serial ? second : first);
+        const options: Partial<RedisStoreOptions> = {
+          ...(serial ? { overlapBatches: false } : {}),
+          ...(Number.isFinite(max) ? { maxBatch: max } : {}),
+        };
+        const other = new RedisStore({ client: redis, keyPrefix: prefix, ...options });
+        return { name: `graphql-quota ${v}`, op: ours(ONE, 'one', other), parallel: IN_FLIGHT };
+      });
     // Pairs compared side by side; graphql-quota's multi-limit plans have no peer.
     const groups: Array<{ label: string; variants: Variant[] }> = [
       {
@@ -123,6 +144,7 @@ async function main(): Promise<void> {
         label: `1 limit, ${IN_FLIGHT} in flight`,
         variants: [
           { name: 'graphql-quota', op: ours(ONE, 'one'), parallel: IN_FLIGHT },
+          ...batchings,
           { name: 'rate-limiter-flexible', op: theirs, parallel: IN_FLIGHT },
         ],
       },
@@ -153,31 +175,37 @@ async function main(): Promise<void> {
         }
       }
     }
-    console.log(`Node ${process.version}, ${new Date().toISOString()}, ${ROUNDS} rounds, medians`);
+    console.log(
+      `Node ${process.version}, ${new Date().toISOString()}, ${ROUNDS} rounds, medians, load average ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`,
+    );
     const rows: string[][] = [
       ['measure', 'graphql-quota', 'rate-limiter-flexible', 'ratio (median of rounds)', 'ratio range'],
     ];
     const fmt = (n: number, digits = 1) =>
       n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     for (const group of groups) {
-      const a = readings.get(`${group.label}|graphql-quota`)!;
-      const b = readings.get(`${group.label}|rate-limiter-flexible`);
-      const figures: Array<[string, (r: Reading) => number, number]> = [
-        ['server CPU per decision, commandstats (µs)', (r) => r.script, 1],
-        ['Redis process CPU per decision (µs)', (r) => r.process, 1],
-        ['client process CPU per decision (µs)', (r) => r.client, 1],
-        ['script calls per decision', (r) => r.calls, 3],
-      ];
-      if (group.label.includes('in flight')) figures.unshift(['decisions/s', (r) => r.perSecond, 0]);
-      for (const [name, of, digits] of figures) {
-        const ratios = b === undefined ? [] : a.map((r, i) => of(r) / of(b[i]!));
-        rows.push([
-          `${group.label}: ${name}`,
-          fmt(median(a.map(of)), digits),
-          b === undefined ? '' : fmt(median(b.map(of)), digits),
-          ratios.length === 0 ? '' : `${median(ratios).toFixed(2)}×`,
-          ratios.length === 0 ? '' : `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`,
-        ]);
+      for (const ourVariant of group.variants.filter((v) => v.name !== 'rate-limiter-flexible')) {
+        const label =
+          ourVariant.name === 'graphql-quota' ? group.label : `${group.label}, ${ourVariant.name}`;
+        const a = readings.get(`${group.label}|${ourVariant.name}`)!;
+        const b = readings.get(`${group.label}|rate-limiter-flexible`);
+        const figures: Array<[string, (r: Reading) => number, number]> = [
+          ['server CPU per decision, commandstats (µs)', (r) => r.script, 1],
+          ['Redis process CPU per decision (µs)', (r) => r.process, 1],
+          ['client process CPU per decision (µs)', (r) => r.client, 1],
+          ['script calls per decision', (r) => r.calls, 3],
+        ];
+        if (group.label.includes('in flight')) figures.unshift(['decisions/s', (r) => r.perSecond, 0]);
+        for (const [name, of, digits] of figures) {
+          const ratios = b === undefined ? [] : a.map((r, i) => of(r) / of(b[i]!));
+          rows.push([
+            `${label}: ${name}`,
+            fmt(median(a.map(of)), digits),
+            b === undefined ? '' : fmt(median(b.map(of)), digits),
+            ratios.length === 0 ? '' : `${median(ratios).toFixed(2)}×`,
+            ratios.length === 0 ? '' : `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}×`,
+          ]);
+        }
       }
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
