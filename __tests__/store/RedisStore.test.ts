@@ -82,6 +82,47 @@ describe('RedisStore', () => {
     expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
   });
 
+  it.each([false, true])(
+    'releases a lease of a plan with one concurrency limit as one ZREM (cluster mode: %s)',
+    async (cluster) => {
+      const sent: string[][] = [];
+      const counting = {
+        call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
+      };
+      const store = new RedisStore({ client: counting, keyPrefix: `${prefix}zrem-${cluster}:`, cluster });
+      const capped: Plan = {
+        name: 'capped',
+        limits: [
+          { kind: 'fixed-window', name: 'points', limit: 100, windowMs: 60_000 },
+          { kind: 'concurrency', name: 'slots', max: 1 },
+        ],
+      };
+      const decide = () => store.decide({ client: 'c', plan: capped, cost: 1, operation: 'query' });
+      const first = await decide();
+      expect((await decide()).refusedBy).toBe('slots');
+      sent.length = 0;
+      await store.settle({
+        client: 'c',
+        plan: capped,
+        operation: 'query',
+        refund: 0,
+        leaseId: first.leaseId,
+      });
+      expect(sent).toEqual([['ZREM', `${store.clientKey('c')}:c:slots`, first.leaseId]]);
+      expect(await decide()).toMatchObject({ allowed: true, limits: [{ consumed: 2 }, { consumed: 1 }] });
+      // A refund still goes through the script (it reads the hash).
+      sent.length = 0;
+      await store.settle({
+        client: 'c',
+        plan: capped,
+        operation: 'query',
+        refund: 1,
+        leaseId: first.leaseId,
+      });
+      expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
+    },
+  );
+
   it('sends decisions started together as one script call, each decided exactly as alone', async () => {
     const sent: string[][] = [];
     const counting = {

@@ -164,6 +164,11 @@ interface QueuedCall {
   /** The arguments before the plan block: the head (its S, ARGV[8], set when sent) and the amounts. */
   readonly args: string[];
   readonly block: readonly string[];
+  /**
+   * A lease release on a plan with one concurrency limit: that limit's sorted set. Sent alone, it is a plain
+   * `ZREM` of the lease (what the script would run, without a script call's cost); in a batch, part of it.
+   */
+  readonly releases?: string | undefined;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -732,17 +737,25 @@ export class RedisStore implements QuotaStore {
     if (release) args.push(...layout.releaseAmounts);
     else for (const amount of amounts) args.push(String(amount));
     const block = release ? layout.releaseBlock : layout.block;
+    const releases =
+      release && lease !== '' && layout.setSuffixes.length === 1 ? key + layout.setSuffixes[0]! : undefined;
     // One server (not a cluster, whose clients' keys live in different slots): operations started together are
     // sent together, as one script call (see #flush).
-    if (!this.#cluster) return this.#batched(key, keys, args, block);
+    if (!this.#cluster) return this.#batched({ key, keys, args, block, releases });
+    if (releases !== undefined) return this.#release(key, releases, lease);
     args[HEAD_ARGS - 1] = String(args.length + 1);
     return this.#eval(key, keys, args.concat(block));
   }
 
-  #batched(key: string, keys: string[], args: string[], block: readonly string[]): Promise<unknown> {
+  #batched(call: Omit<QueuedCall, 'resolve' | 'reject'>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#batch.push({ key, keys, args, block, resolve, reject }) === 1) queueMicrotask(this.#flush);
+      if (this.#batch.push({ ...call, resolve, reject }) === 1) queueMicrotask(this.#flush);
     });
+  }
+
+  /** A lease released from a plan's one concurrency limit: `ZREM`, as the script's settle would. */
+  #release(key: string, set: string, lease: string): Promise<unknown> {
+    return this.#send(key, ['ZREM', set, lease]).catch((error: unknown) => this.#misrouted(error));
   }
 
   /**
@@ -769,7 +782,11 @@ export class RedisStore implements QuotaStore {
     if (batch.length === 1) {
       const only = batch[0]!;
       only.args[HEAD_ARGS - 1] = String(only.args.length + 1);
-      this.#eval(only.key, only.keys, only.args.concat(only.block)).then(
+      const sent =
+        only.releases !== undefined
+          ? this.#release(only.key, only.releases, only.args[3]!)
+          : this.#eval(only.key, only.keys, only.args.concat(only.block));
+      sent.then(
         (reply) => {
           this.#inFlight--;
           only.resolve(reply);
