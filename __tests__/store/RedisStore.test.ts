@@ -98,27 +98,17 @@ describe('RedisStore', () => {
         ],
       };
       const decide = () => store.decide({ client: 'c', plan: capped, cost: 1, operation: 'query' });
+      const settle = (refund: number, leaseId: string | null) =>
+        store.settle({ client: 'c', plan: capped, operation: 'query', refund, leaseId });
       const first = await decide();
       expect((await decide()).refusedBy).toBe('slots');
       sent.length = 0;
-      await store.settle({
-        client: 'c',
-        plan: capped,
-        operation: 'query',
-        refund: 0,
-        leaseId: first.leaseId,
-      });
+      await settle(0, first.leaseId);
       expect(sent).toEqual([['ZREM', `${store.clientKey('c')}:c:slots`, first.leaseId]]);
       expect(await decide()).toMatchObject({ allowed: true, limits: [{ consumed: 2 }, { consumed: 1 }] });
       // A refund still goes through the script (it reads the hash).
       sent.length = 0;
-      await store.settle({
-        client: 'c',
-        plan: capped,
-        operation: 'query',
-        refund: 1,
-        leaseId: first.leaseId,
-      });
+      await settle(1, first.leaseId);
       expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
     },
   );
