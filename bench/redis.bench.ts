@@ -13,7 +13,7 @@
  * Run: `npm run bench -- redis`. Environment: BENCH_ROUNDS (default 5), BENCH_SECONDS per throughput run
  * (default 1.5), BENCH_DECISIONS per one-at-a-time run (default 3000), BENCH_BATCH: more graphql-quota
  * stores for the 1-limit, 64-in-flight comparison, alternated with the others, comma-separated: `serial`
- * (`overlapBatches: false`), a number N (`maxBatch: N`), or `serial:N` (both).
+ * (`overlapBatches: false`), `overlap` (true), a number N (`maxBatch: N`), or `serial:N` / `overlap:N`.
  */
 import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
@@ -141,10 +141,10 @@ async function main(): Promise<void> {
       .filter((v) => v !== '')
       .map((v) => {
         const [first, second] = v.split(':');
-        const serial = first === 'serial';
-        const max = Number(serial ? second : first);
+        const named = first === 'serial' || first === 'overlap';
+        const max = Number(named ? second : first);
         const options: Partial<RedisStoreOptions> = {
-          ...(serial ? { overlapBatches: false } : {}),
+          ...(named ? { overlapBatches: first === 'overlap' } : {}),
           ...(Number.isFinite(max) ? { maxBatch: max } : {}),
         };
         const other = new RedisStore({ client, keyPrefix: prefix, ...options });
