@@ -97,11 +97,39 @@ export interface RedisStoreOptions {
    * Proven equal to Redis's own decisions in `__tests__/store/refusalCache.property.test.ts`.
    */
   readonly localRefusalClients?: number;
+  /**
+   * One server only (not cluster mode): the most operations sent in one script call. Operations started in
+   * the same turn of the event loop are sent together as batches (each operation still atomic and decided as
+   * if alone), which divides the script call's fixed cost on the server, and the round trips, by the batch
+   * size. A positive integer; `1` sends each operation in a call of its own. Default
+   * {@link DEFAULT_MAX_BATCH}.
+   */
+  readonly maxBatch?: number;
+  /**
+   * One server only: whether batches overlap. When true, a turn's operations are split into batches of at
+   * most half of the operations outstanding (sent and not yet answered, plus these), and at least
+   * {@link MIN_OVERLAP_BATCH}, and the answers of two batches that arrive together are handed out one turn
+   * of the event loop apart (the second after `setImmediate`); so under load about two batches are in
+   * flight, and Redis runs one while this process reads the other's answers and prepares the next, instead
+   * of each waiting for the other. When false, a turn's operations go as few batches as `maxBatch` allows:
+   * the least server CPU per decision, but this process and Redis then take turns. Default true.
+   */
+  readonly overlapBatches?: boolean;
 }
 
+/**
+ * Default of `maxBatch`: the most operations sent in one script call, so that one call never holds the
+ * (single-threaded) server long.
+ */
+export const DEFAULT_MAX_BATCH = 64;
+
+/** With `overlapBatches`, the fewest operations a turn's batches are split down to (the last may have fewer). */
+export const MIN_OVERLAP_BATCH = 8;
+
+/** How many times a script call refused with `TRYAGAIN` is sent again (see #eval): about 2 s of waits. */
+const TRYAGAIN_ATTEMPTS = 22;
+
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
-/** The most operations sent in one script call (see RedisStore's #flush). */
-const MAX_BATCH = 64;
 /** Numbers per limit in the script's reply: consumed, resetAtMs, retryMs. */
 const PER_LIMIT = 3;
 /** The script's arguments of decide, peek and settle before the amounts (see quotaScript.ts). */
@@ -136,6 +164,11 @@ interface QueuedCall {
   /** The arguments before the plan block: the head (its S, ARGV[8], set when sent) and the amounts. */
   readonly args: string[];
   readonly block: readonly string[];
+  /**
+   * A lease release on a plan with one concurrency limit: that limit's sorted set. Sent alone, it is a plain
+   * `ZREM` of the lease (what the script would run, without a script call's cost); in a batch, part of it.
+   */
+  readonly releases?: string | undefined;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -254,6 +287,12 @@ export class RedisStore implements QuotaStore {
   #batch: QueuedCall[] = [];
   readonly #refusalClients: number;
   #answeredLocally = 0;
+  readonly #maxBatch: number;
+  readonly #overlap: boolean;
+  /** Operations sent in script calls not yet answered (see #flush). */
+  #inFlight = 0;
+  /** Whether a batch's answers were handed out in this turn of the microtask queue (see #sendBatch). */
+  #answering = false;
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null)
@@ -295,6 +334,15 @@ export class RedisStore implements QuotaStore {
       );
     }
     this.#refusalClients = refusalClients;
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
+      invalidOption('RedisStore', `maxBatch must be a positive integer, got ${String(maxBatch)}`);
+    }
+    if (options.overlapBatches !== undefined && typeof options.overlapBatches !== 'boolean') {
+      invalidOption('RedisStore', `overlapBatches must be a boolean, got ${String(options.overlapBatches)}`);
+    }
+    this.#maxBatch = maxBatch;
+    this.#overlap = options.overlapBatches ?? true;
   }
 
   /** The key of a client's hash; its concurrency sets append `:c:<limit>`. */
@@ -689,38 +737,65 @@ export class RedisStore implements QuotaStore {
     if (release) args.push(...layout.releaseAmounts);
     else for (const amount of amounts) args.push(String(amount));
     const block = release ? layout.releaseBlock : layout.block;
+    const releases =
+      release && lease !== '' && layout.setSuffixes.length === 1 ? key + layout.setSuffixes[0]! : undefined;
     // One server (not a cluster, whose clients' keys live in different slots): operations started together are
     // sent together, as one script call (see #flush).
-    if (!this.#cluster) return this.#batched(key, keys, args, block);
+    if (!this.#cluster) return this.#batched({ key, keys, args, block, releases });
+    if (releases !== undefined) return this.#release(key, releases, lease);
     args[HEAD_ARGS - 1] = String(args.length + 1);
     return this.#eval(key, keys, args.concat(block));
   }
 
-  #batched(key: string, keys: string[], args: string[], block: readonly string[]): Promise<unknown> {
+  #batched(call: Omit<QueuedCall, 'resolve' | 'reject'>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#batch.push({ key, keys, args, block, resolve, reject }) === 1) queueMicrotask(this.#flush);
+      if (this.#batch.push({ ...call, resolve, reject }) === 1) queueMicrotask(this.#flush);
     });
+  }
+
+  /** A lease released from a plan's one concurrency limit: `ZREM`, as the script's settle would. */
+  #release(key: string, set: string, lease: string): Promise<unknown> {
+    return this.#send(key, ['ZREM', set, lease]).catch((error: unknown) => this.#misrouted(error));
   }
 
   /**
    * Sends the operations queued since the last flush: one alone as itself, several as one batch ('M' in
    * quotaScript.ts), each still atomic and answered as if alone. Under concurrency this divides the script
    * call's fixed cost on the server, and the round trips, by the batch size; operations of one plan share
-   * its plan block.
+   * its plan block. Batches hold at most `maxBatch` operations and, with `overlapBatches`, at most half of
+   * those outstanding (at least MIN_OVERLAP_BATCH), so that about two are in flight: the server runs one
+   * while this process handles the other's answers.
    */
   readonly #flush = (): void => {
     const queued = this.#batch;
     this.#batch = [];
-    // Bounded, so that one script call never holds the (single-threaded) server long.
-    for (let from = 0; from < queued.length; from += MAX_BATCH)
-      this.#sendBatch(queued.slice(from, from + MAX_BATCH));
+    let bound = this.#maxBatch;
+    if (this.#overlap) {
+      const half = Math.ceil((this.#inFlight + queued.length) / 2);
+      bound = Math.min(bound, Math.max(MIN_OVERLAP_BATCH, half));
+    }
+    for (let from = 0; from < queued.length; from += bound) this.#sendBatch(queued.slice(from, from + bound));
   };
 
   #sendBatch(batch: QueuedCall[]): void {
+    this.#inFlight += batch.length;
     if (batch.length === 1) {
       const only = batch[0]!;
       only.args[HEAD_ARGS - 1] = String(only.args.length + 1);
-      this.#eval(only.key, only.keys, only.args.concat(only.block)).then(only.resolve, only.reject);
+      const sent =
+        only.releases !== undefined
+          ? this.#release(only.key, only.releases, only.args[3]!)
+          : this.#eval(only.key, only.keys, only.args.concat(only.block));
+      sent.then(
+        (reply) => {
+          this.#inFlight--;
+          only.resolve(reply);
+        },
+        (error: unknown) => {
+          this.#inFlight--;
+          only.reject(error);
+        },
+      );
       return;
     }
     const keys: string[] = [];
@@ -747,16 +822,28 @@ export class RedisStore implements QuotaStore {
     }
     this.#eval(batch[0]!.key, keys, args).then(
       (reply) => {
-        // Flat: per operation, the length of its reply, then the reply.
-        const flat = reply as unknown[];
-        let at = 0;
-        for (const op of batch) {
-          const length = Number(flat[at]);
-          op.resolve(flat.slice(at + 1, at + 1 + length));
-          at += 1 + length;
-        }
+        const answer = (): void => {
+          this.#inFlight -= batch.length;
+          // Flat: per operation, the length of its reply, then the reply.
+          const flat = reply as unknown[];
+          let at = 0;
+          for (const op of batch) {
+            const length = Number(flat[at]);
+            op.resolve(flat.slice(at + 1, at + 1 + length));
+            at += 1 + length;
+          }
+        };
+        if (!this.#overlap) return answer();
+        // Two answers read together (Redis ran both batches before replying) would send their callers' next
+        // operations together too, and Redis would wait while this process prepares them all: the second's
+        // are handed out a turn later, so the first's next batch reaches Redis meanwhile.
+        if (this.#answering) return void setImmediate(answer);
+        this.#answering = true;
+        queueMicrotask(() => (this.#answering = false));
+        answer();
       },
       (error: unknown) => {
+        this.#inFlight -= batch.length;
         for (const op of batch) op.reject(error);
       },
     );
@@ -846,8 +933,26 @@ export class RedisStore implements QuotaStore {
     return this.#clock === undefined ? Date.now() : this.#clock();
   }
 
-  /** Runs the script with `keys`, all in `key`'s hash slot (a cluster client sends it to that slot's master). */
+  /**
+   * Runs the script with `keys`, all in `key`'s hash slot (a cluster client sends it to that slot's master).
+   * A `TRYAGAIN` (Redis Cluster, while the slot migrates: the call's keys are split between the two masters,
+   * or missing on both; refused before the script ran) is sent again after 10, 20, 40, 80, then every 100 ms,
+   * for about 2 s in all: node-redis passes it on; ioredis retries it itself (`retryDelayOnTryAgain`), then
+   * passes on what is left.
+   */
   async #eval(key: string, keys: string[], args: string[]): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#evalOnce(key, keys, args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : '';
+        if (attempt >= TRYAGAIN_ATTEMPTS || !/^TRYAGAIN |Last error: .*TRYAGAIN /.test(message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100, 10 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async #evalOnce(key: string, keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
       return await this.#send(key, ['EVALSHA', SCRIPT_SHA, ...tail]);
