@@ -45,6 +45,16 @@ describeStoreContract('RedisStore (node-redis)', (clock) => ({
   store: new RedisStore({ client: node, keyPrefix: `${prefix}node:`, clock: () => clock.now }),
 }));
 
+// The usage history rides on the same script calls and changes no decision.
+describeStoreContract('RedisStore (ioredis, usage history on)', (clock) => ({
+  store: new RedisStore({
+    client: io,
+    keyPrefix: `${prefix}usage:`,
+    clock: () => clock.now,
+    usageHistory: true,
+  }),
+}));
+
 describeStoreContract('RedisStore (cluster mode)', (clock) => ({
   store: new RedisStore({
     client: io,

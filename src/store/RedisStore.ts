@@ -394,7 +394,7 @@ export class RedisStore implements QuotaStore {
       const local = this.#refusedLocally(input.client, plan, bit, amounts);
       if (local !== null) {
         // USAGE HISTORY: no script call saw it; the next one that records history carries it.
-        if (this.#usage !== null)
+        if (this.#usage !== null && input.record !== false)
           this.recordRefusal(
             input.client,
             input.plan.name,
@@ -404,7 +404,8 @@ export class RedisStore implements QuotaStore {
         return local;
       }
     }
-    const usage = this.#usage === null ? null : this.#usageArgs(input, plan, amounts);
+    const usage =
+      this.#usage === null || input.record === false ? null : this.#usageArgs(input, plan, amounts);
     if (this.#cluster && plan.hasGlobal) {
       return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt, usage);
     }
