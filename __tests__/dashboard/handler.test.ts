@@ -179,6 +179,25 @@ describe.each(['MemoryStore', 'RedisStore'] as const)('dashboard handler in the 
     expect(view.totals.operations).toBe(3);
   });
 
+  it('counts a refusal no store decision saw (cost analysis) once, by its code', async () => {
+    const before = (await (
+      await get('/api/partner?hours=1', { 'x-api-key': 'demo-pro' })
+    ).json()) as PartnerView;
+    const tooCostly = await graphql(
+      '{ products(first: 100) { nodes { variants(first: 100) { nodes { sku } } } } }',
+      'demo-pro',
+    );
+    expect(tooCostly.status).toBe(400);
+    // With Redis the refusal rides on the client's next script call (or any, on a single Redis).
+    expect((await graphql('{ products(first: 1) { nodes { sku } } }', 'demo-pro')).status).toBe(200);
+    const view = (await (
+      await get('/api/partner?hours=1', { 'x-api-key': 'demo-pro' })
+    ).json()) as PartnerView;
+    expect(view.refusals).toEqual({ ...before.refusals, COST_LIMIT_EXCEEDED: 1 });
+    expect(view.totals.operations).toBe(before.totals.operations + 2);
+    expect(view.totals.refused).toBe(before.totals.refused + 1);
+  });
+
   it('kill switch: refuses cross-site and non-JSON requests, requires the token and a confirmation', async () => {
     const block = {
       action: 'block',
