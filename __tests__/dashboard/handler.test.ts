@@ -125,12 +125,18 @@ describe.each(['MemoryStore', 'RedisStore'] as const)('dashboard handler in the 
     });
     expect(view.topOperations.map((o) => o.actualCost)).toEqual([10]);
     if (redis !== null) {
-      // What Redis holds: the client's hour, written by the decisions' and the refund's script calls.
+      // What Redis holds: the client's minute and hour, written by the decisions' and the refund's script
+      // calls (both operations are anonymous: the hour's name is empty).
+      const minute = Math.floor(clock.now() / 60_000);
       const hour = Math.floor(clock.now() / 3_600_000);
-      expect(await redis.io.hgetall(`${redis.prefix}{id:acme-pro}:u:h:${hour}`)).toMatchObject({
-        o: '2',
-        c: '14',
-        f: '4',
+      const key = `${redis.prefix}{id:acme-pro}:u:`;
+      expect(await redis.io.hgetall(`${key}m:${minute}`)).toEqual({ o: '2', c: '14', f: '4' });
+      expect(await redis.io.hgetall(`${key}h:${hour}`)).toEqual({
+        'o:': '2',
+        'c:': '14',
+        'f:': '4',
+        'x:': '10',
+        n: '1',
         p: 'pro',
       });
     }

@@ -9,10 +9,11 @@
  * Unix epoch (`floor(ms / 60000)`, `floor(ms / 3600000)`):
  * - `P{K}:u:m:<minute>`: a hash, the client's minute. Fields `o` operations, `c` points charged, `f` points
  *   refunded, `r:<CODE>` refusals by code. TTL: until the minute is `minuteRetentionMs` old.
- * - `P{K}:u:h:<hour>`: a hash, the client's hour: the same fields summed over the hour, `p` the plan of its
- *   first operation, and per operation name `o:<name>`, `c:<name>`, `f:<name>` and `x:<name>` (the most
- *   points charged to one run), `n` the number of names (at most `maxOperationNames`, then `(other)`; an
- *   anonymous operation's name is empty). TTL: until the hour's end is `hourRetentionMs` old.
+ * - `P{K}:u:h:<hour>`: a hash, the client's hour: `r:<CODE>` refusals, `p` the plan of its first operation,
+ *   and per operation name `o:<name>`, `c:<name>`, `f:<name>` and `x:<name>` (the most points charged to one
+ *   run), `n` the number of names (at most `maxOperationNames`, then `(other)`; an anonymous operation's name
+ *   is empty); the hour's operations and points are the sums over its names (no fields of their own: two
+ *   commands fewer per decision). TTL: until the hour's end is `hourRetentionMs` old.
  * - Single Redis only (a Cluster would put them in another slot than the client's): `P{%u}:m:<minute>` and
  *   `P{%u}:h:<hour>`, every client's minute and hour (the same fields; names bounded at 20 times
  *   `maxOperationNames`), and `P{%u}:c:<hour>`, a sorted set of the hour's clients (their hash keys) scored by
@@ -138,16 +139,24 @@ local function usageBucket(key, ttl, ops, charged, refunded, code)
   return new
 end
 
--- An hour's totals of one operation name, at most bound names (then '(other)').
-local function usageOperation(key, name, ops, charged, refunded, bound)
+-- An hour: refusals by code and, per operation name (at most bound of them, then '(other)'), operations,
+-- points charged and refunded and the most charged to one run; the hour's own totals are their sums (read
+-- side), so they cost no command here. Returns true when the hour is new: its first name (its TTL is set).
+local function usageHour(key, ttl, name, ops, charged, refunded, code, bound)
+  local new = false
   local field = 'o:' .. name
   if ops > 0 then
-    if call('HINCRBY', key, field, ops) == ops and name ~= OTHER and call('HINCRBY', key, 'n', 1) > bound then
-      call('HINCRBY', key, 'n', -1)
-      call('HDEL', key, field)
-      name = OTHER
-      call('HINCRBY', key, 'o:' .. name, ops)
+    if call('HINCRBY', key, field, ops) == ops and name ~= OTHER then
+      local names = call('HINCRBY', key, 'n', 1)
+      new = names == 1
+      if names > bound then
+        call('HINCRBY', key, 'n', -1)
+        call('HDEL', key, field)
+        name = OTHER
+        call('HINCRBY', key, 'o:' .. name, ops)
+      end
     end
+    if code ~= '' then call('HINCRBY', key, 'r:' .. code, ops) end
   elseif call('HEXISTS', key, field) == 0 then
     name = OTHER
   end
@@ -157,6 +166,8 @@ local function usageOperation(key, name, ops, charged, refunded, bound)
     if not most or charged > most then call('HSET', key, 'x:' .. name, charged) end
   end
   if refunded > 0 then call('HINCRBY', key, 'f:' .. name, refunded) end
+  if new or ops == 0 then call('PEXPIRE', key, ttl) end
+  return new
 end
 
 -- One record: the client's minute and hour, and (single Redis) everyone's and the hour's ranking. at: the
@@ -169,15 +180,16 @@ local function usageWrite(u, client, at, now, name, plan, ops, charged, refunded
   local mttl = minute * MINUTE + mr - now + grace
   if mttl > grace then usageBucket(client .. ':u:m:' .. minute, mttl, ops, charged, refunded, code) end
   local hk = client .. ':u:h:' .. hour
-  if usageBucket(hk, httl, ops, charged, refunded, code) and plan ~= '' then call('HSET', hk, 'p', plan) end
-  usageOperation(hk, name, ops, charged, refunded, bound)
+  if usageHour(hk, httl, name, ops, charged, refunded, code, bound) and plan ~= '' then
+    call('HSET', hk, 'p', plan)
+  end
   if totals == '' then return end
   local ck = totals .. ':c:' .. hour
   if ops > 0 then call('ZINCRBY', ck, charged, client) end
   if mttl > grace then usageBucket(totals .. ':m:' .. minute, mttl, ops, charged, refunded, code) end
-  local th = totals .. ':h:' .. hour
-  if usageBucket(th, httl, ops, charged, refunded, code) then call('PEXPIRE', ck, httl) end
-  usageOperation(th, name, ops, charged, refunded, bound * 20)
+  if usageHour(totals .. ':h:' .. hour, httl, name, ops, charged, refunded, code, bound * 20) then
+    call('PEXPIRE', ck, httl)
+  end
 end
 
 -- After operation (ko, ao) ran and replied at R[r + 1..]: its record, then the pending refusals it carries.
@@ -255,9 +267,9 @@ export interface RedisUsageBucket {
 /** A bucket from HGETALL's flat reply; null when the key does not exist. */
 export function parseUsageBucket(flat: unknown): RedisUsageBucket | null {
   if (!Array.isArray(flat) || flat.length === 0) return null;
-  let operations = 0;
-  let pointsCharged = 0;
-  let pointsRefunded = 0;
+  // A minute has its own totals (o, c, f); an hour's are the sums of its operation names'.
+  const own = { o: -1, c: 0, f: 0 };
+  const sums = { o: 0, c: 0, f: 0 };
   let refusals: Record<string, number> | null = null;
   let plan: string | null = null;
   let byOperation: Map<string, { -readonly [K in keyof RedisOperationUsage]: number }> | null = null;
@@ -265,9 +277,7 @@ export function parseUsageBucket(flat: unknown): RedisUsageBucket | null {
     const field = String(flat[i]);
     const raw = String(flat[i + 1]);
     const value = Number(raw);
-    if (field === 'o') operations = value;
-    else if (field === 'c') pointsCharged = value;
-    else if (field === 'f') pointsRefunded = value;
+    if (field === 'o' || field === 'c' || field === 'f') own[field] = value;
     else if (field === 'p') plan = raw;
     else if (field.startsWith('r:')) (refusals ??= {})[field.slice(2)] = value;
     else if (field.length > 1 && field[1] === ':' && 'ocfx'.includes(field[0]!)) {
@@ -279,13 +289,25 @@ export function parseUsageBucket(flat: unknown): RedisUsageBucket | null {
           name,
           (totals = { operations: 0, pointsCharged: 0, pointsRefunded: 0, maxCharged: 0 }),
         );
-      if (field[0] === 'o') totals.operations = value;
-      else if (field[0] === 'c') totals.pointsCharged = value;
-      else if (field[0] === 'f') totals.pointsRefunded = value;
-      else totals.maxCharged = value;
+      const kind = field[0]!;
+      if (kind === 'x') totals.maxCharged = value;
+      else {
+        sums[kind as 'o' | 'c' | 'f'] += value;
+        if (kind === 'o') totals.operations = value;
+        else if (kind === 'c') totals.pointsCharged = value;
+        else totals.pointsRefunded = value;
+      }
     }
   }
-  return { operations, pointsCharged, pointsRefunded, refusals, plan, byOperation };
+  const counts = own.o >= 0 ? own : sums;
+  return {
+    operations: counts.o,
+    pointsCharged: counts.c,
+    pointsRefunded: counts.f,
+    refusals,
+    plan,
+    byOperation,
+  };
 }
 
 /** A sorted set's flat reply (member, score...) added into `into`. */
