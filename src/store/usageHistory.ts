@@ -123,6 +123,10 @@ export function rankingKey(totalsBase: string, hourMs: number): string {
  */
 export const USAGE_LUA = `
 -- USAGE HISTORY (issue 16; see usageHistory.ts): written after the operation, never when the history is off.
+-- Its functions are made only for a call that may use them (a batch, or an operation marked 'u'): with the
+-- history off, a single operation's call creates no closure more.
+local usage = false
+if ARGV[3] == 'u' or ARGV[1] == 'M' then
 local MINUTE, HOUR, OTHER = 60000, 3600000, '${OTHER}'
 
 -- Adds to one bucket; returns true when it is new (then its TTL is set). ops = 0: a refund, TTL set again
@@ -193,7 +197,7 @@ local function usageWrite(u, client, at, now, name, plan, ops, charged, refunded
 end
 
 -- After operation (ko, ao) ran and replied at R[r + 1..]: its record, then the pending refusals it carries.
-local function usage(ko, ao, R, r)
+usage = function(ko, ao, R, r)
   local op = ARGV[ao + 1]
   local S = ARGV[ao + 8] + 0
   local u = ao + 8 + ARGV[S]
@@ -226,6 +230,7 @@ local function usage(ko, ao, R, r)
   for j = u + 12, u + 6 + 6 * ARGV[u + 11], 6 do
     usageWrite(u, ARGV[j], ARGV[j + 1] + 0, now, ARGV[j + 3], ARGV[j + 4], ARGV[j + 2] + 0, 0, 0, ARGV[j + 5])
   end
+end
 end
 `;
 
