@@ -4,7 +4,14 @@ import { QuotaEngine } from '../../src/engine/index.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import { startPrivateRedis } from '../helpers/redis-private.js';
 import type { Decision, Plan } from '../../src/quota/types.js';
-import { deleteKeys, ioredisClient, nodeRedisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
+import {
+  deleteKeys,
+  ioredisClient,
+  keysUnder,
+  nodeRedisClient,
+  startRedis,
+  uniquePrefix,
+} from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { describeStoreContract, T0 } from './storeContract.js';
 
@@ -38,6 +45,16 @@ describeStoreContract('RedisStore (node-redis)', (clock) => ({
   store: new RedisStore({ client: node, keyPrefix: `${prefix}node:`, clock: () => clock.now }),
 }));
 
+// The usage history rides on the same script calls and changes no decision.
+describeStoreContract('RedisStore (ioredis, usage history on)', (clock) => ({
+  store: new RedisStore({
+    client: io,
+    keyPrefix: `${prefix}usage:`,
+    clock: () => clock.now,
+    usageHistory: true,
+  }),
+}));
+
 describeStoreContract('RedisStore (cluster mode)', (clock) => ({
   store: new RedisStore({
     client: io,
@@ -58,16 +75,7 @@ describe('RedisStore', () => {
   };
 
   /** The client's keys, found with SCAN. */
-  async function keysOf(p: string): Promise<string[]> {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await io.scan(cursor, 'MATCH', `${p}*`, 'COUNT', 100);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-    return found.sort();
-  }
+  const keysOf = (p: string): Promise<string[]> => keysUnder(io, p);
 
   it('decides in exactly one round trip, once the script is loaded', async () => {
     const sent: string[][] = [];

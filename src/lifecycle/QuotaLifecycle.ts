@@ -356,6 +356,15 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
       mode: this.config.mode,
       dryRun: !enforced,
     });
+    // A refusal no decision was taken for reaches a store's usage history only through this.
+    const { client } = event;
+    if (enforced && event.decision === null && client !== null)
+      this.engine.store.recordRefusal?.(
+        storeKey(client.id, client.anonymous),
+        client.plan,
+        operationName,
+        event.code,
+      );
     const who = event.client === null ? 'unresolved client' : `client "${event.client.id}"`;
     this.logger.info(
       `graphql-quota: ${enforced ? 'refused' : 'dry-run, would refuse'} ${operationName ?? 'unnamed operation'} ` +

@@ -1,8 +1,11 @@
 import { definePlan, type Plan } from '../quota/index.js';
+import { storeKey } from '../store/index.js';
 import { anonymousKeyOf, type LifecycleConfig } from './config.js';
 import { identifyFromContext } from './identify.js';
 import { UNKNOWN_API_KEY, type QuotaClient } from './options.js';
 import type { QuotaRequest } from './request.js';
+
+export { storeKey };
 
 /** A client with what the quota needs of it: its store key and its plan. */
 export interface ResolvedClient {
@@ -63,11 +66,6 @@ function recording<TContext>(
 /** `identify` or `planFor` gave something unusable; the operation is refused with `QUOTA_MISCONFIGURED`. */
 export class Misconfiguration extends Error {
   override readonly name = 'Misconfiguration';
-}
-
-/** Identified and anonymous clients live in separate key spaces: an id can never land in the anonymous quota. */
-export function storeKey(id: string, anonymous: boolean): string {
-  return anonymous ? `anon:${id}` : `id:${id}`;
 }
 
 /**

@@ -78,6 +78,8 @@ export async function chargeInvalidRequest<TContext>(
       operationName,
       rootFields: [],
       timeoutMs: lifecycle.engine.timeoutMs,
+      // Not an operation in the usage history: its cost refusal, if any, is counted there (see `rejected`).
+      record: false,
     });
   } catch (error) {
     if (!(error instanceof QuotaValidationError)) throw error;

@@ -1,6 +1,6 @@
 import { pointsText } from '../cost/index.js';
 import type { HeaderField } from '../http/index.js';
-import type { Decision, LimitStatus } from '../quota/index.js';
+import { REFUSAL_CODES, type Decision, type LimitStatus } from '../quota/index.js';
 
 /**
  * The `extensions.code` of every refusal the quota itself answers, and its HTTP status. Cost analysis
@@ -83,16 +83,8 @@ export interface QuotaRefusal {
 export function refusalCode(
   decision: Decision,
 ): Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED' | 'UNKNOWN_API_KEY'> {
-  switch (decision.reason) {
-    case 'exceeds-capacity':
-      return 'QUOTA_CAPACITY_EXCEEDED';
-    case 'blocked':
-      return 'CLIENT_BLOCKED';
-    case 'store-unavailable':
-      return 'QUOTA_STORE_UNAVAILABLE';
-    default:
-      return 'QUOTA_EXCEEDED';
-  }
+  // A refused decision always has a reason; 'limit' is the conservative reading of a malformed one.
+  return REFUSAL_CODES[decision.reason ?? 'limit'];
 }
 
 /** `n` and the unit, singular for exactly one: "1 point", "2 points", "1 free slot". */
