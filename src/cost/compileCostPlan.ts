@@ -24,7 +24,7 @@ import type { CostTable, FieldCostInfo } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
 import { sizeOf } from './sizes.js';
 import type { VariableArgument, VariableReader } from './values.js';
-import { argumentValues, constantArgumentValues, variablesIn } from './values.js';
+import { plainArgumentValues, variablesIn } from './values.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
 const NO_FIELDS: readonly CostPlanField[] = Object.freeze([]);
@@ -343,7 +343,7 @@ export class CostPlanCompiler {
       if (variables.length > 0) {
         this.reader.read(variables);
       } else {
-        args = constantArgumentValues(info.def, first);
+        args = plainArgumentValues(info.def, first);
       }
     }
     // The size @listSize or @complexity computes, for the field itself or for its sized fields.
@@ -468,7 +468,7 @@ export class CostPlanCompiler {
       argsIndex: args ? this.slotCount++ : -1,
       direct,
       // Coerces the literals once; the bare variables in it are overwritten per request.
-      scratch: { ...argumentValues(info.def, node, this.reader.values) },
+      scratch: { ...plainArgumentValues(info.def, node, this.reader.values) },
     };
     (this.slots ??= []).push(slot);
     return slot;
