@@ -5,6 +5,7 @@ import type {
   GraphQLArgument,
   GraphQLField,
   GraphQLInputField,
+  GraphQLInputObjectType,
   GraphQLInputType,
   GraphQLInterfaceType,
   GraphQLNamedType,
@@ -12,9 +13,6 @@ import type {
   GraphQLSchema,
 } from 'graphql';
 import {
-  GraphQLInputObjectType,
-  GraphQLList,
-  GraphQLNonNull,
   getNamedType,
   isAbstractType,
   getNullableType,
@@ -28,6 +26,7 @@ import {
   isScalarType,
   valueFromASTUntyped,
 } from 'graphql';
+import { InputObjectType, ListType, NonNullType } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostChannel, CostModel } from './costModel.js';
 import { costModel } from './costModel.js';
@@ -356,16 +355,17 @@ export class CostTable {
   private valueCost(type: GraphQLInputType, value: unknown): number {
     if (value === undefined || value === null) return 0;
     // `instanceof` rather than graphql-js's predicates, whose negative answers are slow outside production
-    // (see values.ts): this runs for every argument value of every costly field of a new document.
-    const nullable = type instanceof GraphQLNonNull ? type.ofType : type;
-    if (nullable instanceof GraphQLList) {
+    // (see values.ts), read once (see graphqlBindings.ts): this runs for every argument value of every costly
+    // field of a new document.
+    const nullable = type instanceof NonNullType ? type.ofType : type;
+    if (nullable instanceof ListType) {
       if (!Array.isArray(value)) return this.valueCost(nullable.ofType, value);
       let cost = 0;
       for (const item of value) cost += this.valueCost(nullable.ofType, item);
       return cost;
     }
     const inputTypeCosts = this.model.inputTypeCosts;
-    if (nullable instanceof GraphQLInputObjectType) {
+    if (nullable instanceof InputObjectType) {
       let cost = inputTypeCosts ? this.typeCost(nullable) : 0;
       if (!isRecord(value)) return cost;
       const nullIsPresent = this.model.nullIsPresent;

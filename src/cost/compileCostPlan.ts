@@ -15,8 +15,8 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
-import { Kind } from 'graphql';
 import { FieldCollector } from './collectFields.js';
+import { kinds } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { Alternative, Condition, CostPlan, CostPlanField, SelectionCostPlan, Slot } from './costPlan.js';
 import { resolutionCost, saturate } from './costPlan.js';
@@ -458,8 +458,8 @@ export class CostPlanCompiler {
       const arg = info.def.args.find((candidate) => candidate.name === argNode.name.value);
       if (!arg) continue;
       const value = argNode.value;
-      if (value.kind === Kind.VARIABLE) direct?.push({ arg, variable: value.name.value });
-      else if (value.kind === Kind.LIST || value.kind === Kind.OBJECT) direct = null;
+      if (value.kind === kinds.VARIABLE) direct?.push({ arg, variable: value.name.value });
+      else if (value.kind === kinds.LIST || value.kind === kinds.OBJECT) direct = null;
     }
     const slot: Slot = {
       info,

@@ -27,12 +27,12 @@ import {
   GraphQLNonNull,
   GraphQLSkipDirective,
   GraphQLString,
-  Kind,
   getArgumentValues,
   getDirectiveValues,
   getVariableValues,
   valueFromAST,
 } from 'graphql';
+import { IntType, NonNullType, kinds } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
@@ -145,9 +145,9 @@ function readScalarVariable(
   values: Record<string, unknown>,
 ): boolean {
   const typeNode = definition.type;
-  const nonNull = typeNode.kind === Kind.NON_NULL_TYPE;
+  const nonNull = typeNode.kind === kinds.NON_NULL_TYPE;
   const named = nonNull ? typeNode.type : typeNode;
-  if (named.kind !== Kind.NAMED_TYPE) return false;
+  if (named.kind !== kinds.NAMED_TYPE) return false;
   const scalar = PLAIN_SCALARS.get(named.name.value);
   if (scalar === undefined || schema.getType(scalar.type.name) !== scalar.type) return false;
   const name = definition.variable.name.value;
@@ -173,9 +173,9 @@ function readScalarVariable(
 
 /** Appends the names of the variables used in a value to `out`. */
 function variablesInValue(value: ValueNode, out: string[]): void {
-  if (value.kind === Kind.VARIABLE) out.push(value.name.value);
-  else if (value.kind === Kind.LIST) for (const item of value.values) variablesInValue(item, out);
-  else if (value.kind === Kind.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
+  if (value.kind === kinds.VARIABLE) out.push(value.name.value);
+  else if (value.kind === kinds.LIST) for (const item of value.values) variablesInValue(item, out);
+  else if (value.kind === kinds.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
 }
 
 /** The names of the variables the arguments use, in document order (repeats kept). */
@@ -184,7 +184,7 @@ export function variablesIn(args: readonly ArgumentNode[] | undefined): readonly
   let out: string[] | null = null;
   for (const arg of args) {
     const kind = arg.value.kind;
-    if (kind === Kind.VARIABLE || kind === Kind.LIST || kind === Kind.OBJECT)
+    if (kind === kinds.VARIABLE || kind === kinds.LIST || kind === kinds.OBJECT)
       variablesInValue(arg.value, (out ??= []));
   }
   return out === null || out.length === 0 ? NO_VARIABLES : out;
@@ -218,7 +218,7 @@ export function argumentValues(
  * outside 32 bits included, which `valueFromAST` then coerces or refuses itself.
  */
 function intLiteral(value: ValueNode, type: GraphQLInputType): number | undefined {
-  if (value.kind !== Kind.INT || (type instanceof GraphQLNonNull ? type.ofType : type) !== GraphQLInt)
+  if (value.kind !== kinds.INT || (type instanceof NonNullType ? type.ofType : type) !== IntType)
     return undefined;
   const int = parseInt(value.value, 10);
   return int <= MAX_INT && int >= MIN_INT ? int : undefined;
@@ -249,20 +249,20 @@ export function plainArgumentValues(
     }
     if (argNode === undefined) {
       if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
-      else if (arg.type instanceof GraphQLNonNull) return argumentValues(def, node, variables);
+      else if (arg.type instanceof NonNullType) return argumentValues(def, node, variables);
       continue;
     }
     const valueNode = argNode.value;
-    if (valueNode.kind === Kind.VARIABLE) {
+    if (valueNode.kind === kinds.VARIABLE) {
       const name = valueNode.name.value;
       if (!Object.prototype.hasOwnProperty.call(variables, name)) {
         // Not provided: the argument's default, as graphql-js gives it.
         if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
-        else if (arg.type instanceof GraphQLNonNull) return argumentValues(def, node, variables);
+        else if (arg.type instanceof NonNullType) return argumentValues(def, node, variables);
         continue;
       }
       const value = variables[name];
-      if (value === undefined || (value === null && arg.type instanceof GraphQLNonNull)) {
+      if (value === undefined || (value === null && arg.type instanceof NonNullType)) {
         return argumentValues(def, node, variables);
       }
       values[arg.name] = value;
@@ -295,14 +295,14 @@ export function variableArgumentValues(
     const { arg, variable } = direct[i]!;
     const value = Object.prototype.hasOwnProperty.call(values, variable) ? values[variable] : undefined;
     if (value === undefined) {
-      if (arg.defaultValue === undefined && arg.type instanceof GraphQLNonNull) {
+      if (arg.defaultValue === undefined && arg.type instanceof NonNullType) {
         throw new CostError(
           CostErrorCode.INVALID_VARIABLES,
           `Argument "${arg.name}" of required type "${String(arg.type)}" was provided the variable "$${variable}" which was not provided a runtime value.`,
         );
       }
       scratch[arg.name] = arg.defaultValue;
-    } else if (value === null && arg.type instanceof GraphQLNonNull) {
+    } else if (value === null && arg.type instanceof NonNullType) {
       throw new CostError(
         CostErrorCode.INVALID_VARIABLES,
         `Argument "${arg.name}" of non-null type "${String(arg.type)}" must not be null.`,
