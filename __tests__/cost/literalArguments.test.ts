@@ -16,6 +16,7 @@ const SDL = `
     search(term: String @cost(weight: 4), limit: Int! = 2): [Item] @listSize(slicingArguments: ["limit"])
     sizes(size: Int, scale: Int): [Item] @complexity(value: 1, multipliers: ["size", "scale"])
     tagged(ids: [Int!], weight: Float): [Item] @listSize(slicingArguments: ["ids"], requireOneSlicingArgument: false)
+    literal(Int: Int @cost(weight: 1), Float: Float @cost(weight: 2), String: String @cost(weight: 4), Boolean: Boolean @cost(weight: 8), ID: ID @cost(weight: 16), Ints: [Int] @cost(weight: 32), Strings: [String!] @cost(weight: 64), IDs: [ID!] @cost(weight: 128)): Item
     typed(Int: Int @cost(weight: 1), Float: Float @cost(weight: 2), String: String @cost(weight: 4), Boolean: Boolean @cost(weight: 8), ID: ID @cost(weight: 16)): Item
     nodes: [Node] @listSize(assumedSize: 3)
   }
@@ -148,6 +149,55 @@ describe('Int variables', () => {
     );
     expect(graphqlJsVariableError(required, {})).toBe(
       'Variable "$n" of required type "Int!" was not provided.',
+    );
+  });
+});
+
+describe('literals of every built-in scalar and lists of them, read without valueFromAST when plain', () => {
+  const WEIGHT = { Int: 1, Float: 2, String: 4, Boolean: 8, ID: 16, Ints: 32, Strings: 64, IDs: 128 };
+  const LITERALS = [
+    '5',
+    '-0',
+    '2147483647',
+    '2147483648',
+    '-2147483649',
+    '2.5',
+    '1e3',
+    '"5"',
+    '""',
+    '"""block"""',
+    'true',
+    'null',
+    'RED',
+    '{ a: 1 }',
+    '[]',
+    '[1, 2]',
+    '[1, null]',
+    '["a", "b"]',
+    '["a", 2]',
+    '[2147483648]',
+    '[true]',
+  ];
+  const cases = Object.keys(WEIGHT).flatMap((arg) => LITERALS.map((literal) => ({ arg, literal })));
+
+  test.each(cases)('$arg: $literal, accepted or refused as graphql-js does', ({ arg, literal }) => {
+    const query = `{ literal(${arg}: ${literal}) { id } }`;
+    const node = (parse(query).definitions[0] as OperationDefinitionNode).selectionSet
+      .selections[0] as FieldNode;
+    let coerced: Record<string, unknown> | null = null;
+    let message: string | null = null;
+    try {
+      coerced = getArgumentValues(schema.getQueryType()!.getFields()['literal']!, node, {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    if (message !== null) {
+      expect(expectCost(query).toThrowCode('INVALID_OPERATION').message).toBe(message);
+      return;
+    }
+    const value = coerced![arg];
+    expectCost(query).toBe(
+      1 + (value === null || value === undefined ? 0 : WEIGHT[arg as keyof typeof WEIGHT]),
     );
   });
 });

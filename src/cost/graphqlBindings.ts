@@ -5,10 +5,24 @@
  * value of a new document (5% of the time in a profile of GitHub's documented operations). Code that runs
  * per document reads these instead; the rest imports graphql as usual.
  */
-import { GraphQLInputObjectType, GraphQLInt, GraphQLList, GraphQLNonNull, Kind } from 'graphql';
+import {
+  GraphQLBoolean,
+  GraphQLFloat,
+  GraphQLID,
+  GraphQLInputObjectType,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLNonNull,
+  GraphQLString,
+  Kind,
+} from 'graphql';
 
 export const kinds: typeof Kind = Kind;
 export const NonNullType: typeof GraphQLNonNull = GraphQLNonNull;
 export const ListType: typeof GraphQLList = GraphQLList;
 export const InputObjectType: typeof GraphQLInputObjectType = GraphQLInputObjectType;
 export const IntType: typeof GraphQLInt = GraphQLInt;
+export const FloatType: typeof GraphQLFloat = GraphQLFloat;
+export const StringType: typeof GraphQLString = GraphQLString;
+export const BooleanType: typeof GraphQLBoolean = GraphQLBoolean;
+export const IDType: typeof GraphQLID = GraphQLID;

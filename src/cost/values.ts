@@ -32,7 +32,16 @@ import {
   getVariableValues,
   valueFromAST,
 } from 'graphql';
-import { IntType, NonNullType, kinds } from './graphqlBindings.js';
+import {
+  BooleanType,
+  FloatType,
+  IDType,
+  IntType,
+  ListType,
+  NonNullType,
+  StringType,
+  kinds,
+} from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
@@ -213,15 +222,46 @@ export function argumentValues(
 }
 
 /**
- * `valueFromAST` of an integer literal given to graphql-js's own `Int` (`first: 10`, the commonest
- * argument there is): the same value, without its type checks; undefined for anything else, an integer
- * outside 32 bits included, which `valueFromAST` then coerces or refuses itself.
+ * `valueFromAST` of a literal given to one of graphql-js's own scalars, or to a list of them (`first: 10`,
+ * `usernames: ["a", "b"]`, the commonest arguments there are): the same value, as each scalar's
+ * `parseLiteral` gives it, without `valueFromAST`'s type checks. Undefined for anything else (null, a
+ * variable, an enum, an input object, an Int beyond 32 bits, a custom scalar), which `valueFromAST` then
+ * coerces or refuses itself.
  */
-function intLiteral(value: ValueNode, type: GraphQLInputType): number | undefined {
-  if (value.kind !== kinds.INT || (type instanceof NonNullType ? type.ofType : type) !== IntType)
-    return undefined;
-  const int = parseInt(value.value, 10);
-  return int <= MAX_INT && int >= MIN_INT ? int : undefined;
+function plainLiteral(value: ValueNode, type: GraphQLInputType): unknown {
+  const nullable = type instanceof NonNullType ? type.ofType : type;
+  if (nullable instanceof ListType) {
+    const itemType = nullable.ofType;
+    if (value.kind !== kinds.LIST) {
+      const item = plainLiteral(value, itemType);
+      return item === undefined ? undefined : [item];
+    }
+    const items = value.values;
+    const out: unknown[] = new Array<unknown>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = plainLiteral(items[i]!, itemType);
+      if (item === undefined) return undefined;
+      out[i] = item;
+    }
+    return out;
+  }
+  switch (value.kind) {
+    case kinds.INT:
+      if (nullable === IntType) {
+        const int = parseInt(value.value, 10);
+        return int <= MAX_INT && int >= MIN_INT ? int : undefined;
+      }
+      if (nullable === FloatType) return parseFloat(value.value);
+      return nullable === IDType ? value.value : undefined;
+    case kinds.FLOAT:
+      return nullable === FloatType ? parseFloat(value.value) : undefined;
+    case kinds.STRING:
+      return nullable === StringType || nullable === IDType ? value.value : undefined;
+    case kinds.BOOLEAN:
+      return nullable === BooleanType ? value.value : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -268,7 +308,7 @@ export function plainArgumentValues(
       values[arg.name] = value;
       continue;
     }
-    const value: unknown = intLiteral(valueNode, arg.type) ?? valueFromAST(valueNode, arg.type, variables);
+    const value: unknown = plainLiteral(valueNode, arg.type) ?? valueFromAST(valueNode, arg.type, variables);
     if (value === undefined) return argumentValues(def, node, variables);
     values[arg.name] = value;
   }
