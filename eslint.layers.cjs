@@ -25,7 +25,7 @@ const LAYERS = [
   { folder: 'store', imports: ['quota'], packages: ['lru-cache', 'node:crypto'] },
   { folder: 'engine', imports: ['quota', 'store'], packages: ['lru-cache'] },
   { folder: 'observability', imports: ['quota', 'http', 'engine'], packages: ANY },
-  { folder: 'history', imports: ['quota', 'observability'], packages: ['lru-cache'] },
+  { folder: 'history', imports: ['quota', 'store', 'observability'], packages: ['lru-cache'] },
   {
     folder: 'lifecycle',
     imports: ['cost', 'quota', 'http', 'store', 'engine', 'observability'],

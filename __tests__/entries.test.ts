@@ -138,8 +138,10 @@ describe('the core entry, graphql-quota', () => {
         'DEFAULT_MINUTE_RETENTION_MS',
         'InstanceActivity',
         'KILL_SWITCH_ORDERS',
+        'MAX_RANKED_CLIENTS',
         'MemoryUsageHistory',
         'OTHER_OPERATIONS',
+        'RedisUsageHistory',
         'usageHistoryObserver',
         // observability
         'AlertWatcher',

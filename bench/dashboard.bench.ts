@@ -107,7 +107,7 @@ async function renderSevenDays(): Promise<void> {
   });
   const browser = await launchChromium();
   try {
-    fill(demo.history, 'acme-pro', 7);
+    fill(demo.history as MemoryUsageHistory, 'acme-pro', 7);
     const view = await fetch(`${demo.url}dashboard/api/partner?hours=168`, {
       headers: { 'x-api-key': 'demo-pro' },
     });

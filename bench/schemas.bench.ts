@@ -1,6 +1,6 @@
 /**
  * Public schemas (issue 15), side by side in one run: for each schema fixture in bench/fixtures/schemas
- * (reduced GitHub and Saleor schemas, real SDL), (1) load time: graphql-quota's loading (parse, cost
+ * (reduced GitHub, GitLab and Saleor schemas, real SDL), (1) load time: graphql-quota's loading (parse, cost
  * directive declarations, buildASTSchema, then `new CostAnalyzer` with `conventions`) against graphql-js
  * `buildSchema` of the same SDL, and (2) the cold analysis of each documented operation (a freshly parsed
  * DocumentNode every call, with conventions) as a ratio to graphql-js `validate()` of the same document on
@@ -25,6 +25,7 @@ const gc: () => void = (globalThis as { gc?: () => void }).gc ?? (() => undefine
 const DIR = join(__dirname, 'fixtures', 'schemas');
 const OPTIONS: Record<string, CostOptions> = {
   github: { conventions: { connections: true } },
+  gitlab: { conventions: { connections: true, defaultPageSize: 100, freeEdges: true } },
   saleor: { conventions: { connections: true } },
 };
 const VARIABLES = { first: 2, channel: 'default-channel', slug: 'juices' };

@@ -24,7 +24,13 @@ import { Registry } from 'prom-client';
 import { quotaPlugin } from '../src/apollo/index.js';
 import { createDashboardHandler } from '../src/dashboard/index.js';
 import { useQuota } from '../src/envelop/index.js';
-import { InstanceActivity, MemoryUsageHistory, usageHistoryObserver } from '../src/history/index.js';
+import {
+  InstanceActivity,
+  MemoryUsageHistory,
+  RedisUsageHistory,
+  usageHistoryObserver,
+  type UsageHistoryReader,
+} from '../src/history/index.js';
 import {
   identifyByApiKey,
   type QuotaHandle,
@@ -148,8 +154,12 @@ export interface DemoServer {
   readonly metrics: QuotaMetrics;
   /** The kill switch (and the engine) of the server's adapter. */
   readonly quota: DemoQuota;
-  /** The usage history the dashboard reads (on in the demo; off unless asked for in the library). */
-  readonly history: MemoryUsageHistory;
+  /**
+   * The usage history the dashboard reads (on in the demo; off unless asked for in the library): the Redis
+   * store's own (`RedisUsageHistory`) when the store is a RedisStore that keeps one, shared by every instance;
+   * else a `MemoryUsageHistory` of this instance.
+   */
+  readonly history: UsageHistoryReader;
   /** The dashboard's operator token in force. */
   readonly operatorToken: string;
   stop(): Promise<void>;
@@ -227,9 +237,13 @@ async function defaultStore(): Promise<{ store: QuotaStore; close: () => Promise
     down = false;
   });
   const keyPrefix = process.env['REDIS_KEY_PREFIX'];
+  // The usage history in Redis: every demo instance's dashboard shows every instance's traffic.
+  const store = new RedisStore({ client, usageHistory: true, ...(keyPrefix ? { keyPrefix } : {}) });
   return {
-    store: new RedisStore({ client, ...(keyPrefix ? { keyPrefix } : {}) }),
+    store,
     close: async () => {
+      // Refusals still waiting for a script call to carry them to the usage history.
+      await store.flushUsage().catch(() => undefined);
       await client.quit();
     },
   };
@@ -251,13 +265,16 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     onAlert: (alert) => log.warn({ alert }, `graphql-quota alert: ${alert.kind} ${alert.status}`),
   });
   const clock = options.clock ?? Date.now;
-  const history = new MemoryUsageHistory({ clock });
+  // A RedisStore keeping the usage history writes it itself; else this instance keeps it in memory.
+  const inRedis = store instanceof RedisStore && store.usage !== null ? store : null;
+  const memory = inRedis === null ? new MemoryUsageHistory({ clock }) : null;
+  const history: UsageHistoryReader = inRedis === null ? memory! : new RedisUsageHistory(inRedis, { clock });
   const activity = new InstanceActivity(clock);
   const quotaOptions = demoQuotaOptions(store, options.clock, [
     metrics,
     decisionLog({ logger: log }),
     alerts,
-    usageHistoryObserver(history, activity),
+    usageHistoryObserver(memory, activity),
   ]);
   const contextOf = (req: IncomingMessage): DemoContext =>
     req.socket.remoteAddress ? { ip: req.socket.remoteAddress } : {};

@@ -127,6 +127,7 @@ export type {
   NodeRedisClientLike,
   RedisClientLike,
   RedisStoreOptions,
+  RedisUsageHistoryOptions,
 } from './store/index.js';
 //#endregion
 
@@ -151,8 +152,10 @@ export {
   DEFAULT_MINUTE_RETENTION_MS,
   InstanceActivity,
   KILL_SWITCH_ORDERS,
+  MAX_RANKED_CLIENTS,
   MemoryUsageHistory,
   OTHER_OPERATIONS,
+  RedisUsageHistory,
   usageHistoryObserver,
 } from './history/index.js';
 export type {
@@ -162,6 +165,7 @@ export type {
   HistoryClient,
   MemoryUsageHistoryOptions,
   OperationUsage,
+  RedisUsageHistoryReadOptions,
   TimeRange,
   UsageCounts,
   UsageHistory,

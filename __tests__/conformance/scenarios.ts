@@ -5,7 +5,7 @@
  */
 import { API, API_KEYS, HOUR, HOUR_END_S, PLAN_OF, SEED_PLANS, T0 } from '../helpers/seedPlans.js';
 import type { Plan } from '../../src/quota/index.js';
-import type { ServerConfig } from '../helpers/serverApp.js';
+import { APP_HEADERS, type ServerConfig } from '../helpers/serverApp.js';
 import { createHash } from 'node:crypto';
 import { observe, type Scenario, type ScenarioContext } from './harness.js';
 
@@ -142,6 +142,56 @@ async function openStream(
   };
 }
 // ---- s2-adapters: helpers (end) ----
+
+// ---- s3-refusals: the application's own headers on every refusal (begin) ----
+/**
+ * What a response shows of the headers the application set itself (`appHeaders`: its own `RateLimit`
+ * policy, a request id, exposed headers, `Vary`, `Cache-Control`), beside its status, error code and whether
+ * its body has a `data` key.
+ */
+function appView(response: Awaited<ReturnType<ScenarioContext['send']>>) {
+  const h = response.headers;
+  return {
+    status: response.status,
+    code: observe(response).codes[0] ?? null,
+    hasData: typeof response.body === 'object' && response.body !== null && 'data' in response.body,
+    'ratelimit-policy': h['ratelimit-policy'],
+    ratelimit: h['ratelimit'],
+    'x-request-id': h['x-request-id'],
+    'access-control-expose-headers': h['access-control-expose-headers'],
+    'cache-control': h['cache-control'],
+  };
+}
+/** The application's `RateLimit-Policy` with the quota's `FREE` policies after it. */
+const APP_FREE_POLICY = `${APP_HEADERS['ratelimit-policy']}, "hourly";q=100;qu="graphql-cost";w=3600, "inflight";q=1;qu="concurrent-requests"`;
+/**
+ * `appHeaders` with `exposeCost: 'on-request'`: the response varies by the cost request header too. Asserted
+ * as a step of its own: on Express the application's `Vary` comes from a middleware, which Apollo replaces
+ * (exceptions.ts).
+ */
+export const APP_VARY = 'Origin, x-quota-cost';
+const APP_EXPOSED = `X-Request-Id, ${EXPOSED}`;
+/** A refusal as `appView` shows it: the application's headers kept, `no-store` added, no `data`. */
+function appRefusal(status: number, code: string, ratelimit: string | undefined, exposed: string) {
+  return {
+    status,
+    code,
+    hasData: false,
+    'ratelimit-policy': APP_FREE_POLICY,
+    ratelimit:
+      ratelimit === undefined ? APP_HEADERS['ratelimit'] : `${APP_HEADERS['ratelimit']}, ${ratelimit}`,
+    'x-request-id': APP_HEADERS['x-request-id'],
+    'access-control-expose-headers': exposed,
+    'cache-control': `${APP_HEADERS['cache-control']}, no-store`,
+  };
+}
+const APP_HEADER_CONFIG: Omit<ServerConfig, 'server'> = {
+  ...BASIC,
+  maxCost: 500,
+  appHeaders: true,
+  exposeCost: 'on-request',
+};
+// ---- s3-refusals: the application's own headers on every refusal (end) ----
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -484,6 +534,8 @@ export const SCENARIOS: readonly Scenario[] = [
           `x-rate-limit-anonymous, ${EXPOSED}`,
         ],
       );
+      // identify read the API key header: whose quota the headers show depends on it.
+      t.same('the response varies by the API key header', typo.headers['vary'], 'x-api-key');
       const none = await t.send(PING);
       t.same(
         'no key: anonymous, nothing to tell',
@@ -973,6 +1025,156 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   // ---- s2-adapters: observability, issue 14 (end) ----
+  // ---- s3-refusals: scenarios (begin) ----
+  {
+    name: "the application's own RateLimit, X-Request-Id, exposed headers, Vary and Cache-Control: kept on success and on 429, 400 and 403",
+    config: APP_HEADER_CONFIG,
+    async run(t) {
+      const ok = await t.send(rows(1), alice);
+      t.same('admitted', appView(ok), {
+        status: 200,
+        code: null,
+        hasData: true,
+        'ratelimit-policy': APP_FREE_POLICY,
+        // "inflight";r=0: the slot as at admission, this operation's own taken (docs/headers.md).
+        ratelimit: `${APP_HEADERS['ratelimit']}, "hourly";r=90;t=2700, "inflight";r=0`,
+        'x-request-id': APP_HEADERS['x-request-id'],
+        'access-control-expose-headers': APP_EXPOSED,
+        'cache-control': APP_HEADERS['cache-control'],
+      });
+      t.same('admitted: Vary', ok.headers['vary'], APP_VARY);
+      t.same('no cost header: no extensions.cost', ok.body.extensions, undefined);
+      const asked = await t.send(rows(1), { ...alice, headers: { 'x-quota-cost': '1' } });
+      t.same('the cost header asks for extensions.cost', asked.body.extensions?.cost?.requestedQueryCost, 10);
+      const exceeded = await t.send(rows(9), alice);
+      t.same(
+        '429 QUOTA_EXCEEDED',
+        appView(exceeded),
+        appRefusal(
+          429,
+          'QUOTA_EXCEEDED',
+          '"hourly";r=80;t=2700, "inflight";r=1',
+          `${APP_EXPOSED}, retry-after`,
+        ),
+      );
+      t.same('429 QUOTA_EXCEEDED: Vary', exceeded.headers['vary'], APP_VARY);
+      const capacity = await t.send(rows(20), alice);
+      t.same(
+        '400 QUOTA_CAPACITY_EXCEEDED',
+        appView(capacity),
+        appRefusal(400, 'QUOTA_CAPACITY_EXCEEDED', '"hourly";r=80;t=2700, "inflight";r=1', APP_EXPOSED),
+      );
+      t.same('400 QUOTA_CAPACITY_EXCEEDED: Vary', capacity.headers['vary'], APP_VARY);
+      const overMax = await t.send(rows(60), alice);
+      // Counted as an invalid request: no request-counting limit applies, so no RateLimit item of the quota's.
+      t.same(
+        '400 COST_LIMIT_EXCEEDED',
+        appView(overMax),
+        appRefusal(400, 'COST_LIMIT_EXCEEDED', undefined, APP_EXPOSED.slice(0, -', ratelimit'.length)),
+      );
+      t.same('400 COST_LIMIT_EXCEEDED: Vary', overMax.headers['vary'], APP_VARY);
+      expect(await t.app.quota!.block('alice', 60_000)).toBe(true);
+      const blocked = await t.send(rows(1), alice);
+      t.same(
+        '403 CLIENT_BLOCKED',
+        appView(blocked),
+        appRefusal(
+          403,
+          'CLIENT_BLOCKED',
+          '"hourly";r=80;t=2700, "inflight";r=1',
+          `${APP_EXPOSED}, retry-after`,
+        ),
+      );
+      t.same('403 CLIENT_BLOCKED: Vary', blocked.headers['vary'], APP_VARY);
+    },
+  },
+  {
+    name: "the application's own RateLimit, X-Request-Id, exposed headers, Vary and Cache-Control: kept on 503 when the store is down",
+    config: { ...APP_HEADER_CONFIG, onStoreFailure: 'deny' },
+    store: 'failing',
+    async run(t) {
+      const refused = await t.send(rows(1), alice);
+      t.same('503 QUOTA_STORE_UNAVAILABLE', appView(refused), {
+        ...appRefusal(503, 'QUOTA_STORE_UNAVAILABLE', undefined, 'X-Request-Id, retry-after'),
+        // No limit was read: the quota writes no RateLimit-Policy item, the application's stands alone.
+        'ratelimit-policy': APP_HEADERS['ratelimit-policy'],
+      });
+      t.same('503 QUOTA_STORE_UNAVAILABLE: Vary', refused.headers['vary'], APP_VARY);
+    },
+  },
+  {
+    name: 'invalid operations inside a batch count as invalid requests, and a refused one has no data',
+    config: {
+      schema: 'e2e',
+      plans: [FREE, ANONYMOUS_RATE],
+      maxCost: 500,
+      allowBatchedHttpRequests: true,
+    },
+    async run(t) {
+      const spec = { headers: { accept: 'application/graphql-response+json' } };
+      // One valid operation, then a validation error, a parse error and one over maxCost: four requests.
+      const batch = JSON.stringify([
+        { query: PING },
+        { query: '{ nope }' },
+        { query: '{ rows(first: 1) { id }' },
+        { query: rows(60) },
+      ]);
+      const first = await t.post(batch, spec);
+      t.same(
+        'each invalid operation counted',
+        [
+          first.status,
+          observe(first).headers,
+          first.body.map((r: { data?: unknown; errors?: unknown[] }) => [
+            r.data ?? null,
+            r.errors?.length ?? 0,
+          ]),
+        ],
+        [
+          200,
+          // The batch's decisions merged: the ping was the first in its duration (a full bucket before it).
+          { ...rateHeaders(4), 'x-rate-limit-first-in-duration': 'true' },
+          [
+            [{ ping: 1 }, 0],
+            [null, 1],
+            [null, 1],
+            [null, 1],
+          ],
+        ],
+      );
+      const second = await t.post(JSON.stringify([{ query: PING }, { query: '{ nope }' }]), spec);
+      t.same(
+        'the last token to the valid operation; the invalid one refused in its own result',
+        [
+          second.status,
+          observe(second).headers,
+          second.body[0],
+          'data' in second.body[1],
+          second.body[1].errors[0].extensions,
+          second.headers['cache-control'],
+        ],
+        [
+          200,
+          {
+            ...rateHeaders(5),
+            'x-rate-limit-first-in-duration': 'false',
+            // The refusing limit's t is the Retry-After: the next token, in a second.
+            ratelimit: '"rate";r=0;t=1',
+            'retry-after': '1',
+          },
+          { data: { ping: 1 }, extensions: second.body[0].extensions },
+          false,
+          {
+            code: 'QUOTA_EXCEEDED',
+            quota: { plan: 'anonymous', limit: 'rate', remaining: 0, retryAfterSeconds: 1 },
+          },
+          'no-store',
+        ],
+      );
+      t.same('nothing but the bucket counted', t.store.calls, { decide: 6, settle: 0 });
+    },
+  },
+  // ---- s3-refusals: scenarios (end) ----
   {
     name: 'Redis store: the seed openPIM policy with the same numbers',
     config: SEEDS,

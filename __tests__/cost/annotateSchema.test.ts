@@ -1,7 +1,7 @@
 /**
  * `annotateSchema` (issue 15): the annotations the conventions infer, written into the SDL. The whole
  * class: the annotated schema analyzed WITHOUT conventions prices every operation exactly as the original
- * WITH them, on each public schema fixture (GitHub, Saleor) and on the conventions test schema (plain-list
+ * WITH them, on each public schema fixture (GitHub, Saleor, GitLab) and on the conventions test schema (plain-list
  * arguments, default page size, free edges, an explicit @listSize that wins).
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ const CONVENTIONS: readonly CostConventions[] = [
   { connections: true, defaultPageSize: 100, freeEdges: true },
 ];
 
-describe.each(['github', 'saleor'])('the %s fixture round-trips', (name) => {
+describe.each(['github', 'saleor', 'gitlab'])('the %s fixture round-trips', (name) => {
   const { sdl, operations } = fixture(name);
   test.each(CONVENTIONS)('%j: annotated without conventions = original with them', (conventions) => {
     const totals = roundTrip(
@@ -187,17 +187,20 @@ type User { name: String }
 });
 
 describe('the audit agrees with annotate on each fixture', () => {
-  test.each(['github', 'saleor'])('%s: SIZED_BY_CONVENTION with conventions, none once annotated', (name) => {
-    const { sdl } = fixture(name);
-    const conventions = { connections: true };
-    const annotated = annotateSchema(sdl, { conventions });
-    const byConvention = auditSchema(buildSchema(sdl), { conventions })
-      .findings.filter((f) => f.code === 'SIZED_BY_CONVENTION')
-      .map((f) => f.coordinate);
-    // The same fields (the audit lists them in schema order, annotate in text order).
-    expect([...byConvention].sort()).toEqual(annotated.annotations.map((a) => a.coordinate).sort());
-    expect(byConvention.length).toBeGreaterThan(0);
-    const after = auditSchema(buildSchema(annotated.sdl), { conventions }).findings;
-    expect(after.filter((f) => f.code === 'SIZED_BY_CONVENTION')).toEqual([]);
-  });
+  test.each(['github', 'saleor', 'gitlab'])(
+    '%s: SIZED_BY_CONVENTION with conventions, none once annotated',
+    (name) => {
+      const { sdl } = fixture(name);
+      const conventions = { connections: true };
+      const annotated = annotateSchema(sdl, { conventions });
+      const byConvention = auditSchema(buildSchema(sdl), { conventions })
+        .findings.filter((f) => f.code === 'SIZED_BY_CONVENTION')
+        .map((f) => f.coordinate);
+      // The same fields (the audit lists them in schema order, annotate in text order).
+      expect([...byConvention].sort()).toEqual(annotated.annotations.map((a) => a.coordinate).sort());
+      expect(byConvention.length).toBeGreaterThan(0);
+      const after = auditSchema(buildSchema(annotated.sdl), { conventions }).findings;
+      expect(after.filter((f) => f.code === 'SIZED_BY_CONVENTION')).toEqual([]);
+    },
+  );
 });

@@ -15,6 +15,9 @@ const SDL = `
     required(first: Int!): [Item] @listSize(slicingArguments: ["first"])
     search(term: String @cost(weight: 4), limit: Int! = 2): [Item] @listSize(slicingArguments: ["limit"])
     sizes(size: Int, scale: Int): [Item] @complexity(value: 1, multipliers: ["size", "scale"])
+    tagged(ids: [Int!], weight: Float): [Item] @listSize(slicingArguments: ["ids"], requireOneSlicingArgument: false)
+    literal(Int: Int @cost(weight: 1), Float: Float @cost(weight: 2), String: String @cost(weight: 4), Boolean: Boolean @cost(weight: 8), ID: ID @cost(weight: 16), Ints: [Int] @cost(weight: 32), Strings: [String!] @cost(weight: 64), IDs: [ID!] @cost(weight: 128)): Item
+    typed(Int: Int @cost(weight: 1), Float: Float @cost(weight: 2), String: String @cost(weight: 4), Boolean: Boolean @cost(weight: 8), ID: ID @cost(weight: 16)): Item
     nodes: [Node] @listSize(assumedSize: 3)
   }
   enum Kind { IMAGE VIDEO }
@@ -47,6 +50,15 @@ describe('literal arguments', () => {
     expectCost('{ items(first: 0) { id } }').toBe(0);
   });
 
+  test('Int literals at the edges of 32 bits, and Int literals given to other types, coerce as graphql-js does', () => {
+    expectCost('{ items(first: 2147483647) { id } }').toBe(10000); // clamped to maxListSize
+    expectCost('{ items(first: -2147483648) { id } }').toBe(0); // a negative size counts as 0
+    expectCost('{ paged(first: 5) { id } }').toBe(5);
+    // An Int literal for a list of Int is a one-item list (size 1); for a Float it is that number.
+    expectCost('{ tagged(ids: 7) { id } }').toBe(1);
+    expectCost('{ tagged(ids: [7, 8, 9], weight: 2) { id } }').toBe(3);
+  });
+
   test('a repeated argument counts its last value, as graphql-js keeps the last node of a name', () => {
     expectCost('{ items(first: 2, first: 7) { id } }').toBe(7);
   });
@@ -71,6 +83,9 @@ describe('literal arguments', () => {
   test.each([
     ['a string for an Int', '{ items(first: "x") { id } }'],
     ['an Int beyond 32 bits', '{ items(first: 2147483648) { id } }'],
+    ['a negative Int beyond 32 bits', '{ items(first: -2147483649) { id } }'],
+    ['an Int beyond 32 bits for a required Int', '{ required(first: 9007199254740993) { id } }'],
+    ['an Int beyond 32 bits in a list', '{ tagged(ids: [1, 2147483648]) { id } }'],
     ['an unknown enum value', '{ items(kind: AUDIO) { id } }'],
     ['a missing required argument', '{ required { id } }'],
     ['null for a required argument', '{ required(first: null) { id } }'],
@@ -135,6 +150,138 @@ describe('Int variables', () => {
     expect(graphqlJsVariableError(required, {})).toBe(
       'Variable "$n" of required type "Int!" was not provided.',
     );
+  });
+});
+
+describe('literals of every built-in scalar and lists of them, read without valueFromAST when plain', () => {
+  const WEIGHT = { Int: 1, Float: 2, String: 4, Boolean: 8, ID: 16, Ints: 32, Strings: 64, IDs: 128 };
+  const LITERALS = [
+    '5',
+    '-0',
+    '2147483647',
+    '2147483648',
+    '-2147483649',
+    '2.5',
+    '1e3',
+    '"5"',
+    '""',
+    '"""block"""',
+    'true',
+    'null',
+    'RED',
+    '{ a: 1 }',
+    '[]',
+    '[1, 2]',
+    '[1, null]',
+    '["a", "b"]',
+    '["a", 2]',
+    '[2147483648]',
+    '[true]',
+  ];
+  const cases = Object.keys(WEIGHT).flatMap((arg) => LITERALS.map((literal) => ({ arg, literal })));
+
+  test.each(cases)('$arg: $literal, accepted or refused as graphql-js does', ({ arg, literal }) => {
+    const query = `{ literal(${arg}: ${literal}) { id } }`;
+    const node = (parse(query).definitions[0] as OperationDefinitionNode).selectionSet
+      .selections[0] as FieldNode;
+    let coerced: Record<string, unknown> | null = null;
+    let message: string | null = null;
+    try {
+      coerced = getArgumentValues(schema.getQueryType()!.getFields()['literal']!, node, {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    if (message !== null) {
+      expect(expectCost(query).toThrowCode('INVALID_OPERATION').message).toBe(message);
+      return;
+    }
+    const value = coerced![arg];
+    expectCost(query).toBe(
+      1 + (value === null || value === undefined ? 0 : WEIGHT[arg as keyof typeof WEIGHT]),
+    );
+  });
+});
+
+describe('variables of every built-in scalar, read without getVariableValues when plainly valid', () => {
+  const SCALARS = ['Int', 'Float', 'String', 'Boolean', 'ID'] as const;
+  const WEIGHT = { Int: 1, Float: 2, String: 4, Boolean: 8, ID: 16 };
+  const VALUES: readonly unknown[] = [
+    5,
+    -0,
+    2.5,
+    1e3,
+    2147483648,
+    -2147483649,
+    Infinity,
+    NaN,
+    '5',
+    '',
+    'x',
+    true,
+    false,
+    null,
+    [1],
+    {},
+  ];
+  const cases = SCALARS.flatMap((type) =>
+    ['', '!', ' = null', '! = 7'].flatMap((suffix) =>
+      [...VALUES.map((value) => ({ v: value })), {}].map((variables) => ({ type, suffix, variables })),
+    ),
+  );
+
+  test.each(cases)(
+    '$type$suffix with $variables: accepted or refused as graphql-js does, charged when not null',
+    ({ type, suffix, variables }) => {
+      const query = `query ($v: ${type}${suffix}) { typed(${type}: $v) { id } }`;
+      const message = graphqlJsVariableError(query, variables);
+      if (message !== null) {
+        expect(expectCost(query, variables).toThrowCode('INVALID_VARIABLES').message).toBe(message);
+        return;
+      }
+      const operation = parse(query).definitions[0] as OperationDefinitionNode;
+      const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables).coerced;
+      const given = coerced?.['v'] !== undefined && coerced['v'] !== null;
+      expectCost(query, variables).toBe(1 + (given ? WEIGHT[type] : 0));
+    },
+  );
+});
+
+describe('variable arguments, read without getArgumentValues', () => {
+  /** graphql-js's own message for the first field's arguments, with the variables coerced, or null. */
+  function graphqlJsArgumentError(query: string, variables: Record<string, unknown>): string | null {
+    const operation = parse(query).definitions[0] as OperationDefinitionNode;
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables).coerced!;
+    const node = operation.selectionSet.selections[0] as FieldNode;
+    try {
+      getArgumentValues(schema.getQueryType()!.getFields()[node.name.value]!, node, coerced);
+      return null;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  test.each([
+    ['a variable left out, for a non-null argument', 'query ($n: Int) { required(first: $n) { id } }', {}],
+    ['null, for a non-null argument', 'query ($n: Int) { required(first: $n) { id } }', { n: null }],
+    [
+      'null, for a non-null argument with a default',
+      'query ($n: Int) { search(limit: $n) { id } }',
+      { n: null },
+    ],
+  ])('%s is graphql-js’s own INVALID_VARIABLES error', (_, query, variables) => {
+    const message = graphqlJsArgumentError(query, variables);
+    expect(message).not.toBeNull();
+    expect(expectCost(query, variables).toThrowCode('INVALID_VARIABLES').message).toBe(message);
+  });
+
+  test('a variable left out takes the argument’s default; a literal beside a variable is coerced once', () => {
+    expect(graphqlJsArgumentError('query ($n: Int) { search(limit: $n) { id } }', {})).toBeNull();
+    expectCost('query ($n: Int) { search(limit: $n) { id } }', {}).toBe(2);
+    expectCost('query ($n: Int) { search(limit: $n) { id } }', { n: 5 }).toBe(5);
+    // term: 4 points, a literal; limit from the variable: 3 items.
+    expectCost('query ($n: Int!) { search(term: "x", limit: $n) { id } }', { n: 3 }).toBe(7);
+    expectCost('query ($n: Int!, $t: String) { search(term: $t, limit: $n) { id } }', { n: 3 }).toBe(3);
+    expectCost('query ($i: Int) { tagged(ids: [1, $i, 3]) { id } }', { i: 2 }).toBe(3);
   });
 });
 

@@ -2,15 +2,18 @@
  * Saturation: a total or a field cost that reaches Number.MAX_SAFE_INTEGER is a lower bound, and every
  * place that reports it (the report, the breakdown, refusals, the CLI) says so and never shows a negative
  * or inconsistent figure. The whole class: every model, every row, the IBM channels, the CLI's table,
- * JSON and audit output.
+ * JSON and audit output, and a depth-50 query on each public schema fixture.
  */
-import { buildSchema, parse } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildASTSchema, buildSchema, parse } from 'graphql';
 import {
   COST_DIRECTIVES_SDL,
   COST_MODELS,
   CostAnalyzer,
   CostError,
   CostErrorCode,
+  withCostDirectives,
 } from '../../src/cost/index.js';
 import type { CostModelName, CostReport } from '../../src/cost/index.js';
 import { ExitCode } from '../../src/cli/main.js';
@@ -165,10 +168,77 @@ describe.each(NON_GITHUB)('CLI, %s model, a saturated total', (model) => {
     const run = await cli([...base, '--max-cost', '100'], DEEP);
     expect(run.stdout).toContain(`  limit  100, over by at least ${CEILING - 100}\n`);
     expect(run.stdout).not.toMatch(/-\d/);
+    expect(run.code).toBe(ExitCode.OVER_LIMIT);
+    expect(run.stderr).toBe(
+      `graphql-quota: COST_LIMIT_EXCEEDED: the operation costs at least ${CEILING} points (saturated), more than --max-cost 100.\n`,
+    );
   });
 
   test('--json carries saturated: true', async () => {
     const run = await cli([...base, '--json'], DEEP);
     expect(JSON.parse(run.stdout)).toMatchObject({ total: CEILING, saturated: true });
   });
+});
+
+/**
+ * Issue 15's case: a valid depth-50 query on each public schema fixture (real SDL, priced with the
+ * connection conventions) saturates, and the CLI and the refusal say so, with no negative row.
+ */
+describe('a depth-50 chain of connections on each public schema fixture', () => {
+  const repeat = (times: number, open: string, close: string, inner: string): string =>
+    open.repeat(times) + inner + close.repeat(times);
+  const FIXTURES: readonly [string, string][] = [
+    // viewer 1, then followers/nodes 24 times (48), login: depth 50.
+    [
+      'github',
+      `query Deep { viewer { ${repeat(24, 'followers(first: 100) { nodes { ', '} } ', 'login ')}} }`,
+    ],
+    // category 1, then children/edges/node 16 times (48), name: depth 50.
+    [
+      'saleor',
+      `query Deep { category(slug: "x") { ${repeat(16, 'children(first: 100) { edges { node { ', '} } } ', 'name ')}} }`,
+    ],
+    // users/nodes 2, groupMemberships/nodes/createdBy 15 times (45), groupMemberships/nodes/createdAt: depth 50.
+    [
+      'gitlab',
+      `query Deep { users(first: 100) { nodes { ${repeat(15, 'groupMemberships(first: 100) { nodes { createdBy { ', '} } } ', 'groupMemberships(first: 100) { nodes { createdAt } } ')}} } }`,
+    ],
+  ];
+  const sdl = (name: string): string =>
+    readFileSync(join(__dirname, '../../bench/fixtures/schemas', name, 'schema.graphql'), 'utf8');
+
+  test.each(FIXTURES)('%s: depth 50, saturated, refused as "at least"', (name, query) => {
+    const analyzer = new CostAnalyzer(buildASTSchema(withCostDirectives(sdl(name))), {
+      conventions: { connections: true },
+    });
+    const report = analyzer.analyze(parse(query));
+    expect({ depth: report.depth, total: report.total, saturated: report.saturated }).toEqual({
+      depth: 50,
+      total: CEILING,
+      saturated: true,
+    });
+    expectHonestRows(report);
+    const limited = new CostAnalyzer(analyzer.schema, { conventions: { connections: true }, maxCost: 1000 });
+    expect(() => limited.analyze(parse(query))).toThrow(
+      `Operation "Deep" costs at least ${CEILING} points (saturated), more than the maximum of 1000.`,
+    );
+  });
+
+  test.each(FIXTURES)(
+    '%s: the CLI prints no negative and no base-cost row, and refuses "at least"',
+    async (name, query) => {
+      const run = await memoryCli(
+        ['cost', '--schema', 's.graphql', '--query', 'q.graphql', '--connections', '--max-cost', '1000'],
+        { 's.graphql': sdl(name), 'q.graphql': query },
+      );
+      expect(run.stderr).toBe(
+        `graphql-quota: COST_LIMIT_EXCEEDED: the operation costs at least ${CEILING} points (saturated), more than --max-cost 1000.\n`,
+      );
+      expect(run.code).toBe(ExitCode.OVER_LIMIT);
+      expect(run.stdout).toContain(`  total  at least ${CEILING} points (saturated)\n`);
+      expect(run.stdout).toContain(`  limit  1000, over by at least ${CEILING - 1000}\n`);
+      expect(run.stdout).not.toMatch(/-\d/);
+      expect(run.stdout).not.toContain('base cost');
+    },
+  );
 });

@@ -4,6 +4,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { MemoryStore } from '../../src/store/index.js';
+import type { MemoryUsageHistory } from '../../src/history/index.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { TestClock } from '../apollo/harness.js';
 import { launchChromium } from '../helpers/browser.js';
@@ -145,7 +146,8 @@ describe('dashboard in Chromium', () => {
   });
 
   it('operator view: clients ranked by usage of their limits, numbers from the store; hostile names stay text', async () => {
-    demo.history.record({
+    // The demo's store is a MemoryStore: its history is a MemoryUsageHistory.
+    (demo.history as MemoryUsageHistory).record({
       timeMs: clock.now(),
       client: { id: EVIL_CLIENT, anonymous: false },
       plan: 'free',

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { MemoryStore } from '../../src/store/index.js';
+import type { Redis } from 'ioredis';
+import { MemoryStore, RedisStore } from '../../src/store/index.js';
 import { QuotaValidationError } from '../../src/quota/index.js';
 import {
   createDashboardHandler,
@@ -15,19 +16,40 @@ import { MemoryUsageHistory } from '../../src/history/index.js';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from '../../src/dashboard/vendor/uplot.js';
 import { startDemoServer, type DemoServer } from '../../demo/server.js';
 import { TestClock } from '../apollo/harness.js';
+import { deleteKeys, ioredisClient, startRedis, uniquePrefix, type TestRedis } from '../helpers/redis.js';
 
 const TOKEN = 'test-operator-token-0123456789';
 
-describe('dashboard handler in the demo (standalone Node http)', () => {
+// The same views over both history stores: the demo's MemoryUsageHistory beside a MemoryStore, and the Redis
+// store's own history (RedisUsageHistory) beside a RedisStore whose script writes it.
+describe.each(['MemoryStore', 'RedisStore'] as const)('dashboard handler in the demo, %s', (storeName) => {
   let demo: DemoServer;
-  const clock = new TestClock(Date.UTC(2026, 0, 1, 0, 30));
-  const store = new MemoryStore({ clock: clock.now });
+  // Redis keys expire on Redis's own clock: the test clock starts half an hour into the current hour.
+  const start = storeName === 'RedisStore' ? Math.floor(Date.now() / 3_600_000) * 3_600_000 + 1_800_000 : 0;
+  const clock = new TestClock(start || Date.UTC(2026, 0, 1, 0, 30));
+  let store: MemoryStore | RedisStore;
+  let redis: { server: TestRedis; io: Redis; prefix: string } | null = null;
 
   beforeAll(async () => {
+    if (storeName === 'RedisStore') {
+      const server = await startRedis();
+      redis = { server, io: ioredisClient(server.url), prefix: uniquePrefix('dashboard') };
+      store = new RedisStore({
+        client: redis.io,
+        keyPrefix: redis.prefix,
+        clock: clock.now,
+        usageHistory: true,
+      });
+    } else store = new MemoryStore({ clock: clock.now });
     demo = await startDemoServer({ port: 0, store, clock: clock.now, operatorToken: TOKEN });
   });
   afterAll(async () => {
     await demo.stop();
+    if (redis !== null) {
+      await deleteKeys(redis.io, redis.prefix);
+      redis.io.disconnect();
+      await redis.server.stop();
+    }
   });
 
   const graphql = (query: string, key: string) =>
@@ -92,7 +114,7 @@ describe('dashboard handler in the demo (standalone Node http)', () => {
       name: 'hourly',
       used: 10,
       remaining: 19_990,
-      resetAt: '2026-01-01T01:00:00.000Z',
+      resetAt: new Date(clock.now() + 1_800_000).toISOString(),
     });
     expect(view.totals).toEqual({
       operations: 2,
@@ -102,6 +124,22 @@ describe('dashboard handler in the demo (standalone Node http)', () => {
       refused: 0,
     });
     expect(view.topOperations.map((o) => o.actualCost)).toEqual([10]);
+    if (redis !== null) {
+      // What Redis holds: the client's minute and hour, written by the decisions' and the refund's script
+      // calls (both operations are anonymous: the hour's name is empty).
+      const minute = Math.floor(clock.now() / 60_000);
+      const hour = Math.floor(clock.now() / 3_600_000);
+      const key = `${redis.prefix}{id:acme-pro}:u:`;
+      expect(await redis.io.hgetall(`${key}m:${minute}`)).toEqual({ o: '2', c: '14', f: '4' });
+      expect(await redis.io.hgetall(`${key}h:${hour}`)).toEqual({
+        'o:': '2',
+        'c:': '14',
+        'f:': '4',
+        'x:': '10',
+        n: '1',
+        p: 'pro',
+      });
+    }
     // Per limit against its line: the hourly window used 10 points by the current minute.
     const hourly = view.limitSeries.find((s) => s.name === 'hourly')!;
     expect(hourly.limit).toBe(20_000);
@@ -126,7 +164,7 @@ describe('dashboard handler in the demo (standalone Node http)', () => {
     expect((await get('/api/operator', { authorization: 'Bearer wrong-token-0123456789' })).status).toBe(401);
     const view = (await (await get('/api/operator?hours=1', operator)).json()) as OperatorView;
     expect(view.mode).toBe('enforce');
-    expect(view.store).toMatchObject({ name: 'MemoryStore', onStoreFailure: 'fallback' });
+    expect(view.store).toMatchObject({ name: storeName, onStoreFailure: 'fallback' });
     // acme-free used 3 of 1,000 points (0.3 %) but 2 of its 10-token rate bucket; acme-pro 10 of 20,000.
     const rows = view.clients.map((c) => [c.client.id, c.limits.map((l) => l.used)]);
     expect(rows).toEqual([
@@ -145,6 +183,25 @@ describe('dashboard handler in the demo (standalone Node http)', () => {
     ]);
     expect(view.clients[0]!.ratio).toBeGreaterThan(view.clients[1]!.ratio);
     expect(view.totals.operations).toBe(3);
+  });
+
+  it('counts a refusal no store decision saw (cost analysis) once, by its code', async () => {
+    const before = (await (
+      await get('/api/partner?hours=1', { 'x-api-key': 'demo-pro' })
+    ).json()) as PartnerView;
+    const tooCostly = await graphql(
+      '{ products(first: 100) { nodes { variants(first: 100) { nodes { sku } } } } }',
+      'demo-pro',
+    );
+    expect(tooCostly.status).toBe(400);
+    // With Redis the refusal rides on the client's next script call (or any, on a single Redis).
+    expect((await graphql('{ products(first: 1) { nodes { sku } } }', 'demo-pro')).status).toBe(200);
+    const view = (await (
+      await get('/api/partner?hours=1', { 'x-api-key': 'demo-pro' })
+    ).json()) as PartnerView;
+    expect(view.refusals).toEqual({ ...before.refusals, COST_LIMIT_EXCEEDED: 1 });
+    expect(view.totals.operations).toBe(before.totals.operations + 2);
+    expect(view.totals.refused).toBe(before.totals.refused + 1);
   });
 
   it('kill switch: refuses cross-site and non-JSON requests, requires the token and a confirmation', async () => {

@@ -284,6 +284,18 @@ describe.each([
       // 2026-01-02T00:00:00Z is 85,779.5 s after T0 (00:10:20.5).
       expect(refused.headers['retry-after']).toBe('85780');
     });
+
+    it('"2,500 a day": a call that fails validation is a call too (countInvalidRequests), and says what is left', async () => {
+      await spend('org-d', ORGANISATION, 2_499);
+      const invalid = await ask('org-d', '{ nope }');
+      expect([invalid.status, invalid.body.errors[0].extensions.code, invalid.headers['ratelimit']]).toEqual([
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        '"daily";r=0;t=85780',
+      ]);
+      const refused = await ask('org-d', '{ ping }');
+      expect([refused.status, refused.body.errors[0].extensions.quota.limit]).toEqual([429, 'daily']);
+    });
   });
 
   describe('tiers (seed 003)', () => {

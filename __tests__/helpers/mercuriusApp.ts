@@ -4,7 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import type { QuotaOptions } from '../../src/lifecycle/index.js';
 import { mercuriusQuota } from '../../src/mercurius/index.js';
-import { appContext, type AppContext, type Listening, type ServerConfig } from './serverApp.js';
+import { APP_HEADERS, appContext, type AppContext, type Listening, type ServerConfig } from './serverApp.js';
 
 /** Starts Mercurius on 127.0.0.1 and a free port, serving GraphQL at `/`. */
 export async function listenMercurius(
@@ -19,6 +19,11 @@ export async function listenMercurius(
       reply.header('x-served-by', 'mercurius');
       reply.header('access-control-allow-origin', '*');
       reply.header('access-control-expose-headers', 'X-Served-By');
+    });
+  }
+  if (config.appHeaders === true) {
+    app.addHook('onRequest', async (_request, reply) => {
+      for (const [name, value] of Object.entries(APP_HEADERS)) reply.header(name, value);
     });
   }
   await app.register(mercurius, {

@@ -103,13 +103,10 @@ export function uniquePrefix(name: string): string {
   return `gq-test:${name}:${process.pid}:${Date.now().toString(36)}:`;
 }
 
-/**
- * Deletes every key under `prefix` on one server, walking with SCAN (never KEYS, never FLUSH). One DEL per
- * key, so that it also serves a Redis Cluster master (keys of one SCAN page may be in different slots).
- */
-export async function deleteKeys(redis: Pick<Redis, 'scan' | 'del'>, prefix: string): Promise<number> {
+/** Every key under `prefix` on one server, found with SCAN (never KEYS, never FLUSH), sorted. */
+export async function keysUnder(redis: Pick<Redis, 'scan'>, prefix: string): Promise<string[]> {
+  const found: string[] = [];
   let cursor = '0';
-  let deleted = 0;
   do {
     const [next, keys] = await redis.scan(
       cursor,
@@ -119,8 +116,18 @@ export async function deleteKeys(redis: Pick<Redis, 'scan' | 'del'>, prefix: str
       500,
     );
     cursor = next;
-    for (const key of keys) deleted += await redis.del(key);
+    found.push(...keys);
   } while (cursor !== '0');
+  return found.sort();
+}
+
+/**
+ * Deletes every key under `prefix` on one server, walking with SCAN (never KEYS, never FLUSH). One DEL per
+ * key, so that it also serves a Redis Cluster master (keys of one SCAN page may be in different slots).
+ */
+export async function deleteKeys(redis: Pick<Redis, 'scan' | 'del'>, prefix: string): Promise<number> {
+  let deleted = 0;
+  for (const key of await keysUnder(redis, prefix)) deleted += await redis.del(key);
   return deleted;
 }
 

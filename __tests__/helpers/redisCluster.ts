@@ -70,10 +70,13 @@ function run(args: string[]): Promise<string> {
   });
 }
 
-/** Finds or starts a cluster; call `stop` in `afterAll`. */
-export async function startRedisCluster(): Promise<TestRedisCluster> {
+/**
+ * Finds or starts a cluster; call `stop` in `afterAll`. `own: true` always starts a private one (a test that
+ * changes the cluster itself, such as moving a slot, never touches REDIS_CLUSTER_NODES).
+ */
+export async function startRedisCluster(options: { own?: boolean } = {}): Promise<TestRedisCluster> {
   const fromEnv = process.env['REDIS_CLUSTER_NODES'];
-  if (fromEnv !== undefined && fromEnv !== '') {
+  if (options.own !== true && fromEnv !== undefined && fromEnv !== '') {
     return { nodes: parseNodes(fromEnv), spec: fromEnv, private: false, stop: () => Promise.resolve() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'gq-cluster-'));

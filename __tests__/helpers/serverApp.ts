@@ -167,6 +167,16 @@ export interface ServerConfig {
    */
   readonly ownHeaders?: boolean;
   /**
+   * The application sets, on every response, headers the quota also writes or that a cache reads (see
+   * {@link APP_HEADERS}): its own `RateLimit` and `RateLimit-Policy` policy, `X-Request-Id`,
+   * `Access-Control-Expose-Headers`, `Vary` and `Cache-Control`, each in the server's own way (an Apollo
+   * plugin, on Express the request id and `Vary` from an Express middleware; a Yoga plugin's `onResponse`; a
+   * Fastify `onRequest` hook), so that a test can see that each is kept, merged, on success and on every
+   * refusal.
+   * Default false.
+   */
+  readonly appHeaders?: boolean;
+  /**
    * `'quota'`: this library's adapter; `'bare'`: no plugin at all; `'complexity'` (Apollo only):
    * graphql-query-complexity wired as an Apollo plugin (`getComplexity` in `didResolveOperation`); `'peer'`
    * (Yoga only): the stack a Yoga user would pick instead, `@envelop/rate-limiter` on every Query field plus
@@ -233,6 +243,20 @@ export interface ServerConfig {
   readonly observability?: boolean;
   // ---- s2-adapters: observability (end) ----
 }
+
+/** The headers `appHeaders` makes the application set on every response (lower-case names). */
+export const APP_HEADERS: Readonly<Record<string, string>> = {
+  'ratelimit-policy': '"app";q=1000;w=60',
+  ratelimit: '"app";r=999;t=60',
+  'x-request-id': 'req-42',
+  'access-control-expose-headers': 'X-Request-Id',
+  vary: 'Origin',
+  // Left alone by Apollo's cache-control plugin, which rewrites only a value of its own form (max-age=n, scope).
+  'cache-control': 'private, no-cache',
+};
+
+/** The `APP_HEADERS` that Apollo on Express gets from an Express middleware rather than an Apollo plugin. */
+const EXPRESS_APP_HEADERS: readonly string[] = ['x-request-id', 'vary'];
 
 /** One decision the plugin took, as the proofs need it. */
 export interface DecisionRecord {
@@ -454,6 +478,18 @@ async function listenApollo(
       },
     });
   }
+  if (config.appHeaders === true) {
+    // First, so that the quota plugin finds them there. On Express the request id and Vary come from a
+    // middleware, as cors's `Vary: Origin` would.
+    plugins.push({
+      requestDidStart: ({ response }) => {
+        for (const [name, value] of Object.entries(APP_HEADERS))
+          if (kind === 'apollo' || !EXPRESS_APP_HEADERS.includes(name))
+            response.http.headers.set(name, value);
+        return Promise.resolve();
+      },
+    });
+  }
   if (variant === 'complexity') plugins.push(complexityPlugin(schema, 1_000_000_000));
   const quota = options === null ? null : quotaPlugin<AppContext>(options);
   if (quota !== null) plugins.push(quota);
@@ -493,6 +529,8 @@ async function listenApollo(
     cors<cors.CorsRequest>(config.ownHeaders === true ? { exposedHeaders: ['X-Served-By'] } : {}),
     (_req, res, next) => {
       if (config.ownHeaders === true) res.setHeader('x-served-by', 'apollo-express');
+      if (config.appHeaders === true)
+        for (const name of EXPRESS_APP_HEADERS) res.setHeader(name, APP_HEADERS[name]!);
       next();
     },
     express.json({ limit: '50mb' }),

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { useQuota } from '../../src/envelop/index.js';
 import type { QuotaOptions } from '../../src/lifecycle/index.js';
 import {
+  APP_HEADERS,
   appContext,
   closeServer,
   listenOn,
@@ -40,11 +41,17 @@ export async function listenYoga(
   const ownHeaders: Plugin = {
     onResponse: ({ response }) => response.headers.set('x-served-by', 'yoga'),
   };
+  const appHeaders: Plugin = {
+    onResponse: ({ response }) => {
+      for (const [name, value] of Object.entries(APP_HEADERS)) response.headers.set(name, value);
+    },
+  };
   const plugins = [
     // Incremental delivery (@defer, @stream), which Yoga executes on graphql-js 16.
     ...(config.yogaDeferStream !== false ? [useDeferStream()] : []),
     ...(config.variant === 'peer' ? peerStack() : []),
     ...(config.ownHeaders === true ? [ownHeaders] : []),
+    ...(config.appHeaders === true ? [appHeaders] : []),
     ...(quota !== null ? [quota] : []),
   ];
   const yoga = createYoga<{ req: IncomingMessage }, AppContext>({

@@ -12,7 +12,7 @@ import {
 } from '../../src/lifecycle/index.js';
 import { QuotaValidationError, type Plan } from '../../src/quota/index.js';
 import { MemoryStore } from '../../src/store/index.js';
-import { CountingStore } from '../helpers/stores.js';
+import { CountingStore, FailingStore } from '../helpers/stores.js';
 
 /** 2026-01-01T00:10:20.500Z: 49 min 39.5 s (t=2980) before the hourly window resets. */
 const T0 = Date.UTC(2026, 0, 1, 0, 10, 20, 500);
@@ -127,6 +127,8 @@ describe('createQuotaLifecycle: admission', () => {
       'ratelimit-policy': '"hourly";q=100;qu="graphql-cost";w=3600',
       ratelimit: '"hourly";r=95;t=2980',
       'access-control-expose-headers': QUOTA_NAMES,
+      // exposeCost 'on-request' (the default): the cost request header decides extensions.cost.
+      vary: 'x-quota-cost',
     });
     const merged = new Headers({ 'access-control-expose-headers': 'X-Request-Id' });
     op.response.writeHeaders(merged);
@@ -264,6 +266,8 @@ describe('createQuotaLifecycle: refusals are plain data', () => {
     });
     expect(enforcing.logs).toEqual([
       'error: graphql-quota: planFor chose "platinum" for client "alice", which is not one of the plans',
+      // Told to onRejection too, as every refusal (the client could not be resolved).
+      'info: graphql-quota: refused unnamed operation of unresolved client: QUOTA_MISCONFIGURED (The quota configuration for this client is invalid.)',
     ]);
 
     const dryRun = setup({ planFor: () => 'platinum', mode: 'dry-run' });
@@ -437,6 +441,150 @@ describe('createQuotaLifecycle: invalid requests are not free (countInvalidReque
   });
 });
 
+describe('createQuotaLifecycle: Vary names the request headers the quota read', () => {
+  it.each([
+    [
+      'the default identify (the context) and exposeCost always: none',
+      { exposeCost: 'always' as const },
+      {},
+      [],
+    ],
+    ["exposeCost 'on-request': the cost request header, asked for or not", {}, {}, ['x-quota-cost']],
+    [
+      'identifyByApiKey: its header, whether the key is known or not',
+      { identify: identifyByApiKey<Context>({ 'key-alice': 'alice' }), exposeCost: 'never' as const },
+      { headers: { 'x-api-key': 'key-alise' } },
+      ['x-api-key'],
+    ],
+    [
+      'a custom identify and anonymousKey: every header they read, once, in lower case',
+      {
+        identify: ({ headers }: { headers: { get(n: string): string | null | undefined } }) =>
+          headers.get('Authorization') ?? headers.get('authorization') ?? null,
+        anonymousKey: ({ headers }: { headers: { get(n: string): string | null | undefined } }) =>
+          headers.get('x-forwarded-for') ?? 'anonymous',
+      },
+      {},
+      ['x-quota-cost', 'authorization', 'x-forwarded-for'],
+    ],
+  ])('%s', async (_name, options, who, vary) => {
+    const { operation } = setup(options);
+    const op = operation(products(1), who);
+    await op.admit();
+    expect(op.response.vary()).toEqual(vary);
+    const target = new Headers({ vary: 'Origin' });
+    op.response.writeHeaders(target);
+    expect(target.get('vary')).toBe(['Origin', ...vary].join(', '));
+  });
+});
+
+describe('createQuotaLifecycle: each refusal fires each hook exactly once', () => {
+  /** 1 request a second in bursts of 1: one request exhausts it. */
+  const ONE_REQUEST: Plan = {
+    name: 'free',
+    limits: [{ name: 'rate', kind: 'token-bucket', rate: 1, burst: 1 }],
+  };
+
+  /**
+   * Runs `prepare` (unobserved), then `refuse`, and returns what the hooks saw of `refuse` alone: the codes
+   * told to onRejection, and how many decisions onDecision was told of.
+   */
+  async function hooksOf(
+    options: Partial<QuotaOptions<Context>>,
+    refuse: (s: ReturnType<typeof setup>) => Promise<unknown>,
+    prepare: (s: ReturnType<typeof setup>) => Promise<unknown> = () => Promise.resolve(),
+  ) {
+    const seen = { rejections: [] as string[], decisions: 0, observing: false };
+    const s = setup({
+      ...options,
+      onRejection: (e) => void (seen.observing && seen.rejections.push(`${e.status} ${e.code}`)),
+      onDecision: () => void (seen.observing && seen.decisions++),
+    });
+    await prepare(s);
+    seen.observing = true;
+    const outcome = await refuse(s);
+    return { outcome, rejections: seen.rejections, decisions: seen.decisions };
+  }
+  const admit =
+    (query: string, who: { client?: string; headers?: Record<string, string> } = alice) =>
+    (s: ReturnType<typeof setup>) =>
+      s
+        .operation(query, who)
+        .admit()
+        .then((a) => (a.allowed ? 'allowed' : `${a.status} ${a.code}`));
+
+  it.each([
+    ['QUOTA_EXCEEDED', {}, admit(products(20)), admit(products(90)), '429 QUOTA_EXCEEDED', 1],
+    ['QUOTA_CAPACITY_EXCEEDED', {}, admit(products(200)), undefined, '400 QUOTA_CAPACITY_EXCEEDED', 1],
+    // Over maxCost: counted as an invalid request (its one decision), the cost refusal stands.
+    ['COST_LIMIT_EXCEEDED', { maxCost: 50 }, admit(products(60)), undefined, '400 COST_LIMIT_EXCEEDED', 1],
+    // Over maxCost once the request-counting limit is exhausted: the quota's refusal replaces the cost
+    // refusal, and only it is told (it was told twice: COST_LIMIT_EXCEEDED, then QUOTA_EXCEEDED).
+    [
+      'COST_LIMIT_EXCEEDED counted, refused by the quota',
+      { maxCost: 50, plans: [ONE_REQUEST, ANONYMOUS] },
+      admit(products(60)),
+      admit(products(1)),
+      '429 QUOTA_EXCEEDED',
+      1,
+    ],
+    [
+      'CLIENT_BLOCKED',
+      {},
+      admit(products(1)),
+      (s: ReturnType<typeof setup>) => s.lifecycle.block('alice', 60_000),
+      '403 CLIENT_BLOCKED',
+      1,
+    ],
+    [
+      'QUOTA_STORE_UNAVAILABLE',
+      { store: new FailingStore(), onStoreFailure: 'deny' as const },
+      admit(products(1)),
+      undefined,
+      '503 QUOTA_STORE_UNAVAILABLE',
+      1,
+    ],
+    // Refused before any decision: none is told to onDecision.
+    [
+      'QUOTA_MISCONFIGURED',
+      { planFor: () => 'platinum' },
+      admit(products(1)),
+      undefined,
+      '500 QUOTA_MISCONFIGURED',
+      0,
+    ],
+    [
+      'UNKNOWN_API_KEY',
+      { identify: identifyByApiKey<Context>({ 'key-alice': 'alice' }), unknownApiKey: 'refuse' as const },
+      admit(products(1), { headers: { 'x-api-key': 'key-alise' } }),
+      undefined,
+      '401 UNKNOWN_API_KEY',
+      0,
+    ],
+    [
+      'an invalid document once its limit is exhausted',
+      { plans: [FREE, { ...ONE_REQUEST, name: 'anonymous' }] },
+      (s: ReturnType<typeof setup>) =>
+        s.lifecycle
+          .chargeInvalidRequest({ headers: new Headers(), context: {} }, s.lifecycle.startResponse())
+          .then((r) => (r === null ? 'counted' : `${r.status} ${r.code}`)),
+      (s: ReturnType<typeof setup>) =>
+        s.lifecycle.chargeInvalidRequest(
+          { headers: new Headers(), context: {} },
+          s.lifecycle.startResponse(),
+        ),
+      '429 QUOTA_EXCEEDED',
+      1,
+    ],
+  ] as const)(
+    '%s: onRejection once, onDecision once per decision',
+    async (_name, options, refuse, prepare, refusal, decisions) => {
+      const seen = await hooksOf(options, refuse, prepare);
+      expect(seen).toEqual({ outcome: refusal, rejections: [refusal], decisions });
+    },
+  );
+});
+
 describe('createQuotaLifecycle: every header the quota writes is merged, never replaced', () => {
   it("keeps the application's RateLimit policies, the later Retry-After, its exposed headers and the rest", async () => {
     const { operation } = setup();
@@ -450,6 +598,8 @@ describe('createQuotaLifecycle: every header the quota writes is merged, never r
       'ratelimit-policy': '"gateway, eu";q=100;w=60',
       ratelimit: '"gateway, eu";r=50;t=30',
       'retry-after': '5000',
+      vary: 'Origin, Accept-Encoding',
+      'cache-control': 'private, max-age=60',
     });
     refused.response.writeHeaders(target);
     // Written twice (Apollo applies a refusal's headers, then the response's): its own members replace themselves.
@@ -464,6 +614,10 @@ describe('createQuotaLifecycle: every header the quota writes is merged, never r
       'x-rate-limit-reset': `${HOUR_RESET_S}`,
       'x-rate-limit-consumed': '90',
       'x-rate-limit-first-in-duration': 'false',
+      // The cost request header decides extensions.cost (exposeCost 'on-request', the default).
+      vary: 'Origin, Accept-Encoding, x-quota-cost',
+      // A refusal is never stored by a cache; the application's directives stay.
+      'cache-control': 'private, max-age=60, no-store',
     });
     // A shorter Retry-After of the application's gives way to the quota's.
     const shorter = new Headers({ 'retry-after': '3' });
@@ -588,6 +742,7 @@ describe('createQuotaLifecycle: one response shared by a batch', () => {
       status: null,
       headers: () => [],
       exposeHeaders: () => null,
+      vary: () => [],
       writeHeaders() {},
     };
     expect(() =>

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { QuotaEngine } from '../../src/engine/index.js';
 import type { Plan } from '../../src/quota/types.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
+import { RedisUsageHistory } from '../../src/history/index.js';
 import { useTestRedisCluster } from '../helpers/redisCluster.js';
 import { describeStoreContract, T0 } from './storeContract.js';
 
@@ -20,6 +21,100 @@ describeStoreContract('RedisStore (ioredis Cluster)', (clock) => ({
 describeStoreContract('RedisStore (node-redis createCluster)', (clock) => ({
   store: new RedisStore({ client: shared.node, keyPrefix: `${shared.prefix}node:`, clock: () => clock.now }),
 }));
+
+// The usage history rides on the same script calls and changes no decision, on a cluster too.
+describeStoreContract('RedisStore (ioredis Cluster, usage history on)', (clock) => ({
+  store: new RedisStore({
+    client: shared.io,
+    keyPrefix: `${shared.prefix}usage:`,
+    clock: () => clock.now,
+    usageHistory: true,
+  }),
+}));
+
+describe('RedisStore usage history on a Redis Cluster', () => {
+  it.each(['ioredis', 'node-redis'] as const)(
+    "%s: each client's history in its own slot, exact; no totals or rankings; a global refusal recorded",
+    async (kind) => {
+      const keyPrefix = `${shared.prefix}history-${kind}:`;
+      const clock = { now: Math.floor(Date.now() / 3_600_000) * 3_600_000 + 5 * 60_000 };
+      const store = new RedisStore({
+        client: kind === 'ioredis' ? shared.io : shared.node,
+        keyPrefix,
+        clock: () => clock.now,
+        usageHistory: true,
+      });
+      const shared1: Plan = {
+        name: 'shared',
+        limits: [
+          { kind: 'fixed-window', name: 'own', limit: 100, windowMs: 60_000 },
+          { kind: 'fixed-window', name: 'everyone', limit: 10, windowMs: 60_000, global: true },
+        ],
+      };
+      const clients = Array.from({ length: 6 }, (_, i) => `id:client-${i}`);
+      // What each client should hold: operations, points charged, refusals by code.
+      type Held = { o: number; c: number; r: Record<string, number> };
+      const expected = new Map(clients.map((c): [string, Held] => [c, { o: 0, c: 0, r: {} }]));
+      const decide = async (client: string, cost: number) => {
+        const d = await store.decide({ client, plan: shared1, cost, operation: 'query', operationName: 'Q' });
+        const e = expected.get(client)!;
+        e.o++;
+        if (d.allowed) e.c += cost;
+        else {
+          const code = d.reason === 'limit' ? 'QUOTA_EXCEEDED' : String(d.reason);
+          e.r[code] = (e.r[code] ?? 0) + 1;
+        }
+        return d;
+      };
+      // Twice each: the shared window of 10 (and its fair share) refuses some, in the global limit's own call.
+      const decisions = [];
+      for (const client of [...clients, ...clients]) decisions.push(await decide(client, 1));
+      expect(decisions.some((d) => d.allowed)).toBe(true);
+      expect(decisions.some((d) => d.reason === 'limit')).toBe(true);
+      // A refusal carried by the same client's next call only (another client's call is in another slot).
+      store.recordRefusal('id:client-0', 'shared', 'Q', 'COST_LIMIT_EXCEEDED');
+      expected.get('id:client-0')!.o++;
+      expected.get('id:client-0')!.r['COST_LIMIT_EXCEEDED'] = 1;
+      await decide('id:client-1', 0);
+      expect(store.pendingUsage).toBe(1);
+      await store.flushUsage();
+      expect(store.pendingUsage).toBe(0);
+
+      const history = new RedisUsageHistory(store, { clock: () => clock.now });
+      const range = { fromMs: clock.now, toMs: clock.now + 60_000 };
+      for (const client of clients) {
+        const points = await history.clientHistory({ id: client.slice(3), anonymous: false }, range);
+        const e = expected.get(client)!;
+        const refused = Object.values(e.r).reduce((a, b) => a + b, 0);
+        expect(points).toEqual([
+          {
+            timeMs: clock.now,
+            durationMs: 60_000,
+            operations: e.o,
+            pointsCharged: e.c,
+            pointsRefunded: 0,
+            actualCost: e.c,
+            refused,
+            refusals: refused === 0 ? null : e.r,
+          },
+        ]);
+      }
+      expect(await history.totals(range)).toEqual([]);
+      expect(await history.topClients(range, 'pointsCharged', 10)).toEqual([]);
+      expect(await history.topOperations(range, 10)).toEqual([]);
+      const last = expected.get('id:client-5')!;
+      expect(await history.topOperations(range, 10, { id: 'client-5', anonymous: false })).toEqual([
+        {
+          operationName: 'Q',
+          operations: last.o,
+          pointsCharged: last.c,
+          actualCost: last.c,
+          maxActualCost: last.c > 0 ? 1 : 0,
+        },
+      ]);
+    },
+  );
+});
 
 describe('RedisStore on a Redis Cluster', () => {
   const plan: Plan = {

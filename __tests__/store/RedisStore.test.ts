@@ -4,7 +4,14 @@ import { QuotaEngine } from '../../src/engine/index.js';
 import { RedisStore } from '../../src/store/RedisStore.js';
 import { startPrivateRedis } from '../helpers/redis-private.js';
 import type { Decision, Plan } from '../../src/quota/types.js';
-import { deleteKeys, ioredisClient, nodeRedisClient, startRedis, uniquePrefix } from '../helpers/redis.js';
+import {
+  deleteKeys,
+  ioredisClient,
+  keysUnder,
+  nodeRedisClient,
+  startRedis,
+  uniquePrefix,
+} from '../helpers/redis.js';
 import type { TestRedis } from '../helpers/redis.js';
 import { describeStoreContract, T0 } from './storeContract.js';
 
@@ -38,6 +45,16 @@ describeStoreContract('RedisStore (node-redis)', (clock) => ({
   store: new RedisStore({ client: node, keyPrefix: `${prefix}node:`, clock: () => clock.now }),
 }));
 
+// The usage history rides on the same script calls and changes no decision.
+describeStoreContract('RedisStore (ioredis, usage history on)', (clock) => ({
+  store: new RedisStore({
+    client: io,
+    keyPrefix: `${prefix}usage:`,
+    clock: () => clock.now,
+    usageHistory: true,
+  }),
+}));
+
 describeStoreContract('RedisStore (cluster mode)', (clock) => ({
   store: new RedisStore({
     client: io,
@@ -58,16 +75,7 @@ describe('RedisStore', () => {
   };
 
   /** The client's keys, found with SCAN. */
-  async function keysOf(p: string): Promise<string[]> {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await io.scan(cursor, 'MATCH', `${p}*`, 'COUNT', 100);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-    return found.sort();
-  }
+  const keysOf = (p: string): Promise<string[]> => keysUnder(io, p);
 
   it('decides in exactly one round trip, once the script is loaded', async () => {
     const sent: string[][] = [];
@@ -82,12 +90,44 @@ describe('RedisStore', () => {
     expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
   });
 
+  it.each([false, true])(
+    'releases a lease of a plan with one concurrency limit as one ZREM (cluster mode: %s)',
+    async (cluster) => {
+      const sent: string[][] = [];
+      const counting = {
+        call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
+      };
+      const store = new RedisStore({ client: counting, keyPrefix: `${prefix}zrem-${cluster}:`, cluster });
+      const capped: Plan = {
+        name: 'capped',
+        limits: [
+          { kind: 'fixed-window', name: 'points', limit: 100, windowMs: 60_000 },
+          { kind: 'concurrency', name: 'slots', max: 1 },
+        ],
+      };
+      const decide = () => store.decide({ client: 'c', plan: capped, cost: 1, operation: 'query' });
+      const settle = (refund: number, leaseId: string | null) =>
+        store.settle({ client: 'c', plan: capped, operation: 'query', refund, leaseId });
+      const first = await decide();
+      expect((await decide()).refusedBy).toBe('slots');
+      sent.length = 0;
+      await settle(0, first.leaseId);
+      expect(sent).toEqual([['ZREM', `${store.clientKey('c')}:c:slots`, first.leaseId]]);
+      expect(await decide()).toMatchObject({ allowed: true, limits: [{ consumed: 2 }, { consumed: 1 }] });
+      // A refund still goes through the script (it reads the hash).
+      sent.length = 0;
+      await settle(1, first.leaseId);
+      expect(sent.map((args) => args[0])).toEqual(['EVALSHA']);
+    },
+  );
+
   it('sends decisions started together as one script call, each decided exactly as alone', async () => {
     const sent: string[][] = [];
     const counting = {
       call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
     };
-    const store = new RedisStore({ client: counting, keyPrefix: `${prefix}batch:` });
+    // Not overlapped: as few calls as maxBatch allows (the overlapping split is tested below).
+    const store = new RedisStore({ client: counting, keyPrefix: `${prefix}batch:`, overlapBatches: false });
     await store.ready();
     sent.length = 0;
     const small: Plan = {
@@ -154,13 +194,91 @@ describe('RedisStore', () => {
     ]);
   });
 
+  it('overlaps batches: splits a turn in two, and hands out answers read together one turn apart', async () => {
+    const sent: string[][] = [];
+    const events: string[] = [];
+    // Holds every answer until `release`, which hands out all those held in one turn (as one socket read).
+    let held: Array<() => void> = [];
+    let holding = true;
+    const gated = {
+      call: async (command: string, args: string[]) => {
+        sent.push([command, ...args]);
+        // args: the SHA, the number of keys, the keys, then ARGV ('M', then how many operations).
+        const argv = 2 + Number(args[1]);
+        if (command === 'EVALSHA' && args[argv] === 'M') events.push(`send ${args[argv + 1]}`);
+        const reply = await io.call(command, args);
+        if (holding) await new Promise<void>((resolve) => held.push(resolve));
+        return reply;
+      },
+    };
+    const store = new RedisStore({ client: gated, keyPrefix: `${prefix}overlap:` });
+    holding = false;
+    await store.ready();
+    holding = true;
+    const one: Plan = {
+      name: 'one',
+      limits: [{ kind: 'fixed-window', name: 'points', limit: 100, windowMs: 60_000 }],
+    };
+    const decide = (client: string) => store.decide({ client, plan: one, cost: 1, operation: 'query' });
+    // 16 callers, each deciding twice in a row; half of 16 outstanding is 8 a call.
+    const callers = Array.from({ length: 16 }, async (_, i) => {
+      await decide(`c${i}`);
+      events.push(`answer ${i < 8 ? 'A' : 'B'}`);
+      holding = false;
+      return decide(`c${i}`);
+    });
+    while (held.length < 2) await new Promise((resolve) => setImmediate(resolve));
+    const release = held;
+    held = [];
+    for (const r of release) r();
+    const second = await Promise.all(callers);
+    expect(second.map((d) => d.limits[0]!.consumed)).toEqual(Array(16).fill(2));
+    // The second answer waited a turn: the first one's callers sent their next batch before it was read.
+    expect(events.filter((e, i) => i === 0 || e !== events[i - 1])).toEqual([
+      'send 8',
+      'answer A',
+      'send 8',
+      'answer B',
+      'send 8',
+    ]);
+    expect(events.filter((e) => e === 'send 8')).toHaveLength(4);
+    // maxBatch still bounds a call, and 1 sends each operation alone.
+    const single = new RedisStore({ client: io, keyPrefix: `${prefix}overlap-1:`, maxBatch: 1 });
+    sent.length = 0;
+    const counted = new RedisStore({ client: gated, keyPrefix: `${prefix}overlap-1:`, maxBatch: 1 });
+    await counted.ready();
+    sent.length = 0;
+    await Promise.all(
+      ['x', 'y', 'z'].map((client) => counted.decide({ client, plan: one, cost: 1, operation: 'query' })),
+    );
+    expect(sent.map((args) => args[3 + Number(args[2])])).toEqual(['d', 'd', 'd']);
+    expect((await single.peek('x', one, 'query')).limits[0]!.consumed).toBe(1);
+    for (const [option, value] of [
+      ['maxBatch', 0],
+      ['maxBatch', 1.5],
+      ['overlapBatches', 'yes'],
+    ] as const) {
+      expect(() => new RedisStore({ client: io, [option]: value })).toThrow(
+        expect.objectContaining({
+          code: 'QUOTA_INVALID_OPTION',
+          message: `RedisStore: ${option} must be ${option === 'maxBatch' ? 'a positive integer' : 'a boolean'}, got ${String(value)}`,
+        }),
+      );
+    }
+  });
+
   it('a batch mixing plans, decides, peeks, refunds and releases gives each exactly its answer alone', async () => {
     const sent: string[][] = [];
     const counting = {
       call: (command: string, args: string[]) => (sent.push([command, ...args]), io.call(command, args)),
     };
     let now = T0 + 5_000;
-    const batched = new RedisStore({ client: counting, keyPrefix: `${prefix}mixed-b:`, clock: () => now });
+    const batched = new RedisStore({
+      client: counting,
+      keyPrefix: `${prefix}mixed-b:`,
+      clock: () => now,
+      overlapBatches: false,
+    });
     const alone = new RedisStore({ client: io, keyPrefix: `${prefix}mixed-a:`, clock: () => now });
     const windows: Plan = {
       name: 'windows',

@@ -14,13 +14,18 @@ export function httpExtension(
   return { status, headers: new Map(headers.map(([name, value]) => [name.toLowerCase(), value])) };
 }
 
-/** A refusal as Apollo sends it: the message, the extensions (`code`...), and the status and headers. */
+/**
+ * A refusal as Apollo sends it: the message, the extensions (`code`...), and the status. Not the headers:
+ * Apollo sets an error's `extensions.http.headers` on the response head with `set`, which replaced the
+ * application's own `RateLimit`, `RateLimit-Policy`, `Vary`... before the plugin's `willSendResponse` could
+ * merge them; the plugin writes the quota headers there, merged, as on success.
+ */
 export function refusalError(refusal: QuotaRefusal): GraphQLError {
   // Typed loosely on purpose: GraphQL Yoga's types (loaded with `graphql-quota/envelop`) declare
   // `extensions.http.headers` a plain object in graphql's global GraphQLErrorExtensions; Apollo needs a Map.
   const extensions: Record<string, unknown> = {
     ...refusal.extensions,
-    http: httpExtension(refusal.status, refusal.headers),
+    http: httpExtension(refusal.status, []),
   };
   return new GraphQLError(refusal.message, {
     ...(refusal.cause !== null ? { originalError: refusal.cause } : {}),

@@ -24,6 +24,7 @@ import {
   annotateSchema,
   auditSchema,
   parseDocument,
+  pointsText,
   withCostDirectives,
 } from '../cost/index.js';
 import type { CostOptions, CostReport } from '../cost/index.js';
@@ -311,7 +312,7 @@ async function runCost(io: CliIo, command: CostCommand): Promise<number> {
       io.stdout(formatReport(report, { top: command.top, maxCost: command.maxCost }));
       if (over) {
         io.stderr(
-          `graphql-quota: ${CostErrorCode.COST_LIMIT_EXCEEDED}: the operation costs ${charged(report)} points, more than --max-cost ${command.maxCost}.\n`,
+          `graphql-quota: ${CostErrorCode.COST_LIMIT_EXCEEDED}: the operation costs ${pointsText(charged(report))}, more than --max-cost ${command.maxCost}.\n`,
         );
       }
     }

@@ -5,6 +5,7 @@ import type {
   GraphQLArgument,
   GraphQLField,
   GraphQLInputField,
+  GraphQLInputObjectType,
   GraphQLInputType,
   GraphQLInterfaceType,
   GraphQLNamedType,
@@ -25,6 +26,7 @@ import {
   isScalarType,
   valueFromASTUntyped,
 } from 'graphql';
+import { InputObjectType, ListType, NonNullType } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostChannel, CostModel } from './costModel.js';
 import { costModel } from './costModel.js';
@@ -197,6 +199,8 @@ export class CostTable {
   private readonly typeCosts = new Map<GraphQLNamedType, number>();
   private readonly argWeights = new Map<GraphQLArgument | GraphQLInputField, number>();
   private readonly costlyInputs = new Map<GraphQLNamedType, boolean>();
+  /** Each input object type's fields, listed once (`valueCost` walks them for every input object value). */
+  private readonly inputFields = new Map<GraphQLInputObjectType, readonly GraphQLInputField[]>();
   private readonly possible = new Map<GraphQLNamedType, readonly GraphQLObjectType[]>();
   private readonly conditions = new Map<string, ReadonlySet<GraphQLObjectType>>();
   /** Coordinates of the fields sized by `conventions` (no annotation of their own), in schema order. */
@@ -218,7 +222,9 @@ export class CostTable {
     }
     for (const type of types) {
       if (isInputObjectType(type) && !type.name.startsWith('__')) {
-        for (const field of Object.values(type.getFields())) {
+        const fields = Object.values(type.getFields());
+        this.inputFields.set(type, fields);
+        for (const field of fields) {
           this.attempt(field, () =>
             this.argWeights.set(field, this.inputWeight(field, `${type.name}.${field.name}`)),
           );
@@ -348,19 +354,22 @@ export class CostTable {
 
   private valueCost(type: GraphQLInputType, value: unknown): number {
     if (value === undefined || value === null) return 0;
-    const nullable = getNullableType(type);
-    if (isListType(nullable)) {
+    // `instanceof` rather than graphql-js's predicates, whose negative answers are slow outside production
+    // (see values.ts), read once (see graphqlBindings.ts): this runs for every argument value of every costly
+    // field of a new document.
+    const nullable = type instanceof NonNullType ? type.ofType : type;
+    if (nullable instanceof ListType) {
       if (!Array.isArray(value)) return this.valueCost(nullable.ofType, value);
       let cost = 0;
       for (const item of value) cost += this.valueCost(nullable.ofType, item);
       return cost;
     }
     const inputTypeCosts = this.model.inputTypeCosts;
-    if (isInputObjectType(nullable)) {
+    if (nullable instanceof InputObjectType) {
       let cost = inputTypeCosts ? this.typeCost(nullable) : 0;
       if (!isRecord(value)) return cost;
       const nullIsPresent = this.model.nullIsPresent;
-      for (const field of Object.values(nullable.getFields())) {
+      for (const field of this.inputFields.get(nullable) ?? Object.values(nullable.getFields())) {
         const fieldValue = value[field.name];
         if (fieldValue === undefined || (fieldValue === null && !nullIsPresent)) continue;
         cost += (this.argWeights.get(field) ?? 0) + this.valueCost(field.type, fieldValue);

@@ -4,7 +4,7 @@
  * conditions select the fragments that apply to one object type.
  */
 import type { FieldNode, GraphQLObjectType, NamedTypeNode, SelectionNode, SelectionSetNode } from 'graphql';
-import { Kind } from 'graphql';
+import { kinds } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { CostTable } from './CostTable.js';
 import type { Condition } from './costPlan.js';
@@ -70,7 +70,7 @@ export class FieldCollector {
       }
       next[top] = i + 1;
       const selection = selections[i]!;
-      if (selection.kind === Kind.FIELD) {
+      if (selection.kind === kinds.FIELD) {
         if (
           selection.directives !== undefined &&
           selection.directives.length > 0 &&
@@ -105,7 +105,7 @@ export class FieldCollector {
           if (Array.isArray(group)) group.push(selection);
           else groups[at] = [group, selection];
         }
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      } else if (selection.kind === kinds.INLINE_FRAGMENT) {
         if (!this.included(selection) || !this.applies(selection.typeCondition, object)) continue;
         stack.push(selection.selectionSet.selections);
         next.push(0);

@@ -15,8 +15,8 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
-import { Kind } from 'graphql';
 import { FieldCollector } from './collectFields.js';
+import { kinds } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 import type { Alternative, Condition, CostPlan, CostPlanField, SelectionCostPlan, Slot } from './costPlan.js';
 import { resolutionCost, saturate } from './costPlan.js';
@@ -24,7 +24,7 @@ import type { CostTable, FieldCostInfo } from './CostTable.js';
 import type { DocumentIndex } from './document.js';
 import { sizeOf } from './sizes.js';
 import type { VariableArgument, VariableReader } from './values.js';
-import { argumentValues, constantArgumentValues, variablesIn } from './values.js';
+import { plainArgumentValues, variablesIn } from './values.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
 const NO_FIELDS: readonly CostPlanField[] = Object.freeze([]);
@@ -343,7 +343,7 @@ export class CostPlanCompiler {
       if (variables.length > 0) {
         this.reader.read(variables);
       } else {
-        args = constantArgumentValues(info.def, first);
+        args = plainArgumentValues(info.def, first);
       }
     }
     // The size @listSize or @complexity computes, for the field itself or for its sized fields.
@@ -458,8 +458,8 @@ export class CostPlanCompiler {
       const arg = info.def.args.find((candidate) => candidate.name === argNode.name.value);
       if (!arg) continue;
       const value = argNode.value;
-      if (value.kind === Kind.VARIABLE) direct?.push({ arg, variable: value.name.value });
-      else if (value.kind === Kind.LIST || value.kind === Kind.OBJECT) direct = null;
+      if (value.kind === kinds.VARIABLE) direct?.push({ arg, variable: value.name.value });
+      else if (value.kind === kinds.LIST || value.kind === kinds.OBJECT) direct = null;
     }
     const slot: Slot = {
       info,
@@ -468,7 +468,7 @@ export class CostPlanCompiler {
       argsIndex: args ? this.slotCount++ : -1,
       direct,
       // Coerces the literals once; the bare variables in it are overwritten per request.
-      scratch: { ...argumentValues(info.def, node, this.reader.values) },
+      scratch: { ...plainArgumentValues(info.def, node, this.reader.values) },
     };
     (this.slots ??= []).push(slot);
     return slot;

@@ -5,7 +5,7 @@ import type {
   SelectionNode,
   SelectionSetNode,
 } from 'graphql';
-import { Kind } from 'graphql';
+import { kinds } from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 
 /** A document's operations and fragments, indexed once and checked for unknown fragments and cycles. */
@@ -23,7 +23,7 @@ function spreadsIn(root: SelectionSetNode): string[] {
   while (stack.length > 0) {
     const selections = stack.pop()!;
     for (const selection of selections) {
-      if (selection.kind === Kind.FRAGMENT_SPREAD) names.push(selection.name.value);
+      if (selection.kind === kinds.FRAGMENT_SPREAD) names.push(selection.name.value);
       else if (selection.selectionSet) stack.push(selection.selectionSet.selections);
     }
   }
@@ -44,8 +44,8 @@ export function indexDocument(document: DocumentNode): DocumentIndex {
   const operations: OperationDefinitionNode[] = [];
   let fragments: Map<string, FragmentDefinitionNode> | null = null;
   for (const definition of document.definitions) {
-    if (definition.kind === Kind.OPERATION_DEFINITION) operations.push(definition);
-    else if (definition.kind === Kind.FRAGMENT_DEFINITION) {
+    if (definition.kind === kinds.OPERATION_DEFINITION) operations.push(definition);
+    else if (definition.kind === kinds.FRAGMENT_DEFINITION) {
       fragments ??= new Map();
       if (!fragments.has(definition.name.value)) fragments.set(definition.name.value, definition);
     }

@@ -9,7 +9,7 @@ import type { PointsScale } from './points.js';
 import { toPoints } from './points.js';
 import { sizeOf } from './sizes.js';
 import type { CostReport, FieldCost } from './types.js';
-import { argumentValues, variableArgumentValues } from './values.js';
+import { plainArgumentValues, variableArgumentValues } from './values.js';
 
 const NO_SLOTS: readonly number[] = Object.freeze([]);
 
@@ -26,7 +26,7 @@ export function evaluateSlots(
     const slot = slots[i]!;
     const args =
       slot.direct === null
-        ? argumentValues(slot.info.def, slot.node, values)
+        ? plainArgumentValues(slot.info.def, slot.node, values)
         : variableArgumentValues(slot.direct, slot.scratch, values);
     if (slot.sizeIndex >= 0) result[slot.sizeIndex] = sizeOf(slot.info, args, table);
     if (slot.argsIndex >= 0) result[slot.argsIndex] = table.argumentsCost(slot.info, args, slot.node);

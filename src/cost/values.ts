@@ -10,34 +10,53 @@ import type {
   FieldNode,
   GraphQLArgument,
   GraphQLField,
+  GraphQLInputType,
+  GraphQLScalarType,
   GraphQLSchema,
   SelectionNode,
   ValueNode,
   VariableDefinitionNode,
 } from 'graphql';
 import {
+  GraphQLBoolean,
   GraphQLError,
+  GraphQLFloat,
+  GraphQLID,
   GraphQLIncludeDirective,
   GraphQLInt,
   GraphQLNonNull,
   GraphQLSkipDirective,
-  Kind,
+  GraphQLString,
   getArgumentValues,
   getDirectiveValues,
   getVariableValues,
-  isNonNullType,
   valueFromAST,
 } from 'graphql';
+import {
+  BooleanType,
+  FloatType,
+  IDType,
+  IntType,
+  ListType,
+  NonNullType,
+  StringType,
+  kinds,
+} from './graphqlBindings.js';
 import { CostError, CostErrorCode } from './CostError.js';
 
 const NO_VARIABLES: readonly string[] = Object.freeze([]);
-const NON_NULL_INT = new GraphQLNonNull(GraphQLInt);
 /** GraphQL's Int is a signed 32-bit integer. */
 const MAX_INT = 2147483647;
 const MIN_INT = -2147483648;
 const NOTHING: Readonly<Record<string, unknown>> = Object.freeze(
   Object.create(null) as Record<string, unknown>,
 );
+
+// Type checks below use `instanceof GraphQLNonNull` rather than graphql-js's `isNonNullType`: unless
+// `NODE_ENV` is `production`, every negative answer of graphql-js's predicates reads the value's
+// `Symbol.toStringTag` and constructor name to detect a second copy of graphql, and that was the largest
+// single cost of a cold analysis of GitHub's documented operations, whose connections leave most of their
+// arguments out. The schema's types went through graphql-js's own predicates when the cost table was built.
 
 //#region Variables
 
@@ -47,7 +66,7 @@ function invalidVariables(error: GraphQLError): CostError {
 
 /**
  * `getVariableValues` for the given definitions, into `values`: the one function that coerces variables.
- * Plain `Int` variables take a fast path; the rest go to graphql-js in one call.
+ * Plain values of the built-in scalars take a fast path; the rest go to graphql-js in one call.
  *
  * @throws CostError `INVALID_VARIABLES` with graphql-js's first error.
  */
@@ -59,7 +78,7 @@ export function coerceVariables(
 ): void {
   let rest: VariableDefinitionNode[] | null = null;
   for (const definition of definitions) {
-    if (!readIntVariable(schema, definition, inputs, values)) (rest ??= []).push(definition);
+    if (!readScalarVariable(schema, definition, inputs, values)) (rest ??= []).push(definition);
   }
   if (rest === null) return;
   const result = getVariableValues(schema, rest, inputs);
@@ -96,28 +115,54 @@ export class VariableReader {
   }
 }
 
+/** A built-in scalar whose plain variable values are read directly, and graphql-js's `parseValue` for them. */
+interface PlainScalar {
+  readonly type: GraphQLScalarType;
+  readonly nonNull: GraphQLNonNull<GraphQLScalarType>;
+  /** The coerced value of a plainly valid input; undefined for anything graphql-js might refuse. */
+  readonly parse: (value: unknown) => unknown;
+}
+
+const plain = (type: GraphQLScalarType, parse: (value: unknown) => unknown): [string, PlainScalar] => [
+  type.name,
+  { type, nonNull: new GraphQLNonNull(type), parse },
+];
+
+const PLAIN_SCALARS: ReadonlyMap<string, PlainScalar> = new Map([
+  plain(GraphQLInt, (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v <= MAX_INT && v >= MIN_INT ? v : undefined,
+  ),
+  plain(GraphQLFloat, (v) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)),
+  plain(GraphQLString, (v) => (typeof v === 'string' ? v : undefined)),
+  plain(GraphQLBoolean, (v) => (typeof v === 'boolean' ? v : undefined)),
+  plain(GraphQLID, (v) =>
+    typeof v === 'string' ? v : typeof v === 'number' && Number.isInteger(v) ? String(v) : undefined,
+  ),
+]);
+
 /**
- * `getVariableValues` for one `Int` or `Int!` variable whose value is plainly valid (an int within 32 bits,
- * null where allowed, absent with or without a default): the same coerced value without building the
- * whole coercion machinery per request. Returns false, having read nothing, for anything else, which then
- * goes to `getVariableValues` (and so gets its errors).
+ * `getVariableValues` for one variable of a built-in scalar type (`Int`, `Float`, `String`, `Boolean`,
+ * `ID`, nullable or not) whose value is plainly valid (null where allowed, absent with or without a
+ * default): the same coerced value without building the whole coercion machinery per request. Returns
+ * false, having read nothing, for anything else, which then goes to `getVariableValues` (and so gets its
+ * errors).
  */
-function readIntVariable(
+function readScalarVariable(
   schema: GraphQLSchema,
   definition: VariableDefinitionNode,
   inputs: Readonly<Record<string, unknown>>,
   values: Record<string, unknown>,
 ): boolean {
   const typeNode = definition.type;
-  const nonNull = typeNode.kind === Kind.NON_NULL_TYPE;
+  const nonNull = typeNode.kind === kinds.NON_NULL_TYPE;
   const named = nonNull ? typeNode.type : typeNode;
-  if (named.kind !== Kind.NAMED_TYPE || named.name.value !== 'Int' || schema.getType('Int') !== GraphQLInt) {
-    return false;
-  }
+  if (named.kind !== kinds.NAMED_TYPE) return false;
+  const scalar = PLAIN_SCALARS.get(named.name.value);
+  if (scalar === undefined || schema.getType(scalar.type.name) !== scalar.type) return false;
   const name = definition.variable.name.value;
   if (!Object.prototype.hasOwnProperty.call(inputs, name)) {
     if (definition.defaultValue !== undefined) {
-      const value: unknown = valueFromAST(definition.defaultValue, nonNull ? NON_NULL_INT : GraphQLInt);
+      const value: unknown = valueFromAST(definition.defaultValue, nonNull ? scalar.nonNull : scalar.type);
       if (value !== undefined) values[name] = value;
       return true;
     }
@@ -129,17 +174,17 @@ function readIntVariable(
     values[name] = null;
     return true;
   }
-  if (typeof value !== 'number' || !Number.isInteger(value) || value > MAX_INT || value < MIN_INT)
-    return false;
-  values[name] = value;
+  const coerced = scalar.parse(value);
+  if (coerced === undefined) return false;
+  values[name] = coerced;
   return true;
 }
 
 /** Appends the names of the variables used in a value to `out`. */
 function variablesInValue(value: ValueNode, out: string[]): void {
-  if (value.kind === Kind.VARIABLE) out.push(value.name.value);
-  else if (value.kind === Kind.LIST) for (const item of value.values) variablesInValue(item, out);
-  else if (value.kind === Kind.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
+  if (value.kind === kinds.VARIABLE) out.push(value.name.value);
+  else if (value.kind === kinds.LIST) for (const item of value.values) variablesInValue(item, out);
+  else if (value.kind === kinds.OBJECT) for (const field of value.fields) variablesInValue(field.value, out);
 }
 
 /** The names of the variables the arguments use, in document order (repeats kept). */
@@ -148,7 +193,7 @@ export function variablesIn(args: readonly ArgumentNode[] | undefined): readonly
   let out: string[] | null = null;
   for (const arg of args) {
     const kind = arg.value.kind;
-    if (kind === Kind.VARIABLE || kind === Kind.LIST || kind === Kind.OBJECT)
+    if (kind === kinds.VARIABLE || kind === kinds.LIST || kind === kinds.OBJECT)
       variablesInValue(arg.value, (out ??= []));
   }
   return out === null || out.length === 0 ? NO_VARIABLES : out;
@@ -177,14 +222,59 @@ export function argumentValues(
 }
 
 /**
- * {@link argumentValues} for arguments that use no variable (`first: 10`, `kind: IMAGE`, none at all),
- * without the name index `getArgumentValues` builds on every call: each argument is coerced by
- * `valueFromAST`, as there, into the same null-prototype record. Whatever does not coerce is handed to
- * `getArgumentValues` itself, so that errors stay graphql-js's own.
+ * `valueFromAST` of a literal given to one of graphql-js's own scalars, or to a list of them (`first: 10`,
+ * `usernames: ["a", "b"]`, the commonest arguments there are): the same value, as each scalar's
+ * `parseLiteral` gives it, without `valueFromAST`'s type checks. Undefined for anything else (null, a
+ * variable, an enum, an input object, an Int beyond 32 bits, a custom scalar), which `valueFromAST` then
+ * coerces or refuses itself.
  */
-export function constantArgumentValues(
+function plainLiteral(value: ValueNode, type: GraphQLInputType): unknown {
+  const nullable = type instanceof NonNullType ? type.ofType : type;
+  if (nullable instanceof ListType) {
+    const itemType = nullable.ofType;
+    if (value.kind !== kinds.LIST) {
+      const item = plainLiteral(value, itemType);
+      return item === undefined ? undefined : [item];
+    }
+    const items = value.values;
+    const out: unknown[] = new Array<unknown>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = plainLiteral(items[i]!, itemType);
+      if (item === undefined) return undefined;
+      out[i] = item;
+    }
+    return out;
+  }
+  switch (value.kind) {
+    case kinds.INT:
+      if (nullable === IntType) {
+        const int = parseInt(value.value, 10);
+        return int <= MAX_INT && int >= MIN_INT ? int : undefined;
+      }
+      if (nullable === FloatType) return parseFloat(value.value);
+      return nullable === IDType ? value.value : undefined;
+    case kinds.FLOAT:
+      return nullable === FloatType ? parseFloat(value.value) : undefined;
+    case kinds.STRING:
+      return nullable === StringType || nullable === IDType ? value.value : undefined;
+    case kinds.BOOLEAN:
+      return nullable === BooleanType ? value.value : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * {@link argumentValues} (graphql-js `getArgumentValues`) without the name index it builds on every call,
+ * for literal arguments (`first: 10`, `kind: IMAGE`, none at all) and variables already coerced in
+ * `variables`: each argument is coerced as there (literals by `valueFromAST`), into the same null-prototype
+ * record. Whatever does not coerce (a literal graphql-js refuses, a variable missing or null for a non-null
+ * argument) is handed to `getArgumentValues` itself, so that errors stay graphql-js's own.
+ */
+export function plainArgumentValues(
   def: GraphQLField<unknown, unknown>,
   node: FieldNode,
+  variables: Readonly<Record<string, unknown>> = NOTHING,
 ): Readonly<Record<string, unknown>> {
   const defs = def.args;
   if (defs.length === 0) return NOTHING;
@@ -199,11 +289,27 @@ export function constantArgumentValues(
     }
     if (argNode === undefined) {
       if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
-      else if (isNonNullType(arg.type)) return argumentValues(def, node, NOTHING);
+      else if (arg.type instanceof NonNullType) return argumentValues(def, node, variables);
       continue;
     }
-    const value: unknown = valueFromAST(argNode.value, arg.type);
-    if (value === undefined) return argumentValues(def, node, NOTHING);
+    const valueNode = argNode.value;
+    if (valueNode.kind === kinds.VARIABLE) {
+      const name = valueNode.name.value;
+      if (!Object.prototype.hasOwnProperty.call(variables, name)) {
+        // Not provided: the argument's default, as graphql-js gives it.
+        if (arg.defaultValue !== undefined) values[arg.name] = arg.defaultValue;
+        else if (arg.type instanceof NonNullType) return argumentValues(def, node, variables);
+        continue;
+      }
+      const value = variables[name];
+      if (value === undefined || (value === null && arg.type instanceof NonNullType)) {
+        return argumentValues(def, node, variables);
+      }
+      values[arg.name] = value;
+      continue;
+    }
+    const value: unknown = plainLiteral(valueNode, arg.type) ?? valueFromAST(valueNode, arg.type, variables);
+    if (value === undefined) return argumentValues(def, node, variables);
     values[arg.name] = value;
   }
   return values;
@@ -229,14 +335,14 @@ export function variableArgumentValues(
     const { arg, variable } = direct[i]!;
     const value = Object.prototype.hasOwnProperty.call(values, variable) ? values[variable] : undefined;
     if (value === undefined) {
-      if (arg.defaultValue === undefined && isNonNullType(arg.type)) {
+      if (arg.defaultValue === undefined && arg.type instanceof NonNullType) {
         throw new CostError(
           CostErrorCode.INVALID_VARIABLES,
           `Argument "${arg.name}" of required type "${String(arg.type)}" was provided the variable "$${variable}" which was not provided a runtime value.`,
         );
       }
       scratch[arg.name] = arg.defaultValue;
-    } else if (value === null && isNonNullType(arg.type)) {
+    } else if (value === null && arg.type instanceof NonNullType) {
       throw new CostError(
         CostErrorCode.INVALID_VARIABLES,
         `Argument "${arg.name}" of non-null type "${String(arg.type)}" must not be null.`,

@@ -105,6 +105,7 @@ export function useQuota<TContext extends object = YogaInitialContext>(
   }): QuotaOperation => {
     const context = args.contextValue as TContext & Partial<YogaInitialContext>;
     const request = context.request;
+    if (context.params !== undefined) started.add(context.params);
     let response: QuotaResponse | undefined;
     if (request !== undefined) {
       response = responses.get(request);
@@ -123,10 +124,10 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       response,
     );
   };
-  // The GraphQL requests Yoga read parameters from: one that reaches its result with errors and without an
-  // operation started had its document refused before admission (it did not parse or validate). Deleted
-  // once read, in onResultProcess (or at the latest in onResponse), as `responses` are.
-  const params = new WeakMap<Request, GraphQLParams>();
+  // The parameters (one per operation of a batch) whose operation reached the quota: one that reaches its
+  // result with errors and without an operation started had its document refused before admission (it did
+  // not parse or validate).
+  const started = new WeakSet<GraphQLParams>();
   /** Settles a subscription's operation when its stream ends, however it ends: the estimate stands. */
   const onStreamEnd = (operation: QuotaOperation) => ({
     onEnd: () => void operation.settle('unknown'),
@@ -150,27 +151,6 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     };
   };
 
-  /**
-   * A request refused before admission: counted (the countInvalidRequests option), the quota's refusal the
-   * answer once its limit is exhausted. Yoga builds the server's own context only after validation: identify
-   * sees Yoga's initial context (request and params) and the request headers.
-   */
-  const chargeInvalid = async (
-    request: Request,
-    requested: GraphQLParams,
-    setResult: (result: ExecutionResult) => void,
-  ): Promise<void> => {
-    const quota = lifecycle.startResponse();
-    responses.set(request, quota);
-    const context = { request, params: requested } as unknown as TContext;
-    const refusal = await lifecycle.chargeInvalidRequest(
-      { headers: request.headers, context },
-      quota,
-      requested.operationName,
-    );
-    if (refusal !== null) setResult({ errors: [refusalError(refusal)] });
-  };
-
   return {
     ...quotaHandle(lifecycle),
 
@@ -183,20 +163,27 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       lifecycle.loadSchema(schema as GraphQLSchema);
     },
 
-    onParams({ request, params: requested }) {
-      params.set(request, requested);
-    },
-
-    // Not `async`: a request with nothing to do here (every admitted one) costs no promise.
-    onResultProcess(payload) {
-      const { request, result } = payload;
-      const requested = params.get(request);
-      if (requested === undefined) return;
-      params.delete(request);
-      if (responses.has(request)) return;
-      if (Array.isArray(result) || isAsyncIterable(result)) return;
-      if (result.data !== undefined || result.errors === undefined || result.errors.length === 0) return;
-      return chargeInvalid(request, requested, (refused) => payload.setResult(refused));
+    onParams({ request, paramsHandler, setParamsHandler }) {
+      // Per set of parameters: the request's, or each operation's of a batch. One refused before admission
+      // (it did not parse or validate) is counted (the countInvalidRequests option), the quota's refusal its
+      // answer once its limit is exhausted. Yoga builds the server's own context only after validation:
+      // identify sees Yoga's initial context (request and params) and the request headers.
+      setParamsHandler(async (payload) => {
+        const result = await paramsHandler(payload);
+        const { params } = payload;
+        if (started.has(params) || Array.isArray(result) || isAsyncIterable(result)) return result;
+        if (result.data !== undefined || result.errors === undefined || result.errors.length === 0)
+          return result;
+        let quota = responses.get(request);
+        if (quota === undefined) responses.set(request, (quota = lifecycle.startResponse()));
+        const context = { request, params } as unknown as TContext;
+        const refusal = await lifecycle.chargeInvalidRequest(
+          { headers: request.headers, context },
+          quota,
+          params.operationName,
+        );
+        return refusal === null ? result : { errors: [refusalError(refusal)] };
+      });
     },
 
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
@@ -247,7 +234,6 @@ export function useQuota<TContext extends object = YogaInitialContext>(
 
     onResponse(payload) {
       const quota = responses.get(payload.request);
-      params.delete(payload.request);
       if (quota === undefined) return;
       responses.delete(payload.request);
       const { response } = payload;

@@ -117,13 +117,12 @@ export interface UsageRetention {
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 3_600_000;
 
-/** Default {@link UsageRetention.minuteRetentionMs}: 7 days. */
-export const DEFAULT_MINUTE_RETENTION_MS = 7 * 24 * HOUR_MS;
-/** Default {@link UsageRetention.hourRetentionMs}: 90 days. */
-export const DEFAULT_HOUR_RETENTION_MS = 90 * 24 * HOUR_MS;
+// The defaults both history stores share (the store layer's, so that the Redis store's script uses them too).
+export {
+  DEFAULT_HISTORY_MAX_OPERATION_NAMES,
+  DEFAULT_HOUR_RETENTION_MS,
+  DEFAULT_MINUTE_RETENTION_MS,
+  OTHER_OPERATIONS,
+} from '../store/index.js';
 /** Default number of clients a {@link MemoryUsageHistory} keeps (least recently active dropped first). */
 export const DEFAULT_HISTORY_MAX_CLIENTS = 1_000;
-/** Default number of distinct operation names kept per client and hour; others count as `(other)`. */
-export const DEFAULT_HISTORY_MAX_OPERATION_NAMES = 50;
-/** The name operations beyond the per-hour bound are counted under. */
-export const OTHER_OPERATIONS = '(other)';

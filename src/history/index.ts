@@ -27,6 +27,8 @@ export type {
 } from './UsageHistory.js';
 export { MemoryUsageHistory } from './MemoryUsageHistory.js';
 export type { MemoryUsageHistoryOptions } from './MemoryUsageHistory.js';
+export { MAX_RANKED_CLIENTS, RedisUsageHistory } from './RedisUsageHistory.js';
+export type { RedisUsageHistoryReadOptions } from './RedisUsageHistory.js';
 export {
   ACTIVITY_MINUTES,
   InstanceActivity,

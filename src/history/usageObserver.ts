@@ -140,16 +140,23 @@ export class InstanceActivity {
 /**
  * The lifecycle observer that keeps a usage history (and, when given, this instance's activity): pass it in
  * the lifecycle's `observers`. It records each operation once, when it is settled; it never throws and
- * allocates one record per operation.
+ * allocates one record per operation. `history` null: the activity alone, as with a `RedisStore` that keeps
+ * the usage history itself (its `usageHistory` option, read with `RedisUsageHistory`).
  */
-export function usageHistoryObserver(history: UsageHistory, activity?: InstanceActivity): QuotaObserver {
-  const settled = (event: QuotaOperationEvent): void => {
-    const record = usageRecordOf(event);
-    if (record !== null) history.record(record);
-  };
-  if (activity === undefined) return { settled };
+export function usageHistoryObserver(
+  history: UsageHistory | null,
+  activity?: InstanceActivity,
+): QuotaObserver {
+  const settled =
+    history === null
+      ? undefined
+      : (event: QuotaOperationEvent): void => {
+          const record = usageRecordOf(event);
+          if (record !== null) history.record(record);
+        };
+  if (activity === undefined) return settled === undefined ? {} : { settled };
   return {
-    settled,
+    ...(settled === undefined ? {} : { settled }),
     decided: (event) => activity.decided(event),
     storeCall: (event) => activity.storeCall(event),
     killSwitch: (event) => activity.killSwitch(event),

@@ -48,6 +48,28 @@ function memberName(member: string): string {
 }
 
 /**
+ * A comma-separated list header (`Vary`, `Cache-Control`) with the members of `value` appended to those of
+ * `existing` that it lacks, compared case-insensitively by name (a `Cache-Control` directive's name is what
+ * precedes `=`). The existing members come first, as they were written. `Vary: *` stays `*`: it already
+ * says the response varies by everything.
+ */
+function appendListMembers(value: string, existing: string): string {
+  const members = existing
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
+  if (members.includes('*')) return '*';
+  const nameOf = (member: string) => member.split('=')[0]!.trim().toLowerCase();
+  const seen = new Set(members.map(nameOf));
+  for (const member of value.split(',').map((m) => m.trim())) {
+    if (member === '' || seen.has(nameOf(member))) continue;
+    seen.add(nameOf(member));
+    members.push(member);
+  }
+  return members.join(', ');
+}
+
+/**
  * The value of a header the quota writes, merged with the value already on the response (set by the
  * application, a gateway, or an earlier write of the quota itself), so that nothing of the application's is
  * lost: never replace, merge.
@@ -56,12 +78,16 @@ function memberName(member: string): string {
  *   the quota's own policy, so its current value replaces the old one instead of repeating it).
  * - `retry-after`: the later of the two, in whole seconds (a client must wait for both); an existing value
  *   that is not a number of seconds (an HTTP date) is kept beside nothing: the quota's is sent.
+ * - `vary`, `cache-control` (lists of names or directives, RFC 9110 §12.5.5, RFC 9111 §5.2): the existing
+ *   members kept, first, and the quota's that are missing appended (`no-store` after an application's
+ *   `max-age=60`: RFC 9111 has a cache obey `no-store` whatever else the field says).
  * - any other (`x-rate-limit-*`, the quota's own single-value fields): the quota's value.
  * Returns `value` when `existing` is absent or empty.
  */
 export function mergeHeaderValue(name: string, value: string, existing?: string | null): string {
   if (existing === undefined || existing === null || existing.trim() === '' || existing === value)
     return value;
+  if (name === 'vary' || name === 'cache-control') return appendListMembers(value, existing);
   if (name === 'ratelimit' || name === 'ratelimit-policy') {
     const ours = listMembers(value);
     const names = new Set(ours.map(memberName));

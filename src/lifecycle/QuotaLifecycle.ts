@@ -183,6 +183,8 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
   readonly #durations = new LRUCache<string, number>({ max: THRESHOLD_MEMORY });
   /** The time source of durations (the `clock` option), Unix epoch ms. */
   readonly now: () => number;
+  /** The request headers every response depends on (`Vary`): the cost request header, when it decides. */
+  readonly #vary: readonly string[];
 
   constructor(options: QuotaOptions<TContext>) {
     this.config = resolveConfig(options, (error) =>
@@ -213,6 +215,7 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
     this.#headerCache = new HeaderCache(this.config.headerOptions, this.config.partitionKeySecret);
     this.#clientHeaders = (key) => this.#headerCache.client(key);
     this.now = options.clock ?? Date.now;
+    this.#vary = this.config.exposeCost === 'on-request' ? [this.config.costRequestHeader] : [];
   }
 
   /** Records how long an admitted operation of `client` took, from admission to settlement. */
@@ -249,7 +252,7 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
   }
 
   startResponse(): ResponseQuota {
-    return new ResponseQuota(this.config.exposeHeaders, this.#clientHeaders);
+    return new ResponseQuota(this.config.exposeHeaders, this.#clientHeaders, this.#vary);
   }
 
   startOperation(input: OperationInput<TContext>, response?: QuotaResponse): QuotaOperation {
@@ -353,6 +356,15 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
       mode: this.config.mode,
       dryRun: !enforced,
     });
+    // A refusal no decision was taken for reaches a store's usage history only through this.
+    const { client } = event;
+    if (enforced && event.decision === null && client !== null)
+      this.engine.store.recordRefusal?.(
+        storeKey(client.id, client.anonymous),
+        client.plan,
+        operationName,
+        event.code,
+      );
     const who = event.client === null ? 'unresolved client' : `client "${event.client.id}"`;
     this.logger.info(
       `graphql-quota: ${enforced ? 'refused' : 'dry-run, would refuse'} ${operationName ?? 'unnamed operation'} ` +

@@ -225,6 +225,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
       return this.#decided(this.#misconfigured(error.message, !dryRun));
     }
     this.#client = client;
+    this.#response.varyBy(client.vary);
     lifecycle.remember(input.request.context, client);
     if (client.unknownApiKey === true) {
       const refusal = this.#unknownApiKey(client);
@@ -349,17 +350,17 @@ export class OperationQuota<TContext> implements QuotaOperation {
       this.#cost = typeof estimated === 'number' ? estimated : null;
       const code = typeof error.extensions.code === 'string' ? error.extensions.code : 'COST_ANALYSIS_FAILED';
       const status = COST_REFUSAL_STATUS;
-      const enforced = !lifecycle.config.dryRun;
-      lifecycle.rejected(
-        { client: client.public, code, status, cost: this.#cost, decision: null },
-        this.#operationName,
-        enforced,
-        error.message,
-      );
-      if (!enforced) {
+      if (lifecycle.config.dryRun) {
+        lifecycle.rejected(
+          { client: client.public, code, status, cost: this.#cost, decision: null },
+          this.#operationName,
+          false,
+          error.message,
+        );
         this.#wouldRefuse = { code, status };
         return this.#cost;
       }
+      // Told to onRejection by #invalid, once it knows which refusal stands (this one or the quota's).
       const { http: _transport, ...extensions } = error.extensions;
       return this.#refusal(status, code, error.message, [], { ...extensions, code }, error);
     }
@@ -368,13 +369,25 @@ export class OperationQuota<TContext> implements QuotaOperation {
   /**
    * An operation the cost analysis refused is an invalid request (the `countInvalidRequests` option): it
    * counts against the unscoped request-counting limits. Their refusal, once one is exhausted, replaces the
-   * cost refusal; otherwise the cost refusal stands, with the quota headers of that count.
+   * cost refusal; otherwise the cost refusal stands, with the quota headers of that count. Either way the
+   * refusal that stands, and only it, is told to `onRejection`: one refusal, one event.
    */
   async #invalid(client: ResolvedClient, refusal: QuotaRefusal): Promise<QuotaRefusal> {
     const lifecycle = this.#lifecycle;
-    if (!lifecycle.config.countInvalidRequests) return refusal;
-    const quota = await chargeInvalidRequest(lifecycle, client, this.#response, this.#operationName);
-    return quota ?? { ...refusal, headers: this.#response.headers() };
+    const quota = lifecycle.config.countInvalidRequests
+      ? await chargeInvalidRequest(lifecycle, client, this.#response, this.#operationName)
+      : null;
+    if (quota !== null) return quota;
+    const { code, status, message } = refusal;
+    lifecycle.rejected(
+      { client: client.public, code, status, cost: this.#cost, decision: null },
+      this.#operationName,
+      true,
+      message,
+    );
+    return lifecycle.config.countInvalidRequests
+      ? { ...refusal, headers: this.#response.headers() }
+      : refusal;
   }
 
   #refuse(client: ResolvedClient, cost: number, decision: Decision): QuotaAdmission | QuotaRefusal {
@@ -405,15 +418,22 @@ export class OperationQuota<TContext> implements QuotaOperation {
     return refusal;
   }
 
-  /** Logs a configuration error; refuses the operation with 500 `QUOTA_MISCONFIGURED` when `enforced`. */
+  /**
+   * Logs a configuration error and tells `onRejection`, as every refusal; refuses the operation with 500
+   * `QUOTA_MISCONFIGURED` when `enforced`.
+   */
   #misconfigured(message: string, enforced = true): QuotaAdmission | QuotaRefusal {
-    this.#lifecycle.logger.error(`graphql-quota: ${message}`);
+    const lifecycle = this.#lifecycle;
+    lifecycle.logger.error(`graphql-quota: ${message}`);
     const code = 'QUOTA_MISCONFIGURED';
+    const status = QUOTA_REFUSAL_STATUS[code];
+    const event = { client: this.#client?.public ?? null, code, status, cost: this.#cost, decision: null };
+    lifecycle.rejected(event, this.#operationName, enforced, MISCONFIGURED_MESSAGE);
     if (!enforced) {
-      this.#wouldRefuse = { code, status: QUOTA_REFUSAL_STATUS[code] };
+      this.#wouldRefuse = { code, status };
       return UNCHARGED;
     }
-    return this.#refusal(QUOTA_REFUSAL_STATUS[code], code, MISCONFIGURED_MESSAGE, [], { code }, null);
+    return this.#refusal(status, code, MISCONFIGURED_MESSAGE, [], { code }, null);
   }
 
   #refusal(

@@ -43,10 +43,20 @@ export interface QuotaResponse {
    */
   exposeHeaders(existing?: string | null): string | null;
   /**
+   * The request header names (lower case) the quota's part of this response depends on, for `Vary`: the
+   * `costRequestHeader` when `exposeCost` is `'on-request'` (it decides `extensions.cost`), and every header
+   * `identify`, `planFor` or `anonymousKey` read (an API key header decides whose quota the headers show,
+   * and the status). Empty when there is none.
+   */
+  vary(): readonly string[];
+  /**
    * Sets {@link headers} on the response, each merged with a value already there (`mergeHeaderValue`: the
-   * application's own `RateLimit` / `RateLimit-Policy` members kept, the later `Retry-After`), and
-   * `Access-Control-Expose-Headers` as {@link exposeHeaders} gives it (merged too). Leaves every other
-   * header alone.
+   * application's own `RateLimit` / `RateLimit-Policy` members kept, the later `Retry-After`),
+   * `Access-Control-Expose-Headers` as {@link exposeHeaders} gives it, `Vary` with {@link vary} appended,
+   * and, when an operation of this response was refused (a quota or cost refusal, also in a partly refused
+   * batch), `Cache-Control: no-store` appended to the application's directives: a refusal says when to retry
+   * and must not be served again from a cache (RFC 6585 §4 forbids storing a 429). Every header is merged,
+   * never replaced; every other header is left alone.
    */
   writeHeaders(target: ResponseHeaders): void;
 }
@@ -70,10 +80,38 @@ export class ResponseQuota implements QuotaResponse {
   #admitted = 0;
   /** Why its client was served as anonymous though it presented a credential; null when it was not. */
   #anonymous: string | null = null;
+  /** The request headers the response depends on (see {@link vary}); shared until one is added. */
+  #vary: readonly string[];
+  #varyOwned = false;
 
-  constructor(exposeHeaders: boolean, clientOf: (key: string) => ClientHeaderState) {
+  /**
+   * @param vary The request headers every response of the lifecycle depends on (the cost request header
+   *   with `exposeCost: 'on-request'`); not copied.
+   */
+  constructor(
+    exposeHeaders: boolean,
+    clientOf: (key: string) => ClientHeaderState,
+    vary: readonly string[] = [],
+  ) {
     this.#exposeHeaders = exposeHeaders;
     this.#clientOf = clientOf;
+    this.#vary = vary;
+  }
+
+  vary(): readonly string[] {
+    return this.#vary;
+  }
+
+  /** Adds request header names (lower case) the response depends on: those its client's identification read. */
+  varyBy(names: readonly string[]): void {
+    for (const name of names) {
+      if (this.#vary.includes(name)) continue;
+      if (!this.#varyOwned) {
+        this.#vary = [...this.#vary];
+        this.#varyOwned = true;
+      }
+      (this.#vary as string[]).push(name);
+    }
   }
 
   get status(): number | null {
@@ -126,9 +164,14 @@ export class ResponseQuota implements QuotaResponse {
 
   writeHeaders(target: ResponseHeaders): void {
     const fields = this.headers();
+    // Merged with what is there (the application's own RateLimit policies, a longer Retry-After, its Vary and
+    // Cache-Control): never replaced.
+    const merge = (name: string, value: string) =>
+      target.set(name, mergeHeaderValue(name, value, target.get(name)));
+    for (const [name, value] of fields) merge(name, value);
+    if (this.#vary.length > 0) merge('vary', this.#vary.join(', '));
+    if (this.#status !== null) merge('cache-control', 'no-store');
     if (fields.length === 0) return;
-    // Merged with what is there (the application's own RateLimit policies, a longer Retry-After): never replaced.
-    for (const [name, value] of fields) target.set(name, mergeHeaderValue(name, value, target.get(name)));
     const exposed = this.exposeHeaders(target.get('access-control-expose-headers'));
     if (exposed !== null) target.set('access-control-expose-headers', exposed);
   }

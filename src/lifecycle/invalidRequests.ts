@@ -63,6 +63,7 @@ export async function chargeInvalidRequest<TContext>(
   response: ResponseQuota,
   operationName: string | null,
 ): Promise<QuotaRefusal | null> {
+  response.varyBy(client.vary);
   if (client.unknownApiKey === true) {
     const refusal = unknownApiKeyRefusal(lifecycle, client, response, operationName);
     if (refusal !== null) return refusal;
@@ -77,6 +78,8 @@ export async function chargeInvalidRequest<TContext>(
       operationName,
       rootFields: [],
       timeoutMs: lifecycle.engine.timeoutMs,
+      // Not an operation in the usage history: its cost refusal, if any, is counted there (see `rejected`).
+      record: false,
     });
   } catch (error) {
     if (!(error instanceof QuotaValidationError)) throw error;

@@ -167,7 +167,8 @@ export interface QuotaOptions<TContext = unknown> {
    * table (`identifyByApiKey`), a token claim put in the context by the server's `context` function.
    * It receives a {@link QuotaRequest}: the request headers and the server's context. Returning null makes
    * the request anonymous. Default `identifyFromContext`: the string `context.quotaClient`, else anonymous. The default never reads a request header, because a client
-   * can send any header it likes.
+   * can send any header it likes. Every header it (or `planFor`, `anonymousKey`) reads with `headers.get`
+   * is listed in the response's `Vary`: who the client is, and so its quota headers, depend on it.
    */
   readonly identify?: IdentifyFunction<TContext>;
   /**
@@ -261,7 +262,8 @@ export interface QuotaOptions<TContext = unknown> {
   /**
    * When responses carry `extensions.cost` (requested and actual cost, throttle status): `'always'`,
    * `'never'`, or `'on-request'` when the request has the `costRequestHeader` header with a value other
-   * than `0` or `false`. Default {@link DEFAULT_EXPOSE_COST} (`'on-request'`).
+   * than `0` or `false` (every response then lists that header in `Vary`). Default
+   * {@link DEFAULT_EXPOSE_COST} (`'on-request'`).
    */
   readonly exposeCost?: ExposeCost;
   /** The request header that asks for `extensions.cost`. Default {@link DEFAULT_COST_REQUEST_HEADER}. */

@@ -1,6 +1,6 @@
 import { pointsText } from '../cost/index.js';
 import type { HeaderField } from '../http/index.js';
-import type { Decision, LimitStatus } from '../quota/index.js';
+import { REFUSAL_CODES, type Decision, type LimitStatus } from '../quota/index.js';
 
 /**
  * The `extensions.code` of every refusal the quota itself answers, and its HTTP status. Cost analysis
@@ -54,7 +54,8 @@ export interface QuotaRefusalDetails {
 /**
  * An operation refused before execution, as plain data: each adapter turns it into its server's error
  * (for Apollo Server a `GraphQLError` whose `extensions` are {@link QuotaRefusal.extensions} plus `code`
- * and `http: { status, headers }`). The response must carry `status` and `headers`.
+ * and `http: { status }`). The response must carry `status` and `headers`, the headers merged into the
+ * response's own with `QuotaResponse.writeHeaders` (a server that `set`s them replaces the application's).
  */
 export interface QuotaRefusal {
   readonly allowed: false;
@@ -82,16 +83,8 @@ export interface QuotaRefusal {
 export function refusalCode(
   decision: Decision,
 ): Exclude<QuotaRefusalCode, 'QUOTA_MISCONFIGURED' | 'UNKNOWN_API_KEY'> {
-  switch (decision.reason) {
-    case 'exceeds-capacity':
-      return 'QUOTA_CAPACITY_EXCEEDED';
-    case 'blocked':
-      return 'CLIENT_BLOCKED';
-    case 'store-unavailable':
-      return 'QUOTA_STORE_UNAVAILABLE';
-    default:
-      return 'QUOTA_EXCEEDED';
-  }
+  // A refused decision always has a reason; 'limit' is the conservative reading of a malformed one.
+  return REFUSAL_CODES[decision.reason ?? 'limit'];
 }
 
 /** `n` and the unit, singular for exactly one: "1 point", "2 points", "1 free slot". */

@@ -133,6 +133,38 @@ interface ReplyState {
    * `preExecution` and is answered with an error, Mercurius refused its document (parse or validation).
    */
   parsing: MercuriusContext | null;
+  /** True when the operation of a request that is not a batch was refused by the quota. */
+  refused: boolean;
+  /**
+   * The operations of a batch that Mercurius began parsing, by their index: one with no operation started
+   * had its document refused before admission; `refused` once the quota refused its operation.
+   */
+  readonly batch: Map<number, BatchEntry>;
+}
+
+/** One operation of a batch, from its parsing on. */
+interface BatchEntry {
+  readonly context: MercuriusContext;
+  operation: QuotaOperation | null;
+  refused: boolean;
+}
+
+/** An operation's result as the reply carries it (an entry of a batch). */
+type ResultPayload = ExecutionResult & { data?: unknown };
+
+/**
+ * A refused operation's result as the other servers send it: no `data` (nothing was executed; Mercurius puts
+ * `data: null`), and `extensions.cost` when it is to be sent.
+ */
+function refusedResult(result: ResultPayload, operation: QuotaOperation): ResultPayload {
+  let shaped = result;
+  if (shaped.data === null) {
+    const { data: _none, ...rest } = shaped;
+    shaped = rest;
+  }
+  if (shaped.extensions?.['cost'] !== undefined) return shaped;
+  const cost = operation.costExtension();
+  return cost === null ? shaped : { ...shaped, extensions: { ...shaped.extensions, cost } };
 }
 
 /**
@@ -257,15 +289,23 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       const reply = context.reply as FastifyReply | undefined;
       let state = reply === undefined ? undefined : replies.get(reply);
       if (state === undefined) {
-        state = { quota: lifecycle.startResponse(), operations: [], single: null, parsing: null };
+        state = {
+          quota: lifecycle.startResponse(),
+          operations: [],
+          single: null,
+          parsing: null,
+          refused: false,
+          batch: new Map(),
+        };
         if (reply !== undefined) replies.set(reply, state);
       }
       return state;
     };
 
     app.graphql.addHook('preParsing', (_schema, _source, context) => {
-      if (context.operationsCount === undefined && context.reply !== undefined)
-        stateOf(context).parsing = context;
+      if (context.reply === undefined) return Promise.resolve();
+      if (context.operationsCount === undefined) stateOf(context).parsing = context;
+      else stateOf(context).batch.set(context.operationId ?? 0, { context, operation: null, refused: false });
       return Promise.resolve();
     });
 
@@ -287,9 +327,15 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       );
       operations.set(context, operation);
       state.operations.push(operation);
+      const entry =
+        context.operationsCount === undefined ? undefined : state.batch.get(context.operationId ?? 0);
       if (context.operationsCount === undefined) state.single = operation;
+      else if (entry !== undefined) entry.operation = operation;
       const admission = await operation.admit();
-      if (!admission.allowed) throw refusalError(admission);
+      if (admission.allowed) return;
+      if (context.operationsCount === undefined) state.refused = true;
+      else if (entry !== undefined) entry.refused = true;
+      throw refusalError(admission);
     });
 
     // WebSocket subscriptions (`subscription: true`): announced here, admitted and settled by their field.
@@ -312,16 +358,48 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       if (cost !== null) execution.extensions = { ...execution.extensions, cost };
     });
 
-    // A refused single operation's answer is Mercurius's error response: `extensions.cost` goes there.
+    // A refused single operation's answer is Mercurius's error response: `extensions.cost` goes there, and
+    // its `data: null` goes (nothing was executed: the other servers send no `data`, as the GraphQL-over-HTTP
+    // spec has a request error do).
     app.addHook('preSerialization', async (_request, reply, payload: unknown) => {
-      const operation = replies.get(reply)?.single;
-      if (operation == null || typeof payload !== 'object' || payload === null || Array.isArray(payload))
-        return payload;
-      const result = payload as ExecutionResult;
-      if (result.extensions?.['cost'] !== undefined) return payload;
+      const state = replies.get(reply);
+      if (state === undefined || typeof payload !== 'object' || payload === null) return payload;
+      if (Array.isArray(payload)) return state.batch.size === 0 ? payload : batchPayload(state, payload);
+      const operation = state.single;
+      if (operation === null) return payload;
+      const result = payload as ResultPayload;
+      if (state.refused) return refusedResult(result, operation);
+      if (result.extensions?.['cost'] !== undefined) return result;
       const cost = operation.costExtension();
-      return cost === null ? payload : { ...result, extensions: { ...result.extensions, cost } };
+      return cost === null ? result : { ...result, extensions: { ...result.extensions, cost } };
     });
+
+    /**
+     * A batch's results, once every operation has answered: each operation refused before admission (its
+     * document did not parse or validate) is counted (the countInvalidRequests option), in order, its result
+     * the quota's refusal once its limit is exhausted; each refused operation's result shaped as on the other
+     * servers.
+     */
+    async function batchPayload(state: ReplyState, payload: unknown[]): Promise<unknown[]> {
+      const results = [...payload];
+      for (const [index, entry] of [...state.batch].sort(([a], [b]) => a - b)) {
+        const result = results[index] as ResultPayload | undefined;
+        if (result === undefined || result === null || typeof result !== 'object') continue;
+        if (entry.operation !== null) {
+          if (entry.refused) results[index] = refusedResult(result, entry.operation);
+          continue;
+        }
+        if (result.errors === undefined || result.errors.length === 0) continue;
+        const refusal = await lifecycle.chargeInvalidRequest(
+          { headers: requestHeaders(entry.context.reply.request), context: entry.context as TContext },
+          state.quota,
+          paramsOf(entry.context, entry.context.reply.request).operationName,
+        );
+        if (refusal !== null)
+          results[index] = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+      }
+      return results;
+    }
 
     app.addHook('onSend', async (_request, reply, payload) => {
       const state = replies.get(reply);

@@ -38,6 +38,7 @@ export type { GlobalState, GlobalWindow } from './arithmetic.js';
 export { applyingLimits, isExempt, matches, scopeOf } from './scope.js';
 export {
   REFUSAL_CAPACITY,
+  REFUSAL_CODES,
   REFUSAL_LIMIT,
   REFUSAL_NONE,
   buildDecision,

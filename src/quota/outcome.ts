@@ -1,5 +1,5 @@
 import type { CompiledPlan } from './compilePlan.js';
-import type { Decision, LimitStatus } from './types.js';
+import type { Decision, LimitStatus, RefusalReason } from './types.js';
 
 /**
  * Refusal codes of one limit, shared by the in-memory arithmetic and the Redis script: 0 none; 1 not enough
@@ -9,6 +9,17 @@ export type Refusal = 0 | 1 | 2;
 export const REFUSAL_NONE = 0;
 export const REFUSAL_LIMIT = 1;
 export const REFUSAL_CAPACITY = 2;
+
+/**
+ * The refusal code a client is told for each refusal reason (the `code` of the GraphQL error and of the
+ * decision log): the one table the lifecycle and the Redis usage history both read.
+ */
+export const REFUSAL_CODES = {
+  limit: 'QUOTA_EXCEEDED',
+  'exceeds-capacity': 'QUOTA_CAPACITY_EXCEEDED',
+  blocked: 'CLIENT_BLOCKED',
+  'store-unavailable': 'QUOTA_STORE_UNAVAILABLE',
+} as const satisfies Record<RefusalReason, string>;
 
 /** One limit's result, as both stores compute it, before it becomes a {@link LimitStatus}. */
 export interface LimitOutcome {

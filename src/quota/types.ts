@@ -187,6 +187,11 @@ export interface DecideInput {
    * decide synchronously may ignore it. The engine sets it to its `timeoutMs`. Default: no deadline.
    */
   readonly timeoutMs?: number;
+  /**
+   * False when a store that keeps a usage history must not count this decision as an operation (the
+   * lifecycle's count of an invalid request: the refusal it answers is counted on its own). Default true.
+   */
+  readonly record?: boolean;
 }
 
 export interface Decision {
@@ -259,6 +264,12 @@ export interface QuotaStore {
   block(client: string, durationMs: number): Promise<void>;
   /** Lifts a block set by `block`. */
   unblock(client: string): Promise<void>;
+  /**
+   * For a store that keeps a usage history (RedisStore's `usageHistory`): counts an operation refused before
+   * any decision (a cost-analysis refusal, an unknown API key), with its refusal code, without a call of its
+   * own (the store's next call carries it). Never throws. Absent: the store keeps no such history.
+   */
+  recordRefusal?(client: string, plan: string, operationName: string | null, code: string): void;
 }
 
 /** A logger with the shape of Apollo's (and console's). */

@@ -4,6 +4,7 @@ import {
   OPERATION_BITS,
   QuotaValidationError,
   REFUSAL_CAPACITY,
+  REFUSAL_CODES,
   REFUSAL_LIMIT,
   REFUSAL_NONE,
   assertClient,
@@ -40,6 +41,16 @@ import { fnv1a32 } from './hash.js';
 import { QUOTA_SCRIPT } from './quotaScript.js';
 import { RedisClientMisuse, redisAdapter } from './redisClient.js';
 import type { RedisClientKind, RedisClientLike, RedisSend } from './redisClient.js';
+import {
+  PendingUsage,
+  USAGE_READ_SCRIPT,
+  addRanking,
+  parseUsageBucket,
+  rankingKey,
+  usageKey,
+  usageSettings,
+} from './usageHistory.js';
+import type { RedisUsageBucket, RedisUsageHistoryOptions, UsageSettings } from './usageHistory.js';
 
 /** Default refresh interval of the cached global block in cluster mode, in milliseconds. */
 export const DEFAULT_GLOBAL_BLOCK_REFRESH_MS = 1000;
@@ -97,11 +108,71 @@ export interface RedisStoreOptions {
    * Proven equal to Redis's own decisions in `__tests__/store/refusalCache.property.test.ts`.
    */
   readonly localRefusalClients?: number;
+  /**
+   * One server only (not cluster mode): the most operations sent in one script call. Operations started in
+   * the same turn of the event loop are sent together as batches (each operation still atomic and decided as
+   * if alone), which divides the script call's fixed cost on the server, and the round trips, by the batch
+   * size. A positive integer; `1` sends each operation in a call of its own. Default
+   * {@link DEFAULT_MAX_BATCH}.
+   */
+  readonly maxBatch?: number;
+  /**
+   * One server only: whether batches overlap. When true, a turn's operations are split into batches of at
+   * most half of the operations outstanding (sent and not yet answered, plus these), and at least
+   * {@link MIN_OVERLAP_BATCH}, and the answers of two batches that arrive together are handed out one turn
+   * of the event loop apart (the second after `setImmediate`); so under load about two batches are in
+   * flight, and Redis runs one while this process reads the other's answers and prepares the next, instead
+   * of each waiting for the other. When false, a turn's operations go as few batches as `maxBatch` allows:
+   * the least server CPU per decision, but this process and Redis then take turns. Default true.
+   */
+  readonly overlapBatches?: boolean;
+  /**
+   * The usage history (issue 16): per client and per minute, operations, points charged and refunded, and
+   * refusals by code, written by the decision's own script call (and a refunding settle's), no round trip of
+   * its own; read with `RedisUsageHistory` (the dashboard's history). `true` for the defaults (minutes kept 7
+   * days, hours 90 days, 50 operation names per client and hour), an object to set them. Off by default: the
+   * script then runs no command more. On a Cluster a client's history lives in its own slot, and the
+   * every-client totals and rankings are not kept (docs/dashboard.md). Throws `QUOTA_INVALID_OPTION` on a
+   * malformed value.
+   */
+  readonly usageHistory?: boolean | RedisUsageHistoryOptions;
 }
 
+/** What `RedisUsageHistory` reads of a store whose usage history is on (see {@link RedisStore.usage}). */
+export interface RedisUsageReads {
+  /** Minutes are kept `minuteRetentionMs`, hours `hourRetentionMs` (milliseconds). */
+  readonly minuteRetentionMs: number;
+  readonly hourRetentionMs: number;
+  /** False on a Cluster: no every-client totals nor rankings are kept. */
+  readonly rankings: boolean;
+  /**
+   * One client's buckets (by its store key), or every client's (`client` null; empty on a Cluster), at the
+   * given minute and hour starts (ms), in one script call: each bucket, or null where nothing was recorded.
+   */
+  buckets(
+    client: string | null,
+    minutes: readonly number[],
+    hours: readonly number[],
+  ): Promise<{ minutes: (RedisUsageBucket | null)[]; hours: (RedisUsageBucket | null)[] }>;
+  /** The points charged per client (by store key) over the given hours (ms); empty on a Cluster. */
+  ranking(hours: readonly number[]): Promise<Map<string, number>>;
+}
+
+/**
+ * Default of `maxBatch`: the most operations sent in one script call, so that one call never holds the
+ * (single-threaded) server long.
+ */
+export const DEFAULT_MAX_BATCH = 64;
+
+/** With `overlapBatches`, the fewest operations a turn's batches are split down to (the last may have fewer). */
+export const MIN_OVERLAP_BATCH = 8;
+
+/** How many times a script call refused with `TRYAGAIN` is sent again (see #eval): about 2 s of waits. */
+const TRYAGAIN_ATTEMPTS = 22;
+
 const SCRIPT_SHA = createHash('sha1').update(QUOTA_SCRIPT).digest('hex');
-/** The most operations sent in one script call (see RedisStore's #flush). */
-const MAX_BATCH = 64;
+/** The blocked refusal's code, as the history records it. */
+const BLOCKED_CODE = REFUSAL_CODES.blocked;
 /** Numbers per limit in the script's reply: consumed, resetAtMs, retryMs. */
 const PER_LIMIT = 3;
 /** The script's arguments of decide, peek and settle before the amounts (see quotaScript.ts). */
@@ -136,6 +207,11 @@ interface QueuedCall {
   /** The arguments before the plan block: the head (its S, ARGV[8], set when sent) and the amounts. */
   readonly args: string[];
   readonly block: readonly string[];
+  /**
+   * A lease release on a plan with one concurrency limit: that limit's sorted set. Sent alone, it is a plain
+   * `ZREM` of the lease (what the script would run, without a script call's cost); in a batch, part of it.
+   */
+  readonly releases?: string | undefined;
   readonly resolve: (reply: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -254,6 +330,16 @@ export class RedisStore implements QuotaStore {
   #batch: QueuedCall[] = [];
   readonly #refusalClients: number;
   #answeredLocally = 0;
+  readonly #maxBatch: number;
+  readonly #overlap: boolean;
+  /** Operations sent in script calls not yet answered (see #flush). */
+  #inFlight = 0;
+  /** Whether a batch's answers were handed out in this turn of the microtask queue (see #sendBatch). */
+  #answering = false;
+  /** The usage history's settings; null when it is off. */
+  readonly #usage: UsageSettings | null;
+  /** Refusals no script call saw yet (see usageHistory.ts). */
+  readonly #pending = new PendingUsage();
 
   constructor(options: RedisStoreOptions) {
     if (typeof options !== 'object' || options === null)
@@ -295,6 +381,16 @@ export class RedisStore implements QuotaStore {
       );
     }
     this.#refusalClients = refusalClients;
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
+      invalidOption('RedisStore', `maxBatch must be a positive integer, got ${String(maxBatch)}`);
+    }
+    if (options.overlapBatches !== undefined && typeof options.overlapBatches !== 'boolean') {
+      invalidOption('RedisStore', `overlapBatches must be a boolean, got ${String(options.overlapBatches)}`);
+    }
+    this.#maxBatch = maxBatch;
+    this.#overlap = options.overlapBatches ?? true;
+    this.#usage = usageSettings(options.usageHistory, prefix, this.#cluster);
   }
 
   /** The key of a client's hash; its concurrency sets append `:c:<limit>`. */
@@ -344,10 +440,22 @@ export class RedisStore implements QuotaStore {
     // An exempt operation is admitted whatever the cache holds.
     if (this.#refusals.size > 0 && !exempt) {
       const local = this.#refusedLocally(input.client, plan, bit, amounts);
-      if (local !== null) return local;
+      if (local !== null) {
+        // USAGE HISTORY: no script call saw it; the next one that records history carries it.
+        if (this.#usage !== null && input.record !== false)
+          this.recordRefusal(
+            input.client,
+            input.plan.name,
+            input.operationName ?? null,
+            REFUSAL_CODES[local.reason!],
+          );
+        return local;
+      }
     }
+    const usage =
+      this.#usage === null || input.record === false ? null : this.#usageArgs(input, plan, amounts);
     if (this.#cluster && plan.hasGlobal) {
-      return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt);
+      return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt, usage);
     }
     const reply = await this.#run(
       'd',
@@ -357,6 +465,7 @@ export class RedisStore implements QuotaStore {
       leaseId ?? '',
       '',
       input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
+      usage,
     );
     // A decision that reached Redis after the caller stopped waiting was refused there, uncommitted.
     if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
@@ -369,6 +478,139 @@ export class RedisStore implements QuotaStore {
       this.#remember(input.client, plan, bit, amounts, decision, reply);
     return decision;
   }
+
+  //#region Usage history (issue 16; see usageHistory.ts)
+  /**
+   * A decision's history arguments (after the totals base, retentions and bound): operation name, plan, the
+   * points charged if admitted, the code of a refusal not by a block, whether it is refused whatever the
+   * reply says (a cost above a limit's capacity: known before the call), the code of a block.
+   */
+  #usageArgs(input: DecideInput, plan: CompiledPlan, amounts: readonly number[]): string[] {
+    const capacity = amounts.some((a, i) => a > plan.limits[i]!.ceiling);
+    const code = capacity ? REFUSAL_CODES['exceeds-capacity'] : REFUSAL_CODES.limit;
+    return [
+      ...this.#usage!.head,
+      input.operationName ?? '',
+      input.plan.name,
+      String(input.cost),
+      code,
+      capacity ? '1' : '0',
+      BLOCKED_CODE,
+    ];
+  }
+
+  /**
+   * Counts a refusal that reached no script call (a cost-analysis refusal, say) in the usage history: kept in
+   * this process and written by its next script call that records history (any client's on a single Redis,
+   * this client's on a Cluster), or by {@link flushUsage}. Does nothing when the history is off. `client` is
+   * the store key, `code` the refusal's code (`COST_LIMIT_EXCEEDED`...).
+   */
+  recordRefusal(client: string, plan: string, operationName: string | null, code: string): void {
+    if (this.#usage === null) return;
+    this.#pending.add(this.clientKey(client), this.#storeNow(), operationName ?? '', plan, code);
+  }
+
+  /**
+   * Writes the refusals {@link recordRefusal} (and the local refusal cache) kept, in one script call per
+   * client on a Cluster, one in all else. Call it at shutdown; nothing needs it otherwise. Rejects as the
+   * script call does (what it carried is kept for the next call).
+   */
+  async flushUsage(): Promise<void> {
+    if (this.#usage === null) return;
+    if (!this.#checked) await this.ready();
+    for (let key = this.#pending.anyKey(); key !== null; key = this.#pending.anyKey()) {
+      const pending = this.#pending.take(this.#cluster ? key : undefined);
+      // A settle of a plan of no limits: it runs nothing but the history's part.
+      const args = [
+        's',
+        this.#nowArg(),
+        'u',
+        '',
+        '',
+        '',
+        '',
+        '',
+        ...this.#usage.head,
+        '',
+        '',
+        '0',
+        '',
+        '0',
+        '',
+      ];
+      args[HEAD_ARGS - 1] = String(args.length + pending.length + 1);
+      try {
+        await this.#eval(key, [key, this.#cluster ? key : this.#globalKey], [...args, ...pending, '0', '0']);
+      } catch (error) {
+        this.#pending.restore(pending);
+        throw error;
+      }
+    }
+  }
+
+  /** How many refusal groups wait for a script call to carry them to the usage history. */
+  get pendingUsage(): number {
+    return this.#pending.size;
+  }
+
+  /** The usage history's reads (for `RedisUsageHistory`); null when the history is off. */
+  get usage(): RedisUsageReads | null {
+    const settings = this.#usage;
+    if (settings === null) return null;
+    const read = async (keys: string[], kind: 'h' | 'z'): Promise<unknown[]> => {
+      if (keys.length === 0) return [];
+      if (!this.#checked) await this.ready();
+      const reply = await this.#send(keys[0]!, [
+        'EVAL',
+        USAGE_READ_SCRIPT,
+        String(keys.length),
+        ...keys,
+        kind,
+      ]);
+      return Array.isArray(reply) ? (reply as unknown[]) : [];
+    };
+    return {
+      minuteRetentionMs: settings.minuteRetentionMs,
+      hourRetentionMs: settings.hourRetentionMs,
+      rankings: settings.totalsBase !== '',
+      buckets: async (client, minutes, hours) => {
+        const totals = client === null;
+        const base = totals ? settings.totalsBase : this.clientKey(client);
+        if (base === '') return { minutes: minutes.map(() => null), hours: hours.map(() => null) };
+        const keys = [
+          ...minutes.map((m) => usageKey(base, 'm', m, totals)),
+          ...hours.map((h) => usageKey(base, 'h', h, totals)),
+        ];
+        const flat = (await read(keys, 'h')).map(parseUsageBucket);
+        return { minutes: flat.slice(0, minutes.length), hours: flat.slice(minutes.length) };
+      },
+      ranking: async (hours) => {
+        const scores = new Map<string, number>();
+        if (settings.totalsBase === '') return scores;
+        const sets = await read(
+          hours.map((h) => rankingKey(settings.totalsBase, h)),
+          'z',
+        );
+        const byKey = new Map<string, number>();
+        for (const set of sets) addRanking(set, byKey);
+        for (const [key, score] of byKey) {
+          const client = this.clientOfKey(key);
+          if (client !== null) scores.set(client, score);
+        }
+        return scores;
+      },
+    };
+  }
+
+  /** The client (store key) of a client hash key ({@link clientKey}); null for another key. */
+  clientOfKey(key: string): string | null {
+    const prefix = `${this.#prefix}{`;
+    if (!key.startsWith(prefix) || !key.endsWith('}')) return null;
+    return key
+      .slice(prefix.length, -1)
+      .replace(/%([0-9a-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  }
+  //#endregion
 
   /** How many decisions the local refusal cache answered without Redis (see `localRefusalClients`). */
   get answeredLocally(): number {
@@ -473,6 +715,7 @@ export class RedisStore implements QuotaStore {
     leaseId: string | null,
     startedAt: number,
     exempt: boolean,
+    usage: string[] | null,
   ): Promise<Decision> {
     const blockUntil = await this.#cachedGlobalUntil();
     const globals = new Map<number, number[]>();
@@ -484,6 +727,12 @@ export class RedisStore implements QuotaStore {
       const values = integers(await this.#globalCall('d', limit, amounts[i]!, input.client, blockUntil), 8);
       globals.set(i, values);
       refused = values[1]! > values[0]! || values[5]! > 0 || amounts[i]! > limit.ceiling;
+      // USAGE HISTORY: the client's call below only reads; it records the refusal this step decided.
+      if (refused && usage !== null) {
+        const capacity = amounts[i]! > limit.ceiling;
+        usage[usage.length - 3] = capacity ? REFUSAL_CODES['exceeds-capacity'] : REFUSAL_CODES.limit;
+        usage[usage.length - 2] = '1';
+      }
       if (!refused && amounts[i]! > 0) taken.push({ index: i, amount: amounts[i]!, atMs: values[0]! });
     }
     // The client's own limits: decided (or, after a global refusal, only read); global ones marked -2.
@@ -492,7 +741,7 @@ export class RedisStore implements QuotaStore {
     let reply: unknown;
     try {
       reply = refused
-        ? await this.#run('p', input.client, plan, peekAmounts, '', '')
+        ? await this.#run('p', input.client, plan, peekAmounts, '', '', '', usage)
         : await this.#run(
             'd',
             input.client,
@@ -501,6 +750,7 @@ export class RedisStore implements QuotaStore {
             leaseId ?? '',
             '',
             input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
+            usage,
           );
     } catch (error) {
       await this.#giveBack(plan, taken, input.client);
@@ -569,6 +819,11 @@ export class RedisStore implements QuotaStore {
         refunds[i] = 0;
       }
     }
+    // USAGE HISTORY: a refund is recorded in its decision's minute (and the call carries pending refusals).
+    const usage =
+      this.#usage !== null && (input.refund > 0 || this.#pending.size > 0)
+        ? [...this.#usage.head, input.operationName ?? '', '', String(input.refund), '', '0', '']
+        : null;
     await this.#run(
       's',
       input.client,
@@ -576,6 +831,8 @@ export class RedisStore implements QuotaStore {
       refunds,
       input.leaseId ?? '',
       input.decidedAtMs === undefined ? '' : String(input.decidedAtMs),
+      '',
+      usage,
     );
   }
 
@@ -674,6 +931,8 @@ export class RedisStore implements QuotaStore {
     lease: string,
     decidedAtMs: string,
     deadline = '',
+    /** The usage history's arguments (see usageHistory.ts), without the pending refusals; null: none. */
+    usage: readonly string[] | null = null,
   ): Promise<unknown> {
     const key = this.clientKey(client);
     const layout = layoutOf(plan);
@@ -689,38 +948,88 @@ export class RedisStore implements QuotaStore {
     if (release) args.push(...layout.releaseAmounts);
     else for (const amount of amounts) args.push(String(amount));
     const block = release ? layout.releaseBlock : layout.block;
+    const releases =
+      release && lease !== '' && layout.setSuffixes.length === 1 ? key + layout.setSuffixes[0]! : undefined;
+    if (usage !== null) return this.#runWithUsage(key, keys, args, block, usage);
     // One server (not a cluster, whose clients' keys live in different slots): operations started together are
     // sent together, as one script call (see #flush).
-    if (!this.#cluster) return this.#batched(key, keys, args, block);
+    if (!this.#cluster) return this.#batched({ key, keys, args, block, releases });
+    if (releases !== undefined) return this.#release(key, releases, lease);
     args[HEAD_ARGS - 1] = String(args.length + 1);
     return this.#eval(key, keys, args.concat(block));
   }
 
-  #batched(key: string, keys: string[], args: string[], block: readonly string[]): Promise<unknown> {
+  /** USAGE HISTORY: the call with its history arguments and pending refusals (put back if the call fails). */
+  async #runWithUsage(
+    key: string,
+    keys: string[],
+    args: string[],
+    block: readonly string[],
+    usage: readonly string[],
+  ): Promise<unknown> {
+    args[2] = 'u';
+    const pending = this.#pending.size > 0 ? this.#pending.take(this.#cluster ? key : undefined) : ['0'];
+    for (const a of usage) args.push(a);
+    for (const a of pending) args.push(a);
+    try {
+      if (!this.#cluster) return await this.#batched({ key, keys, args, block, releases: undefined });
+      args[HEAD_ARGS - 1] = String(args.length + 1);
+      return await this.#eval(key, keys, args.concat(block));
+    } catch (error) {
+      if (pending.length > 1) this.#pending.restore(pending);
+      throw error;
+    }
+  }
+
+  #batched(call: Omit<QueuedCall, 'resolve' | 'reject'>): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      if (this.#batch.push({ key, keys, args, block, resolve, reject }) === 1) queueMicrotask(this.#flush);
+      if (this.#batch.push({ ...call, resolve, reject }) === 1) queueMicrotask(this.#flush);
     });
+  }
+
+  /** A lease released from a plan's one concurrency limit: `ZREM`, as the script's settle would. */
+  #release(key: string, set: string, lease: string): Promise<unknown> {
+    return this.#send(key, ['ZREM', set, lease]).catch((error: unknown) => this.#misrouted(error));
   }
 
   /**
    * Sends the operations queued since the last flush: one alone as itself, several as one batch ('M' in
    * quotaScript.ts), each still atomic and answered as if alone. Under concurrency this divides the script
    * call's fixed cost on the server, and the round trips, by the batch size; operations of one plan share
-   * its plan block.
+   * its plan block. Batches hold at most `maxBatch` operations and, with `overlapBatches`, at most half of
+   * those outstanding (at least MIN_OVERLAP_BATCH), so that about two are in flight: the server runs one
+   * while this process handles the other's answers.
    */
   readonly #flush = (): void => {
     const queued = this.#batch;
     this.#batch = [];
-    // Bounded, so that one script call never holds the (single-threaded) server long.
-    for (let from = 0; from < queued.length; from += MAX_BATCH)
-      this.#sendBatch(queued.slice(from, from + MAX_BATCH));
+    let bound = this.#maxBatch;
+    if (this.#overlap) {
+      const half = Math.ceil((this.#inFlight + queued.length) / 2);
+      bound = Math.min(bound, Math.max(MIN_OVERLAP_BATCH, half));
+    }
+    for (let from = 0; from < queued.length; from += bound) this.#sendBatch(queued.slice(from, from + bound));
   };
 
   #sendBatch(batch: QueuedCall[]): void {
+    this.#inFlight += batch.length;
     if (batch.length === 1) {
       const only = batch[0]!;
       only.args[HEAD_ARGS - 1] = String(only.args.length + 1);
-      this.#eval(only.key, only.keys, only.args.concat(only.block)).then(only.resolve, only.reject);
+      const sent =
+        only.releases !== undefined
+          ? this.#release(only.key, only.releases, only.args[3]!)
+          : this.#eval(only.key, only.keys, only.args.concat(only.block));
+      sent.then(
+        (reply) => {
+          this.#inFlight--;
+          only.resolve(reply);
+        },
+        (error: unknown) => {
+          this.#inFlight--;
+          only.reject(error);
+        },
+      );
       return;
     }
     const keys: string[] = [];
@@ -747,16 +1056,28 @@ export class RedisStore implements QuotaStore {
     }
     this.#eval(batch[0]!.key, keys, args).then(
       (reply) => {
-        // Flat: per operation, the length of its reply, then the reply.
-        const flat = reply as unknown[];
-        let at = 0;
-        for (const op of batch) {
-          const length = Number(flat[at]);
-          op.resolve(flat.slice(at + 1, at + 1 + length));
-          at += 1 + length;
-        }
+        const answer = (): void => {
+          this.#inFlight -= batch.length;
+          // Flat: per operation, the length of its reply, then the reply.
+          const flat = reply as unknown[];
+          let at = 0;
+          for (const op of batch) {
+            const length = Number(flat[at]);
+            op.resolve(flat.slice(at + 1, at + 1 + length));
+            at += 1 + length;
+          }
+        };
+        if (!this.#overlap) return answer();
+        // Two answers read together (Redis ran both batches before replying) would send their callers' next
+        // operations together too, and Redis would wait while this process prepares them all: the second's
+        // are handed out a turn later, so the first's next batch reaches Redis meanwhile.
+        if (this.#answering) return void setImmediate(answer);
+        this.#answering = true;
+        queueMicrotask(() => (this.#answering = false));
+        answer();
       },
       (error: unknown) => {
+        this.#inFlight -= batch.length;
         for (const op of batch) op.reject(error);
       },
     );
@@ -846,8 +1167,26 @@ export class RedisStore implements QuotaStore {
     return this.#clock === undefined ? Date.now() : this.#clock();
   }
 
-  /** Runs the script with `keys`, all in `key`'s hash slot (a cluster client sends it to that slot's master). */
+  /**
+   * Runs the script with `keys`, all in `key`'s hash slot (a cluster client sends it to that slot's master).
+   * A `TRYAGAIN` (Redis Cluster, while the slot migrates: the call's keys are split between the two masters,
+   * or missing on both; refused before the script ran) is sent again after 10, 20, 40, 80, then every 100 ms,
+   * for about 2 s in all: node-redis passes it on; ioredis retries it itself (`retryDelayOnTryAgain`), then
+   * passes on what is left.
+   */
   async #eval(key: string, keys: string[], args: string[]): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#evalOnce(key, keys, args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : '';
+        if (attempt >= TRYAGAIN_ATTEMPTS || !/^TRYAGAIN |Last error: .*TRYAGAIN /.test(message)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100, 10 * 2 ** attempt)));
+      }
+    }
+  }
+
+  async #evalOnce(key: string, keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
       return await this.#send(key, ['EVALSHA', SCRIPT_SHA, ...tail]);

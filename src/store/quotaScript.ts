@@ -59,7 +59,14 @@
  * absent), unchanged fields are not rewritten, a lease release reads neither the clock nor the hash, a batch
  * reads its operations in place (offsets into KEYS and ARGV, no copies), writes every reply into one flat
  * table and reuses one table for HSET's arguments, and the reply carries only what the caller cannot derive.
+ *
+ * Usage history (issue 16, usageHistory.ts): a decide, settle or (cluster, global refusal) peek whose ARGV[3]
+ * is 'u' carries history arguments after its amounts; once it has run, `usage` records it (the decision's
+ * code above is untouched by it). Without 'u' nothing more runs: with the history off a single operation's
+ * call costs two string comparisons more (its functions are not even made), a batch's four closures.
  */
+import { USAGE_LUA } from './usageHistory.js';
+
 export const QUOTA_SCRIPT = `
 local call, floor, ceil, max = redis.call, math.floor, math.ceil, math.max
 -- TTLs outlive the state by a second: harmless, and a test clock (ARGV[2]) may lag Redis's own a little.
@@ -77,7 +84,7 @@ local function clock()
   end
   return T
 end
-
+${USAGE_LUA}
 -- One operation: its keys are KEYS[ko + 1..] and its arguments ARGV[ao + 1..] as described above; its reply
 -- is written to R[r + 1..]; returns the index of the reply's last value.
 local function run(ko, ao, R, r)
@@ -382,6 +389,7 @@ end
 local R = {}
 if ARGV[1] ~= 'M' then
   run(0, 0, R, 0)
+  if ARGV[3] == 'u' then usage(0, 0, R, 0) end
   return R
 end
 -- A batch ('M'): ARGV[2] operations, each given as its number of keys and of arguments, then those
@@ -392,6 +400,7 @@ for i = 1, ARGV[2] + 0 do
   local nk, na = ARGV[ao + 1] + 0, ARGV[ao + 2] + 0
   R[r + 1] = 0
   local last = run(ko, ao + 2, R, r + 1)
+  if ARGV[ao + 5] == 'u' then usage(ko, ao + 2, R, r + 1) end
   R[r + 1] = last - r - 1
   r = last
   ko, ao = ko + nk, ao + 2 + na
