@@ -12,16 +12,15 @@
  * checkout of graphql-quota (its `node_modules` a symlink to this one's, so both load one `graphql`) to add
  * its plugin as a variant, for an A/B against an older commit.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PerformanceObserver } from 'node:perf_hooks';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { quotaPlugin } from '../src/apollo/index.js';
 import type { Plan } from '../src/quota/index.js';
 import { MemoryStore } from '../src/store/index.js';
 import { createDemoSchema } from '../demo/schema.js';
 import { UNLIMITED, complexityPlugin, type AppContext } from '../__tests__/helpers/serverApp.js';
+import { alternate, childOrMain, gcRate, measureRequests, median, runChild } from './inProcess.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 4_000);
@@ -92,30 +91,10 @@ async function child(variant: string, queryName: string): Promise<void> {
     if (response.status !== undefined && response.status !== 200)
       throw new Error(`status ${response.status}`);
   };
-  for (let i = 0; i < WARMUP; i++) await one();
-  let minor = 0;
-  let major = 0;
-  const gcs = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) {
-      if ((entry as { detail?: { kind?: number } }).detail?.kind === 1) minor++;
-      else major++;
-    }
-  });
-  gcs.observe({ entryTypes: ['gc'] });
-  const start = process.cpuUsage();
-  for (let i = 0; i < REQUESTS; i++) await one();
-  const cpu = process.cpuUsage(start);
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  gcs.disconnect();
+  const sample = await measureRequests(one, WARMUP, REQUESTS);
   await server.stop();
-  process.stdout.write(JSON.stringify({ cpuUs: (cpu.user + cpu.system) / REQUESTS, minor, major }) + '\n');
+  process.stdout.write(JSON.stringify(sample) + '\n');
 }
-
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function main(): void {
   const variants = ['bare Apollo', 'quota, MemoryStore', 'graphql-query-complexity'];
@@ -127,20 +106,7 @@ function main(): void {
   );
   if (BASELINE !== undefined) console.log(`baseline: ${BASELINE}`);
   for (const query of queries) {
-    const samples = new Map(
-      variants.map((v) => [v, [] as { cpuUs: number; minor: number; major: number }[]]),
-    );
-    for (let round = 0; round < ROUNDS; round++) {
-      for (let k = 0; k < variants.length; k++) {
-        const variant = variants[(k + round) % variants.length]!;
-        const run = spawnSync(process.execPath, ['--import', 'tsx', __filename, 'child', variant, query], {
-          encoding: 'utf8',
-          env: process.env,
-        });
-        if (run.status !== 0) throw new Error(`${variant}: ${run.stderr}`);
-        samples.get(variant)!.push(JSON.parse(run.stdout.trim().split('\n').pop()!));
-      }
-    }
+    const samples = alternate(variants, ROUNDS, (variant) => runChild(__filename, [variant, query]));
     const bare = median(samples.get('bare Apollo')!.map((s) => s.cpuUs));
     console.log(`\nquery: ${query}`);
     console.log(
@@ -148,7 +114,7 @@ function main(): void {
     );
     for (const [variant, s] of samples) {
       const cpu = median(s.map((x) => x.cpuUs));
-      const gc = `${(median(s.map((x) => x.minor)) / (REQUESTS / 1000)).toFixed(1)} / ${(median(s.map((x) => x.major)) / (REQUESTS / 1000)).toFixed(2)}`;
+      const gc = gcRate(s, REQUESTS);
       console.log(
         `${variant.padEnd(26)}  ${cpu.toFixed(1).padStart(10)}  ${(cpu / bare).toFixed(2).padStart(10)}x  ` +
           `${gc.padStart(31)}  ${s.map((x) => x.cpuUs.toFixed(0)).join(' ')}`,
@@ -157,11 +123,4 @@ function main(): void {
   }
 }
 
-if (process.argv[2] === 'child') {
-  child(process.argv[3]!, process.argv[4]!).catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
-} else {
-  main();
-}
+childOrMain(child, main);

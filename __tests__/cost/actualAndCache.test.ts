@@ -63,6 +63,88 @@ describe('actualCost', () => {
   });
 });
 
+describe('actualCost of leaf fields (scalars and enums)', () => {
+  // Every way a leaf's value can count: a costly scalar or enum type (per value, nulls and missing lists
+  // free), nested lists, the field's own weight (kept for a null, floored at 0 when negative), an
+  // argument cost from a variable or a literal. The walk skips the values of leaves whose value cannot
+  // change their cost; these figures are the same as walking every value.
+  const leaves = costSchema(`
+    scalar Money @cost(weight: 3)
+    enum Level @cost(weight: 2) { LOW HIGH }
+    type Query {
+      price: Money
+      prices: [Money] @listSize(assumedSize: 4)
+      matrix: [[Money]] @listSize(assumedSize: 4)
+      level: Level
+      levels: [Level!]! @listSize(assumedSize: 4)
+      plain: Int
+      plains: [Int] @listSize(assumedSize: 4)
+      weighted: Int @cost(weight: 5)
+      discounted: Int @cost(weight: -4)
+      discountedPrice: Money @cost(weight: -2)
+      lookup(key: String @cost(weight: 7)): Int
+      lookups(key: String @cost(weight: 7)): [Int] @listSize(assumedSize: 4)
+    }`);
+  const document = parse(`query($k: String) {
+    price prices matrix level levels plain plains weighted discounted discountedPrice
+    lookup(key: $k) lookups(key: $k) a: lookup(key: "x")
+  }`);
+  const responses = [
+    {
+      price: 1,
+      prices: [1, null, 2],
+      matrix: [[1, 2], null, [null, 3]],
+      level: 'LOW',
+      levels: ['LOW', 'HIGH', 'LOW'],
+      plain: 1,
+      plains: [1, 2, null],
+      weighted: 1,
+      discounted: 1,
+      discountedPrice: 1,
+      lookup: 1,
+      lookups: [1, 2],
+      a: 1,
+    },
+    {
+      price: null,
+      prices: null,
+      matrix: [],
+      level: null,
+      levels: [],
+      plain: null,
+      plains: [],
+      weighted: null,
+      discounted: null,
+      discountedPrice: null,
+      lookup: null,
+      lookups: null,
+      a: null,
+    },
+    { price: 1, discountedPrice: null, prices: [] },
+    {},
+  ];
+  const actual = (
+    model: 'apollo' | 'ibm' | 'graphql-query-complexity',
+    variables: Readonly<Record<string, unknown>>,
+  ) => {
+    const analyzer = new CostAnalyzer(leaves, { model });
+    return responses.map((data) => analyzer.actualCost(document, { variables, data }));
+  };
+
+  test('Apollo: per value of a costly type, own weights floored at 0, argument costs as estimated', () => {
+    // 3 + 2×3 + 3×3 + 2 + 3×2 + 0 + 0 + 5 + 0 + max(0, -2 + 3) + 7 + 7 + 7 = 53
+    expect(actual('apollo', { k: 'y' })).toEqual([53, 26, 3, 0]);
+    // Without $k, the two fields reading it have no argument cost.
+    expect(actual('apollo', {})).toEqual([39, 12, 3, 0]);
+  });
+
+  test('IBM and graphql-query-complexity formulas', () => {
+    expect(actual('ibm', { k: 'y' })).toEqual([56, 27, 4, 1]);
+    expect(actual('ibm', {})).toEqual([42, 13, 4, 1]);
+    expect(actual('graphql-query-complexity', { k: 'y' })).toEqual([43, 5, 3, 0]);
+  });
+});
+
 describe('the per-document cache', () => {
   test('a cached document gives the same results as a fresh one, for any variables', () => {
     const analyzer = new CostAnalyzer(schema);

@@ -207,12 +207,31 @@ function actualFields(
   slotValues: ArrayLike<number>,
 ): number {
   let cost = 0;
-  for (const field of alt.fields) {
+  const fields = alt.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const constant = leafConstant(field);
+    // A leaf that costs nothing, present or not: its value need not even be looked up.
+    if (constant === 0) continue;
     const value = data[field.key];
     if (value === undefined) continue;
-    cost += actualField(field, value, slotValues);
+    cost += constant > 0 ? constant : actualField(field, value, slotValues);
   }
   return saturate(cost);
+}
+
+/**
+ * The actual cost of a leaf field (scalar or enum) whose value cannot change it: no argument cost from
+ * variables and no points per value, so a value, a null or a list of any length all cost its own points
+ * (floored at 0). -1 for any other field, whose value must be walked. Most fields of a response are such
+ * leaves, and cost 0 (`id`, `name`): the walk does not even look their values up.
+ */
+function leafConstant(field: CostPlanField): number {
+  const selection = field.selection;
+  if (!selection.leaf || field.argSlot >= 0) return -1;
+  const alternatives = selection.alternatives;
+  if (alternatives.length > 0 && (field.instanceCost ?? alternatives[0]!.typeCost) !== 0) return -1;
+  return field.own > 0 ? field.own : 0;
 }
 
 function actualField(field: CostPlanField, value: unknown, slotValues: ArrayLike<number>): number {

@@ -92,6 +92,9 @@ export function useQuota<TContext extends object = YogaInitialContext>(
 ): QuotaEnvelopPlugin<TContext> {
   const lifecycle = createQuotaLifecycle(options);
   // One per HTTP request: the operations of a batch share it (each has its own context, the same Request).
+  // Its entry is deleted in onResponse, not left to the next full GC: a WeakMap entry holds its value
+  // through young-generation collections, so every response's quota (its decision and header fields) was
+  // promoted to the old generation.
   const responses = new WeakMap<Request, QuotaResponse>();
   const start = (args: {
     schema: GraphQLSchema;
@@ -232,6 +235,7 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     onResponse(payload) {
       const quota = responses.get(payload.request);
       if (quota === undefined) return;
+      responses.delete(payload.request);
       const { response } = payload;
       quota.writeHeaders(response.headers);
       // Yoga sets a single result's status from its error; a batch's from nothing (always 200).

@@ -198,6 +198,10 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
   options: MercuriusQuotaOptions<TContext>,
 ): MercuriusQuotaPlugin<TContext> {
   const lifecycle = createQuotaLifecycle(options);
+  // Both maps' entries are deleted once their last reader has run (`onSend`, `onResolution`), not left to
+  // the next full GC: a WeakMap entry holds its value through young-generation collections, and these held
+  // each request's operations, and through them its document, variables, context, request and reply, so
+  // that all of it was promoted to the old generation.
   const replies = new WeakMap<FastifyReply, ReplyState>();
   // Per operation: a batch's operations each have a context of their own (Object.create of the request's).
   const operations = new WeakMap<object, QuotaOperation>();
@@ -348,6 +352,7 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
     app.graphql.addHook('onResolution', async (execution, context) => {
       const operation = operations.get(context);
       if (operation === undefined) return;
+      operations.delete(context);
       await operation.settle(outcomeOf(execution));
       const cost = operation.costExtension();
       if (cost !== null) execution.extensions = { ...execution.extensions, cost };
@@ -424,6 +429,7 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
         },
         set: (name, value) => void reply.header(name, value),
       });
+      replies.delete(reply);
       return payload;
     });
     return Promise.resolve();
