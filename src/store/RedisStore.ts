@@ -36,7 +36,7 @@ import type {
   QuotaStore,
   SettleInput,
 } from '../quota/index.js';
-import { DEFAULT_REDIS_KEY_PREFIX } from './defaults.js';
+import { DEFAULT_REDIS_KEY_PREFIX, historyOperationName } from './defaults.js';
 import { fnv1a32 } from './hash.js';
 import { QUOTA_SCRIPT } from './quotaScript.js';
 import { RedisClientMisuse, redisAdapter } from './redisClient.js';
@@ -490,7 +490,7 @@ export class RedisStore implements QuotaStore {
     const code = capacity ? REFUSAL_CODES['exceeds-capacity'] : REFUSAL_CODES.limit;
     return [
       ...this.#usage!.head,
-      input.operationName ?? '',
+      historyOperationName(input.operationName ?? ''),
       input.plan.name,
       String(input.cost),
       code,
@@ -507,7 +507,13 @@ export class RedisStore implements QuotaStore {
    */
   recordRefusal(client: string, plan: string, operationName: string | null, code: string): void {
     if (this.#usage === null) return;
-    this.#pending.add(this.clientKey(client), this.#storeNow(), operationName ?? '', plan, code);
+    this.#pending.add(
+      this.clientKey(client),
+      this.#storeNow(),
+      historyOperationName(operationName ?? ''),
+      plan,
+      code,
+    );
   }
 
   /**
@@ -822,7 +828,15 @@ export class RedisStore implements QuotaStore {
     // USAGE HISTORY: a refund is recorded in its decision's minute (and the call carries pending refusals).
     const usage =
       this.#usage !== null && (input.refund > 0 || this.#pending.size > 0)
-        ? [...this.#usage.head, input.operationName ?? '', '', String(input.refund), '', '0', '']
+        ? [
+            ...this.#usage.head,
+            historyOperationName(input.operationName ?? ''),
+            '',
+            String(input.refund),
+            '',
+            '0',
+            '',
+          ]
         : null;
     await this.#run(
       's',
