@@ -327,11 +327,13 @@ export class RedisStore implements QuotaStore {
   /** The local refusal cache (see `localRefusalClients`), by client key; in insertion order, oldest first. */
   readonly #refusals = new Map<string, RememberedRefusal>();
   /**
-   * Per client with decisions in flight the refusal cache may learn from: how many, and whether this process
-   * forgot the client (a refund, block or unblock) while one was out. Such an answer may state the state
-   * before the refund: it is not learned (see #forget).
+   * Per client with decisions in flight the refusal cache may learn from: how many, and the number of the
+   * latest time this process forgot the client (a refund, block or unblock; see #forget). The answer of a
+   * decision sent before that may state the state before the refund: it is not learned.
    */
-  readonly #learning = new Map<string, { count: number; forgotten: boolean }>();
+  readonly #learning = new Map<string, { count: number; forgotAt: number }>();
+  /** How many times this process forgot a client (numbers #learning's `forgotAt`). */
+  #forgets = 0;
   /** Script calls waiting for the end of this turn of the microtask queue (see #flush). */
   #batch: QueuedCall[] = [];
   readonly #refusalClients: number;
@@ -463,11 +465,11 @@ export class RedisStore implements QuotaStore {
     if (this.#cluster && plan.hasGlobal) {
       return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt, usage);
     }
-    let learning: { count: number; forgotten: boolean } | undefined;
+    let learning: { count: number; forgotAt: number } | undefined;
+    const sentAfter = this.#forgets;
     if (this.#refusalClients > 0 && !exempt) {
       learning = this.#learning.get(input.client);
-      if (learning === undefined)
-        this.#learning.set(input.client, (learning = { count: 0, forgotten: false }));
+      if (learning === undefined) this.#learning.set(input.client, (learning = { count: 0, forgotAt: 0 }));
       learning.count++;
     }
     let reply: unknown;
@@ -494,7 +496,7 @@ export class RedisStore implements QuotaStore {
     const decision = this.#decision(plan, reply, amounts, true, leaseId, exempt);
     if (learning !== undefined) {
       // Forgotten while it was out: its refusal may predate the refund, so it is not learned.
-      if (learning.forgotten) this.#refusals.delete(input.client);
+      if (learning.forgotAt > sentAfter) this.#refusals.delete(input.client);
       else this.#remember(input.client, plan, bit, amounts, decision, reply);
     }
     return decision;
@@ -651,7 +653,8 @@ export class RedisStore implements QuotaStore {
   #forget(client: string): void {
     this.#refusals.delete(client);
     const learning = this.#learning.get(client);
-    if (learning !== undefined) learning.forgotten = true;
+    this.#forgets++;
+    if (learning !== undefined) learning.forgotAt = this.#forgets;
   }
 
   /** A refusal the local cache still holds for this decision, or null (see `localRefusalClients`). */
