@@ -1,4 +1,5 @@
 import { QuotaValidationError } from '../../src/quota/index.js';
+import { MAX_HISTORY_OPERATION_NAME_LENGTH } from '../../src/store/index.js';
 import {
   HOUR_MS,
   MINUTE_MS,
@@ -148,6 +149,17 @@ describe('MemoryUsageHistory', () => {
       [OTHER_OPERATIONS, 3],
       ['Products', 2],
       ['A', 1],
+    ]);
+  });
+
+  it('keeps an operation name of any length as at most MAX_HISTORY_OPERATION_NAME_LENGTH characters', async () => {
+    const history = new MemoryUsageHistory({ clock: () => T0 });
+    const long = 'L'.repeat(100_000);
+    history.record(record({ operationName: long }));
+    history.record(record({ operationName: `${long}2` }));
+    const range = { fromMs: T0, toMs: T0 + MINUTE_MS };
+    expect((await history.topOperations(range, 10)).map((o) => [o.operationName, o.operations])).toEqual([
+      [`${'L'.repeat(MAX_HISTORY_OPERATION_NAME_LENGTH - 1)}…`, 2],
     ]);
   });
 

@@ -7,7 +7,11 @@
 import type { Redis } from 'ioredis';
 import { HOUR_MS, MINUTE_MS, OTHER_OPERATIONS, RedisUsageHistory } from '../../src/history/index.js';
 import { QuotaValidationError, type Plan } from '../../src/quota/index.js';
-import { RedisStore } from '../../src/store/index.js';
+import {
+  historyOperationName,
+  MAX_HISTORY_OPERATION_NAME_LENGTH,
+  RedisStore,
+} from '../../src/store/index.js';
 import {
   deleteKeys,
   ioredisClient,
@@ -411,6 +415,92 @@ describe('RedisUsageHistory', () => {
       [OTHER_OPERATIONS, 2],
       ['B', 1],
     ]);
+  });
+
+  // Regression: an hour whose first record was named '(other)' (a client's operationName param, reported by
+  // recordRefusal) counted no name, so its hash, everyone's hour and the ranking were kept without a TTL; and a
+  // name of any length was kept whole (200 kB per name, 50 per client-hour, 1,000 in everyone's hour).
+  it('gives every key a TTL and keeps names bounded, whatever the operation name and whichever call writes it', async () => {
+    const clock = testClock();
+    const free: Plan = {
+      name: 'free',
+      limits: [{ kind: 'fixed-window', name: 'points', limit: 1_000, windowMs: HOUR_MS }],
+    };
+    const huge = 'x'.repeat(200_000);
+    // A surrogate pair across the cut: kept whole or not at all.
+    const emoji = 'y'.repeat(MAX_HISTORY_OPERATION_NAME_LENGTH - 2) + '\u{1F600}'.repeat(3);
+    const hostile = [
+      OTHER_OPERATIONS,
+      '',
+      huge,
+      emoji,
+      'a:b:c',
+      '{x}',
+      '%7b',
+      'o:p',
+      'n',
+      'p',
+      'r:X',
+      'ünï ✓',
+    ];
+    const kept = (name: string) => historyOperationName(name);
+    expect(kept(huge)).toBe(`${'x'.repeat(MAX_HISTORY_OPERATION_NAME_LENGTH - 1)}…`);
+    expect(kept(emoji)).toBe(`${'y'.repeat(MAX_HISTORY_OPERATION_NAME_LENGTH - 2)}…`);
+    let n = 0;
+    for (const name of hostile) {
+      for (const via of ['recordRefusal', 'decide', 'settle'] as const) {
+        // Each name and call in a fresh key space: the first record of every hash.
+        const p = `${prefix}ttl-names:${n++}:`;
+        const store = new RedisStore({
+          client: io,
+          keyPrefix: p,
+          clock: () => clock.now,
+          usageHistory: true,
+        });
+        if (via === 'recordRefusal') {
+          store.recordRefusal('id:alice', 'free', name, 'COST_LIMIT_EXCEEDED');
+          await store.flushUsage();
+        } else if (via === 'decide') {
+          await store.decide({
+            client: 'id:alice',
+            plan: free,
+            cost: 3,
+            operation: 'query',
+            operationName: name,
+          });
+        } else {
+          await store.settle({
+            client: 'id:alice',
+            plan: free,
+            operation: 'query',
+            operationName: name,
+            refund: 1,
+            leaseId: null,
+            decidedAtMs: clock.now,
+          });
+        }
+        const keys = await keysUnder(io, p);
+        expect(keys.length).toBeGreaterThan(0);
+        for (const key of keys) {
+          const ttl = await io.pttl(key);
+          if (ttl <= 0)
+            throw new Error(`${via} of ${JSON.stringify(name.slice(0, 20))}: ${key} has PTTL ${ttl}`);
+          const size = await io.memory('USAGE', key);
+          expect(size).toBeLessThan(2_000);
+        }
+        if (via !== 'settle') {
+          const history = new RedisUsageHistory(store, { clock: () => clock.now });
+          const ops = await history.topOperations(
+            { fromMs: clock.now, toMs: clock.now + MINUTE_MS },
+            10,
+            alice,
+          );
+          expect(ops.map((o) => [o.operationName, o.operations])).toEqual([
+            [kept(name) === '' ? null : kept(name), 1],
+          ]);
+        }
+      }
+    }
   });
 
   it('is refused when the store keeps no history, and malformed options are refused', () => {

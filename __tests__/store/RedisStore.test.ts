@@ -608,6 +608,18 @@ describe('RedisStore', () => {
       limits: [{ kind: 'token-bucket', name: 'rate', rate: 2, burst: 3 }],
     };
 
+    /** Client c's refund of `refund` points of the perMinute decision taken at `decidedAtMs`. */
+    function refundPoints(store: RedisStore, refund: number, decidedAtMs: number) {
+      return store.settle({
+        client: 'c',
+        plan: perMinute,
+        operation: 'query',
+        refund,
+        leaseId: null,
+        decidedAtMs,
+      });
+    }
+
     /** A store on the test clock whose Redis commands are counted. */
     function counted(p: string, options: { localRefusalClients?: number } = {}) {
       const clock = { now: T0 + 1_000 };
@@ -679,14 +691,7 @@ describe('RedisStore', () => {
         store.decide({ client: 'c', plan: perMinute, cost, operation: 'query' });
       const first = await decide(100);
       expect((await decide(1)).allowed).toBe(false);
-      await store.settle({
-        client: 'c',
-        plan: perMinute,
-        operation: 'query',
-        refund: 50,
-        leaseId: null,
-        decidedAtMs: first.nowMs,
-      });
+      await refundPoints(store, 50, first.nowMs);
       expect(await decide(40)).toMatchObject({ allowed: true, limits: [{ consumed: 90 }, { consumed: 2 }] });
       // Blocked by another instance: refused by Redis, not remembered, so its unblock is seen at once.
       await other.block('c', 60_000);
@@ -695,6 +700,51 @@ describe('RedisStore', () => {
       sent.length = 0;
       expect((await decide(1)).allowed).toBe(true);
       expect(sent).toEqual(['EVALSHA']);
+    });
+
+    // Regression: a refusal whose answer arrived after this process had sent a refund (or a block or unblock)
+    // of the same client was remembered, stating the state before the refund: the same charge was then refused
+    // here, with no Redis call, though Redis admitted it (a client's two concurrent requests: one settles while
+    // the other's decision is in flight). Every way the settle and the decision can share a batch or not.
+    it('does not learn a refusal answered after this process forgot the client (refund, block, unblock sent meanwhile)', async () => {
+      for (const forget of ['refund', 'block', 'unblock'] as const) {
+        for (const maxBatch of [1, 64]) {
+          const p = `${prefix}race:${forget}:${maxBatch}:`;
+          const clock = { now: T0 + 1_000 };
+          const store = new RedisStore({ client: io, keyPrefix: p, clock: () => clock.now, maxBatch });
+          const decide = (cost: number) =>
+            store.decide({ client: 'c', plan: perMinute, cost, operation: 'query' });
+          const first = await decide(100);
+          expect(first.allowed).toBe(true);
+          // In flight together: a refusal (sent first), then what makes room or changes nothing the refusal states.
+          const refusedNow = decide(20);
+          const forgotten =
+            forget === 'refund'
+              ? refundPoints(store, 50, first.nowMs)
+              : forget === 'block'
+                ? store.block('c', 1).then(() => {
+                    clock.now += 2;
+                  })
+                : store.unblock('c');
+          // (A block is sent at once, not batched: it may reach Redis first and refuse this one itself.)
+          expect(await refusedNow).toMatchObject({ allowed: false });
+          await forgotten;
+          if (forget === 'refund') {
+            // Redis has 50 points of room: the same charge is admitted, by Redis.
+            expect(await decide(20)).toMatchObject({
+              allowed: true,
+              limits: [{ consumed: 70 }, { consumed: 2 }],
+            });
+            expect(store.answeredLocally).toBe(0);
+          } else {
+            // Nothing changed the refusal's figures: Redis refuses it again, and the cache learns from that.
+            expect(await decide(20)).toMatchObject({ allowed: false, refusedBy: 'points' });
+            expect(store.answeredLocally).toBe(0);
+            expect(await decide(20)).toMatchObject({ allowed: false, refusedBy: 'points' });
+            expect(store.answeredLocally).toBe(1);
+          }
+        }
+      }
     });
 
     it('never admits: two processes, one with the cache, admit exactly a bucket of 3 between them', async () => {

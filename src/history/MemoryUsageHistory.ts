@@ -1,5 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { invalidOption } from '../quota/index.js';
+import { historyOperationName } from '../store/index.js';
 import {
   DEFAULT_HISTORY_MAX_CLIENTS,
   DEFAULT_HISTORY_MAX_OPERATION_NAMES,
@@ -181,7 +182,7 @@ export class MemoryUsageHistory implements UsageHistory {
     const hour = Math.floor(record.timeMs / HOUR_MS) * HOUR_MS;
     let names = history.operations.get(hour);
     if (names === undefined) history.operations.set(hour, (names = new Map<string, OperationTotals>()));
-    let name = record.operationName ?? ANONYMOUS_OPERATION;
+    let name = historyOperationName(record.operationName) ?? ANONYMOUS_OPERATION;
     let totals = names.get(name);
     if (totals === undefined) {
       if (names.size >= this.#maxOperationNames) name = OTHER_OPERATIONS;

@@ -349,6 +349,9 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
     operationName: string | null,
     enforced: boolean,
     description: string,
+    /** Whether the store's decision recorded this refusal in the usage history (a decision taken with
+     * `record: false`, the invalid-request count's, did not). Default: whether a decision was taken. */
+    recorded = event.decision !== null,
   ): void {
     this.#emit('onRejection', this.#options.onRejection, {
       ...event,
@@ -356,9 +359,9 @@ export class Lifecycle<TContext> implements QuotaLifecycle<TContext> {
       mode: this.config.mode,
       dryRun: !enforced,
     });
-    // A refusal no decision was taken for reaches a store's usage history only through this.
+    // A refusal no decision recorded reaches a store's usage history only through this.
     const { client } = event;
-    if (enforced && event.decision === null && client !== null)
+    if (enforced && !recorded && client !== null)
       this.engine.store.recordRefusal?.(
         storeKey(client.id, client.anonymous),
         client.plan,

@@ -375,7 +375,7 @@ export class OperationQuota<TContext> implements QuotaOperation {
   async #invalid(client: ResolvedClient, refusal: QuotaRefusal): Promise<QuotaRefusal> {
     const lifecycle = this.#lifecycle;
     const quota = lifecycle.config.countInvalidRequests
-      ? await chargeInvalidRequest(lifecycle, client, this.#response, this.#operationName)
+      ? await chargeInvalidRequest(lifecycle, client, this.#response, this.#operationName, true)
       : null;
     if (quota !== null) return quota;
     const { code, status, message } = refusal;

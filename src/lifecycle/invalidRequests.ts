@@ -62,6 +62,12 @@ export async function chargeInvalidRequest<TContext>(
   client: ResolvedClient,
   response: ResponseQuota,
   operationName: string | null,
+  /**
+   * True for an operation the cost analysis refused (QuotaOperation): the count's refusal, when it stands,
+   * is then the operation's one refusal and is counted in the usage history as such (the count's decision
+   * records nothing). False for a request that did not parse or validate: no operation, nothing recorded.
+   */
+  operation = false,
 ): Promise<QuotaRefusal | null> {
   response.varyBy(client.vary);
   if (client.unknownApiKey === true) {
@@ -97,6 +103,7 @@ export async function chargeInvalidRequest<TContext>(
     operationName,
     enforced,
     message,
+    !operation,
   );
   if (!enforced) return null;
   response.refused(status);

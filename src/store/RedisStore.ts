@@ -36,7 +36,7 @@ import type {
   QuotaStore,
   SettleInput,
 } from '../quota/index.js';
-import { DEFAULT_REDIS_KEY_PREFIX } from './defaults.js';
+import { DEFAULT_REDIS_KEY_PREFIX, historyOperationName } from './defaults.js';
 import { fnv1a32 } from './hash.js';
 import { QUOTA_SCRIPT } from './quotaScript.js';
 import { RedisClientMisuse, redisAdapter } from './redisClient.js';
@@ -326,6 +326,14 @@ export class RedisStore implements QuotaStore {
   #checked = false;
   /** The local refusal cache (see `localRefusalClients`), by client key; in insertion order, oldest first. */
   readonly #refusals = new Map<string, RememberedRefusal>();
+  /**
+   * Per client with decisions in flight the refusal cache may learn from: how many, and the number of the
+   * latest time this process forgot the client (a refund, block or unblock; see #forget). The answer of a
+   * decision sent before that may state the state before the refund: it is not learned.
+   */
+  readonly #learning = new Map<string, { count: number; forgotAt: number }>();
+  /** How many times this process forgot a client (numbers #learning's `forgotAt`). */
+  #forgets = 0;
   /** Script calls waiting for the end of this turn of the microtask queue (see #flush). */
   #batch: QueuedCall[] = [];
   readonly #refusalClients: number;
@@ -457,16 +465,28 @@ export class RedisStore implements QuotaStore {
     if (this.#cluster && plan.hasGlobal) {
       return this.#decideAcrossSlots(input, plan, amounts, leaseId, startedAt, exempt, usage);
     }
-    const reply = await this.#run(
-      'd',
-      input.client,
-      plan,
-      amounts,
-      leaseId ?? '',
-      '',
-      input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
-      usage,
-    );
+    let learning: { count: number; forgotAt: number } | undefined;
+    const sentAfter = this.#forgets;
+    if (this.#refusalClients > 0 && !exempt) {
+      learning = this.#learning.get(input.client);
+      if (learning === undefined) this.#learning.set(input.client, (learning = { count: 0, forgotAt: 0 }));
+      learning.count++;
+    }
+    let reply: unknown;
+    try {
+      reply = await this.#run(
+        'd',
+        input.client,
+        plan,
+        amounts,
+        leaseId ?? '',
+        '',
+        input.timeoutMs === undefined ? '' : this.#deadlineArg(input.timeoutMs, startedAt),
+        usage,
+      );
+    } finally {
+      if (learning !== undefined && --learning.count === 0) this.#learning.delete(input.client);
+    }
     // A decision that reached Redis after the caller stopped waiting was refused there, uncommitted.
     if (Array.isArray(reply) && reply.length === 3 && Number(reply[2]) === -1) {
       throw new Error(
@@ -474,8 +494,11 @@ export class RedisStore implements QuotaStore {
       );
     }
     const decision = this.#decision(plan, reply, amounts, true, leaseId, exempt);
-    if (this.#refusalClients > 0 && !exempt)
-      this.#remember(input.client, plan, bit, amounts, decision, reply);
+    if (learning !== undefined) {
+      // Forgotten while it was out: its refusal may predate the refund, so it is not learned.
+      if (learning.forgotAt > sentAfter) this.#refusals.delete(input.client);
+      else this.#remember(input.client, plan, bit, amounts, decision, reply);
+    }
     return decision;
   }
 
@@ -490,7 +513,7 @@ export class RedisStore implements QuotaStore {
     const code = capacity ? REFUSAL_CODES['exceeds-capacity'] : REFUSAL_CODES.limit;
     return [
       ...this.#usage!.head,
-      input.operationName ?? '',
+      historyOperationName(input.operationName ?? ''),
       input.plan.name,
       String(input.cost),
       code,
@@ -507,7 +530,13 @@ export class RedisStore implements QuotaStore {
    */
   recordRefusal(client: string, plan: string, operationName: string | null, code: string): void {
     if (this.#usage === null) return;
-    this.#pending.add(this.clientKey(client), this.#storeNow(), operationName ?? '', plan, code);
+    this.#pending.add(
+      this.clientKey(client),
+      this.#storeNow(),
+      historyOperationName(operationName ?? ''),
+      plan,
+      code,
+    );
   }
 
   /**
@@ -615,6 +644,17 @@ export class RedisStore implements QuotaStore {
   /** How many decisions the local refusal cache answered without Redis (see `localRefusalClients`). */
   get answeredLocally(): number {
     return this.#answeredLocally;
+  }
+
+  /**
+   * Drops what the refusal cache holds of `client`, and keeps it from learning the answers of the client's
+   * decisions already sent (Redis may have run them before the refund, block or unblock this precedes).
+   */
+  #forget(client: string): void {
+    this.#refusals.delete(client);
+    const learning = this.#learning.get(client);
+    this.#forgets++;
+    if (learning !== undefined) learning.forgotAt = this.#forgets;
   }
 
   /** A refusal the local cache still holds for this decision, or null (see `localRefusalClients`). */
@@ -807,7 +847,7 @@ export class RedisStore implements QuotaStore {
     const applies = applyingLimits(plan, input);
     const refunds = plan.limits.map((limit, i) => (applies[i]! ? limitRefund(limit, input.refund) : 0));
     // Points given back may admit what the cache would refuse.
-    if (input.refund > 0) this.#refusals.delete(input.client);
+    if (input.refund > 0) this.#forget(input.client);
     if (this.#cluster && plan.hasGlobal) {
       // Each global limit's refund on its own key; the client's call leaves them alone (-2 reads nothing).
       for (let i = 0; i < plan.limits.length; i++) {
@@ -822,7 +862,15 @@ export class RedisStore implements QuotaStore {
     // USAGE HISTORY: a refund is recorded in its decision's minute (and the call carries pending refusals).
     const usage =
       this.#usage !== null && (input.refund > 0 || this.#pending.size > 0)
-        ? [...this.#usage.head, input.operationName ?? '', '', String(input.refund), '', '0', '']
+        ? [
+            ...this.#usage.head,
+            historyOperationName(input.operationName ?? ''),
+            '',
+            String(input.refund),
+            '',
+            '0',
+            '',
+          ]
         : null;
     await this.#run(
       's',
@@ -867,7 +915,7 @@ export class RedisStore implements QuotaStore {
     assertDuration(durationMs, 'block');
     if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
-    this.#refusals.delete(client);
+    this.#forget(client);
     const key = global ? this.#globalKey : this.clientKey(client);
     const reply = await this.#eval(key, [key], [global ? 'B' : 'b', this.#nowArg(), String(durationMs)]);
     if (global) {
@@ -881,7 +929,7 @@ export class RedisStore implements QuotaStore {
     assertClient(client, 'unblock');
     if (!this.#checked) await this.ready();
     const global = client === ALL_CLIENTS;
-    this.#refusals.delete(client);
+    this.#forget(client);
     const key = global ? this.#globalKey : this.clientKey(client);
     await this.#eval(key, [key], [global ? 'U' : 'u', this.#nowArg()]);
     if (global) {

@@ -10,6 +10,8 @@ export {
   DEFAULT_MAX_CLIENTS,
   DEFAULT_MINUTE_RETENTION_MS,
   DEFAULT_REDIS_KEY_PREFIX,
+  historyOperationName,
+  MAX_HISTORY_OPERATION_NAME_LENGTH,
   OTHER_OPERATIONS,
 } from './defaults.js';
 export { clientOfStoreKey, storeKey } from './clientKeys.js';

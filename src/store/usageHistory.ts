@@ -150,14 +150,20 @@ local function usageHour(key, ttl, name, ops, charged, refunded, code, bound)
   local new = false
   local field = 'o:' .. name
   if ops > 0 then
-    if call('HINCRBY', key, field, ops) == ops and name ~= OTHER then
-      local names = call('HINCRBY', key, 'n', 1)
-      new = names == 1
-      if names > bound then
-        call('HINCRBY', key, 'n', -1)
-        call('HDEL', key, field)
-        name = OTHER
-        call('HINCRBY', key, 'o:' .. name, ops)
+    if call('HINCRBY', key, field, ops) == ops then
+      if name ~= OTHER then
+        local names = call('HINCRBY', key, 'n', 1)
+        new = names == 1
+        if names > bound then
+          call('HINCRBY', key, 'n', -1)
+          call('HDEL', key, field)
+          name = OTHER
+          call('HINCRBY', key, 'o:' .. name, ops)
+        end
+      else
+        -- A record named OTHER itself (a caller's name, or a pending refusal's) counts no name, so 'n' cannot
+        -- tell whether the hour is new: its first OTHER asks whether the hash has a TTL yet.
+        new = call('PTTL', key) == -1
       end
     end
     if code ~= '' then call('HINCRBY', key, 'r:' .. code, ops) end
