@@ -641,6 +641,15 @@ export class RedisStore implements QuotaStore {
   }
   //#endregion
 
+  /**
+   * Refusals this store could not keep for the usage history: more than `MAX_PENDING_TOTAL` (10,000) groups
+   * (client, minute, operation name, plan, code) were waiting for a script call to carry them (Redis
+   * unreachable, or no call made). 0 while the history is off or nothing was dropped.
+   */
+  get usageRefusalsDropped(): number {
+    return this.#pending.dropped;
+  }
+
   /** How many decisions the local refusal cache answered without Redis (see `localRefusalClients`). */
   get answeredLocally(): number {
     return this.#answeredLocally;

@@ -63,6 +63,14 @@ const HOUR = 3_600_000;
 const OTHER = OTHER_OPERATIONS;
 /** How many pending refusal groups one script call carries at most. */
 export const MAX_PENDING_GROUPS = 32;
+/**
+ * The most groups of pending refusals a store keeps (while Redis is unreachable, or no call carries them):
+ * past {@link PENDING_NAMED_GROUPS} a new group's operation name is counted as `(other)`, and past this bound a
+ * refusal that fits no kept group is not kept for the history (counted in `PendingUsage.dropped`).
+ */
+export const MAX_PENDING_TOTAL = 10_000;
+/** Groups of pending refusals kept under their own operation names (see {@link MAX_PENDING_TOTAL}). */
+export const PENDING_NAMED_GROUPS = 9_000;
 
 export function usageSettings(
   options: RedisUsageHistoryOptions | boolean | undefined,
@@ -333,17 +341,39 @@ export function addRanking(flat: unknown, into: Map<string, number>): void {
 /** Refusals the store keeps until a script call carries them: by client, then time, name, plan and code. */
 export class PendingUsage {
   readonly #groups = new Map<string, { key: string; args: string[]; count: number }>();
+  #dropped = 0;
 
   get size(): number {
     return this.#groups.size;
   }
 
+  /** Refusals not kept for the history because {@link MAX_PENDING_TOTAL} groups were pending. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
   add(clientKey: string, timeMs: number, name: string, plan: string, code: string): void {
     const minute = Math.floor(timeMs / MINUTE) * MINUTE;
+    if (this.#count(clientKey, minute, name, plan, code)) return;
+    // Bounded: client-chosen names (and, during an outage, clients) must not grow the process without end.
+    if (this.#groups.size >= PENDING_NAMED_GROUPS && name !== OTHER) {
+      if (this.#count(clientKey, minute, OTHER, plan, code)) return;
+      name = OTHER;
+    }
+    if (this.#groups.size >= MAX_PENDING_TOTAL) {
+      this.#dropped++;
+      return;
+    }
     const id = [clientKey, minute, name, plan, code].join('\u0000');
-    const group = this.#groups.get(id);
-    if (group !== undefined) group.count++;
-    else this.#groups.set(id, { key: clientKey, args: [String(minute), name, plan, code], count: 1 });
+    this.#groups.set(id, { key: clientKey, args: [String(minute), name, plan, code], count: 1 });
+  }
+
+  /** Counts one more in the group with these values, if it is kept; false when there is none. */
+  #count(clientKey: string, minute: number, name: string, plan: string, code: string): boolean {
+    const group = this.#groups.get([clientKey, minute, name, plan, code].join('\u0000'));
+    if (group === undefined) return false;
+    group.count++;
+    return true;
   }
 
   /**
