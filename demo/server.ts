@@ -19,6 +19,7 @@ import { createYoga } from 'graphql-yoga';
 import mercurius, { type MercuriusContext } from 'mercurius';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { constants } from 'node:os';
 import { pino, type DestinationStream } from 'pino';
 import { Registry } from 'prom-client';
 import { quotaPlugin } from '../src/apollo/index.js';
@@ -512,7 +513,25 @@ async function serveOps(
 
 if (require.main === module) {
   startDemoServer().then(
-    ({ url, server, metricsUrl }) => {
+    ({ url, server, metricsUrl, stop }) => {
+      // Ctrl-C (SIGINT) or SIGTERM stops the demo cleanly: `stop()` closes the servers and flushes the
+      // pending refusals into the Redis usage history (flushUsage) before the process exits. A second
+      // signal exits at once.
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) process.exit(128 + (constants.signals[signal] ?? 0));
+        stopping = true;
+        console.log(`graphql-quota demo: ${signal}, stopping (again to exit at once)`);
+        stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       console.log(
         `graphql-quota demo on ${url} (${server}, ${process.env['REDIS_URL'] ? 'Redis' : 'in-memory'} store)`,
       );

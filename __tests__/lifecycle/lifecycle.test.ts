@@ -419,6 +419,57 @@ describe('createQuotaLifecycle: invalid requests are not free (countInvalidReque
     ]);
   });
 
+  it('the exact headers of an invalid request, counted or not, and when it is the first in duration', async () => {
+    // Counted (the plan has an unscoped request-counting limit): X-Rate-Limit-* describe that limit, and the
+    // count is first in duration when it is the first thing that limit counted in its window (a full bucket).
+    const rated = setup({ plans: [FREE, RATED], maxCost: 50 });
+    const counted = async (invalid: 'over-maxCost' | 'unparsable') => {
+      if (invalid === 'unparsable') {
+        const response = rated.lifecycle.startResponse();
+        expect(await rated.lifecycle.chargeInvalidRequest(request, response)).toBeNull();
+        return response.headers();
+      }
+      const refusal = await rated.operation(products(60)).admit();
+      return refusal.allowed ? [] : [refusal.code, ...refusal.headers];
+    };
+    const countedHeaders = (remaining: number, first: boolean) => [
+      ['x-rate-limit-remaining', `${remaining}`],
+      ['x-rate-limit-reset', `${Math.ceil((T0 + (5 - remaining) * 1_000) / 1000)}`],
+      ['x-rate-limit-consumed', `${5 - remaining}`],
+      ['x-rate-limit-first-in-duration', `${first}`],
+      ['ratelimit-policy', POLICY],
+      ['ratelimit', `"rate";r=${remaining};t=${5 - remaining}`],
+    ];
+    expect(await counted('over-maxCost')).toEqual(['COST_LIMIT_EXCEEDED', ...countedHeaders(4, true)]);
+    expect(await counted('unparsable')).toEqual(countedHeaders(3, false));
+    // A fresh window: an unparsable request is the first too.
+    const fresh = setup({ plans: [FREE, RATED] });
+    const response = fresh.lifecycle.startResponse();
+    await fresh.lifecycle.chargeInvalidRequest(request, response);
+    expect(response.headers()).toEqual(countedHeaders(4, true));
+
+    // Uncounted (no request-counting limit: nothing moves): X-Rate-Limit-* describe where the client stands
+    // on the plan's cost window, never first in duration; RateLimit-Policy, but no RateLimit (no limit
+    // applied), as for an exempt operation. Over maxCost and unparsable alike.
+    const free = setup({ plans: [FREE, ANONYMOUS], maxCost: 50 });
+    const uncounted = [
+      ['x-rate-limit-remaining', '20'],
+      ['x-rate-limit-reset', `${HOUR_RESET_S}`],
+      ['x-rate-limit-consumed', '0'],
+      ['x-rate-limit-first-in-duration', 'false'],
+      ['ratelimit-policy', '"hourly";q=20;qu="graphql-cost";w=3600'],
+    ];
+    const refusal = await free.operation(products(60)).admit();
+    expect(refusal.allowed ? [] : [refusal.code, ...refusal.headers]).toEqual([
+      'COST_LIMIT_EXCEEDED',
+      ...uncounted,
+    ]);
+    const unparsable = free.lifecycle.startResponse();
+    expect(await free.lifecycle.chargeInvalidRequest(request, unparsable)).toBeNull();
+    expect(unparsable.headers()).toEqual(uncounted);
+    expect(free.store.calls).toEqual({ decide: 2, settle: 0 });
+  });
+
   it('countInvalidRequests: false counts nothing and adds no header; a dry run counts but refuses nothing', async () => {
     const off = setup({ plans: [FREE, RATED], countInvalidRequests: false });
     const response = off.lifecycle.startResponse();
