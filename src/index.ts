@@ -199,6 +199,7 @@ export {
 } from './lifecycle/index.js';
 export type {
   AnonymousKeyFunction,
+  CostCarrier,
   CostExtension,
   ExecutionOutcome,
   ExemptFunction,

@@ -129,9 +129,8 @@ export function quotaPlugin<TContext extends BaseContext = BaseContext>(
           // A batch shares this head: Apollo set the status of each refusal's error on it, the quota's rule
           // (200 for a partly refused batch) decides. The last operation to answer sees every decision.
           if (quota?.status != null) http.status = quota.status;
-          const cost = state.operation?.costExtension() ?? null;
-          if (cost !== null && body.kind === 'single')
-            body.singleResult.extensions = { ...body.singleResult.extensions, cost };
+          if (state.operation !== null && body.kind === 'single')
+            body.singleResult = state.operation.withCostExtension(body.singleResult);
         },
       });
     },

@@ -52,9 +52,7 @@ function refusalError(refusal: QuotaRefusal): GraphQLError {
 
 /** A refused operation's result: its error, and `extensions.cost` when requested. */
 function refusalResult(refusal: QuotaRefusal, operation: QuotaOperation): ExecutionResult {
-  const error = refusalError(refusal);
-  const cost = operation.costExtension();
-  return cost === null ? { errors: [error] } : { errors: [error], extensions: { cost } };
+  return operation.withCostExtension<ExecutionResult>({ errors: [refusalError(refusal)] });
 }
 
 /** What is known of execution from a single result: `data` undefined means it never ran. */
@@ -144,8 +142,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
         delivered.add(result as IncrementalPayload);
         if ((result as { hasNext?: boolean }).hasNext !== false) return;
         await operation.settle({ data: delivered.data });
-        const cost = operation.costExtension();
-        if (cost !== null) setResult({ ...result, extensions: { ...result.extensions, cost } });
+        const withCost = operation.withCostExtension(result);
+        if (withCost !== result) setResult(withCost);
       },
       onEnd: () => void operation.settle({ data: delivered.data }),
     };
@@ -208,8 +206,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
         async onExecuteDone({ result, setResult }) {
           if (isAsyncIterable(result)) return onIncremental(operation);
           await operation.settle(outcomeOf(result));
-          const cost = operation.costExtension();
-          if (cost !== null) setResult({ ...result, extensions: { ...result.extensions, cost } });
+          const withCost = operation.withCostExtension(result);
+          if (withCost !== result) setResult(withCost);
           return undefined;
         },
       };

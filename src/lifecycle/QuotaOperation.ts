@@ -81,6 +81,17 @@ export interface QuotaOperation {
    * the request's cost header) or no cost is known. Call it after {@link settle} to include the actual cost.
    */
   costExtension(): CostExtension | null;
+  /**
+   * `result` with the {@link costExtension} block as `extensions.cost`, beside the extensions it already has;
+   * `result` itself when there is none to send. A new object: `result` is left as it is. Every adapter adds
+   * the block to a result this way (after {@link settle}, to include the actual cost).
+   */
+  withCostExtension<R extends CostCarrier>(result: R): R;
+}
+
+/** What {@link QuotaOperation.withCostExtension} takes: a GraphQL result, or any object with `extensions`. */
+export interface CostCarrier {
+  readonly extensions?: Readonly<Record<string, unknown>> | null | undefined;
 }
 
 /** The shared admission of an operation that is let through without a charge. */
@@ -201,6 +212,11 @@ export class OperationQuota<TContext> implements QuotaOperation {
       this.#decision,
       this.#lifecycle.config.headerOptions.headerLimit,
     );
+  }
+
+  withCostExtension<R extends CostCarrier>(result: R): R {
+    const cost = this.costExtension();
+    return cost === null ? result : { ...result, extensions: { ...result.extensions, cost } };
   }
 
   async #admit(): Promise<QuotaAdmission | QuotaRefusal> {

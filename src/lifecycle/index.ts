@@ -1,7 +1,13 @@
 export { createQuotaLifecycle, quotaHandle } from './QuotaLifecycle.js';
 export type { QuotaHandle, QuotaKillSwitch, QuotaLifecycle } from './QuotaLifecycle.js';
 export type { QuotaResponse, ResponseHeaders } from './QuotaResponse.js';
-export type { ExecutionOutcome, OperationInput, QuotaAdmission, QuotaOperation } from './QuotaOperation.js';
+export type {
+  CostCarrier,
+  ExecutionOutcome,
+  OperationInput,
+  QuotaAdmission,
+  QuotaOperation,
+} from './QuotaOperation.js';
 export type { QuotaRequest, RequestHeaders } from './request.js';
 export { NO_HEADERS } from './request.js';
 export { IncrementalData } from './incremental.js';

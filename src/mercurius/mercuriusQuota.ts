@@ -162,9 +162,7 @@ function refusedResult(result: ResultPayload, operation: QuotaOperation): Result
     const { data: _none, ...rest } = shaped;
     shaped = rest;
   }
-  if (shaped.extensions?.['cost'] !== undefined) return shaped;
-  const cost = operation.costExtension();
-  return cost === null ? shaped : { ...shaped, extensions: { ...shaped.extensions, cost } };
+  return shaped.extensions?.['cost'] !== undefined ? shaped : operation.withCostExtension(shaped);
 }
 
 /**
@@ -354,8 +352,9 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       if (operation === undefined) return;
       operations.delete(context);
       await operation.settle(outcomeOf(execution));
-      const cost = operation.costExtension();
-      if (cost !== null) execution.extensions = { ...execution.extensions, cost };
+      // Mercurius reads the result from this object: its extensions are replaced in place.
+      const withCost = operation.withCostExtension(execution);
+      if (withCost !== execution) execution.extensions = withCost.extensions!;
     });
 
     // A refused single operation's answer is Mercurius's error response: `extensions.cost` goes there, and
@@ -369,9 +368,7 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
       if (operation === null) return payload;
       const result = payload as ResultPayload;
       if (state.refused) return refusedResult(result, operation);
-      if (result.extensions?.['cost'] !== undefined) return result;
-      const cost = operation.costExtension();
-      return cost === null ? result : { ...result, extensions: { ...result.extensions, cost } };
+      return result.extensions?.['cost'] !== undefined ? result : operation.withCostExtension(result);
     });
 
     /**
