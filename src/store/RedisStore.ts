@@ -47,6 +47,7 @@ import {
   addRanking,
   parseUsageBucket,
   rankingKey,
+  usageArgs,
   usageKey,
   usageSettings,
 } from './usageHistory.js';
@@ -511,15 +512,8 @@ export class RedisStore implements QuotaStore {
   #usageArgs(input: DecideInput, plan: CompiledPlan, amounts: readonly number[]): string[] {
     const capacity = amounts.some((a, i) => a > plan.limits[i]!.ceiling);
     const code = capacity ? REFUSAL_CODES['exceeds-capacity'] : REFUSAL_CODES.limit;
-    return [
-      ...this.#usage!.head,
-      historyOperationName(input.operationName ?? ''),
-      input.plan.name,
-      String(input.cost),
-      code,
-      capacity ? '1' : '0',
-      BLOCKED_CODE,
-    ];
+    const name = historyOperationName(input.operationName ?? '');
+    return usageArgs(this.#usage!, name, input.plan.name, input.cost, code, capacity, BLOCKED_CODE);
   }
 
   /**
@@ -559,13 +553,7 @@ export class RedisStore implements QuotaStore {
         '',
         '',
         '',
-        ...this.#usage.head,
-        '',
-        '',
-        '0',
-        '',
-        '0',
-        '',
+        ...usageArgs(this.#usage, '', '', 0, '', false, ''),
       ];
       args[HEAD_ARGS - 1] = String(args.length + pending.length + 1);
       try {
@@ -871,15 +859,15 @@ export class RedisStore implements QuotaStore {
     // USAGE HISTORY: a refund is recorded in its decision's minute (and the call carries pending refusals).
     const usage =
       this.#usage !== null && (input.refund > 0 || this.#pending.size > 0)
-        ? [
-            ...this.#usage.head,
+        ? usageArgs(
+            this.#usage,
             historyOperationName(input.operationName ?? ''),
             '',
-            String(input.refund),
+            input.refund,
             '',
-            '0',
+            false,
             '',
-          ]
+          )
         : null;
     await this.#run(
       's',

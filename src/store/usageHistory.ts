@@ -96,6 +96,24 @@ export function usageSettings(
   };
 }
 
+/**
+ * A call's history arguments (USAGE_LUA's 1 to 10): the settings' head, then the operation's name ('' for an
+ * anonymous one), its plan, the points (decide: charged if admitted; settle: refunded), the code of a refusal
+ * not by a block, whether it is refused whatever the reply says, and the code of a block. The pending
+ * refusals follow them.
+ */
+export function usageArgs(
+  settings: UsageSettings,
+  name: string,
+  plan: string,
+  points: number,
+  refusalCode: string,
+  refusedAnyway: boolean,
+  blockCode: string,
+): string[] {
+  return [...settings.head, name, plan, String(points), refusalCode, refusedAnyway ? '1' : '0', blockCode];
+}
+
 function whole(value: number | undefined, fallback: number, name: string, unit: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0 || value % unit !== 0)
