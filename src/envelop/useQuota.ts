@@ -94,6 +94,11 @@ export function useQuota<TContext extends object = YogaInitialContext>(
   // through young-generation collections, so every response's quota (its decision and header fields) was
   // promoted to the old generation.
   const responses = new WeakMap<Request, QuotaResponse>();
+  const responseOf = (request: Request): QuotaResponse => {
+    let response = responses.get(request);
+    if (response === undefined) responses.set(request, (response = lifecycle.startResponse()));
+    return response;
+  };
   const start = (args: {
     schema: GraphQLSchema;
     document: DocumentNode;
@@ -104,11 +109,7 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     const context = args.contextValue as TContext & Partial<YogaInitialContext>;
     const request = context.request;
     if (context.params !== undefined) started.add(context.params);
-    let response: QuotaResponse | undefined;
-    if (request !== undefined) {
-      response = responses.get(request);
-      if (response === undefined) responses.set(request, (response = lifecycle.startResponse()));
-    }
+    const response = request === undefined ? undefined : responseOf(request);
     return lifecycle.startOperation(
       {
         schema: args.schema,
@@ -121,6 +122,21 @@ export function useQuota<TContext extends object = YogaInitialContext>(
       },
       response,
     );
+  };
+  /**
+   * Starts and admits an operation; a refused one's result is set (execution stops) and the observers (the
+   * decision log, the 5xx alert) learn it ended, with nothing to settle: then null.
+   */
+  const admitted = async (
+    args: Parameters<typeof start>[0],
+    stop: (result: ExecutionResult) => void,
+  ): Promise<QuotaOperation | null> => {
+    const operation = start(args);
+    const admission = await operation.admit();
+    if (admission.allowed) return operation;
+    stop(refusalResult(admission, operation));
+    void operation.settle('not-executed', admission.status);
+    return null;
   };
   // The parameters (one per operation of a batch) whose operation reached the quota: one that reaches its
   // result with errors and without an operation started had its document refused before admission (it did
@@ -172,12 +188,10 @@ export function useQuota<TContext extends object = YogaInitialContext>(
         if (started.has(params) || Array.isArray(result) || isAsyncIterable(result)) return result;
         if (result.data !== undefined || result.errors === undefined || result.errors.length === 0)
           return result;
-        let quota = responses.get(request);
-        if (quota === undefined) responses.set(request, (quota = lifecycle.startResponse()));
         const context = { request, params } as unknown as TContext;
         const refusal = await lifecycle.chargeInvalidRequest(
           { headers: request.headers, context },
-          quota,
+          responseOf(request),
           params.operationName,
         );
         return refusal === null ? result : { errors: [refusalError(refusal)] };
@@ -185,14 +199,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
     },
 
     async onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      const operation = start(args);
-      const admission = await operation.admit();
-      if (!admission.allowed) {
-        setResultAndStopExecution(refusalResult(admission, operation));
-        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
-        void operation.settle('not-executed', admission.status);
-        return;
-      }
+      const operation = await admitted(args, setResultAndStopExecution);
+      if (operation === null) return;
       // An execution that throws (cancelled, a failing executor) reaches no onExecuteDone.
       setExecuteFn(async (executionArgs) => {
         try {
@@ -215,14 +223,8 @@ export function useQuota<TContext extends object = YogaInitialContext>(
 
     async onSubscribe({ args, setResultAndStopExecution }) {
       // Charged at subscribe; the concurrency slot is held until the subscription ends.
-      const operation = start(args);
-      const admission = await operation.admit();
-      if (!admission.allowed) {
-        setResultAndStopExecution(refusalResult(admission, operation));
-        // Nothing to settle, but the observers (the decision log, the 5xx alert) learn the operation ended.
-        void operation.settle('not-executed', admission.status);
-        return;
-      }
+      const operation = await admitted(args, setResultAndStopExecution);
+      if (operation === null) return;
       return {
         onSubscribeResult: ({ result }) =>
           isAsyncIterable(result) ? onStreamEnd(operation) : void operation.settle(outcomeOf(result)),
