@@ -87,6 +87,11 @@ function refusalError(refusal: QuotaRefusal): GraphQLError {
   return new GraphQLError(refusal.message, { originalError: cause, extensions: { ...refusal.extensions } });
 }
 
+/** A refusal answered in place of a result Mercurius already made (an invalid request counted). */
+function refusalPayload(refusal: QuotaRefusal): { errors: { message: string; extensions: object }[] } {
+  return { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+}
+
 /** What is known of execution from its result: `data` undefined means it never ran. */
 function outcomeOf(result: ExecutionResult): ExecutionOutcome {
   return result.data === undefined ? 'not-executed' : { data: result.data };
@@ -392,8 +397,7 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
           state.quota,
           paramsOf(entry.context, entry.context.reply.request).operationName,
         );
-        if (refusal !== null)
-          results[index] = { errors: [{ message: refusal.message, extensions: refusal.extensions }] };
+        if (refusal !== null) results[index] = refusalPayload(refusal);
       }
       return results;
     }
@@ -412,10 +416,7 @@ export function mercuriusQuota<TContext extends MercuriusContext = MercuriusCont
           state.quota,
           paramsOf(state.parsing, reply.request).operationName,
         );
-        if (refusal !== null)
-          payload = JSON.stringify({
-            errors: [{ message: refusal.message, extensions: refusal.extensions }],
-          });
+        if (refusal !== null) payload = JSON.stringify(refusalPayload(refusal));
       }
       const status = state.quota.status;
       if (status !== null) reply.code(status);
