@@ -20,6 +20,7 @@ import {
   type UsageRecord,
   type UsageRetention,
 } from './UsageHistory.js';
+import { addCounts, addOperationTotals, rankOperations, type OperationTotals } from './counts.js';
 
 /** Options of {@link MemoryUsageHistory}. */
 export interface MemoryUsageHistoryOptions {
@@ -45,13 +46,7 @@ class Bucket implements UsageCounts {
   refusals: Record<string, number> | null = null;
 
   add(counts: UsageCounts): void {
-    this.operations += counts.operations;
-    this.pointsCharged += counts.pointsCharged;
-    this.pointsRefunded += counts.pointsRefunded;
-    this.actualCost += counts.actualCost;
-    this.refused += counts.refused;
-    if (counts.refusals !== null)
-      for (const [code, n] of Object.entries(counts.refusals)) this.refuse(code, n);
+    addCounts(this, counts);
   }
 
   record(record: UsageRecord): void {
@@ -82,13 +77,6 @@ class Bucket implements UsageCounts {
       refusals: this.refusals === null ? null : { ...this.refusals },
     };
   }
-}
-
-interface OperationTotals {
-  operations: number;
-  pointsCharged: number;
-  actualCost: number;
-  maxActualCost: number;
 }
 
 /** One client's history. Maps are in insertion order, which is time order but for rare late records. */
@@ -250,22 +238,10 @@ export class MemoryUsageHistory implements UsageHistory {
       if (history === undefined) continue;
       for (const [hour, names] of history.operations) {
         if (hour + HOUR_MS <= range.fromMs || hour >= range.toMs) continue;
-        for (const [name, totals] of names) {
-          const sum = sums.get(name) ?? { operations: 0, pointsCharged: 0, actualCost: 0, maxActualCost: 0 };
-          sum.operations += totals.operations;
-          sum.pointsCharged += totals.pointsCharged;
-          sum.actualCost += totals.actualCost;
-          sum.maxActualCost = Math.max(sum.maxActualCost, totals.maxActualCost);
-          sums.set(name, sum);
-        }
+        for (const [name, totals] of names) addOperationTotals(sums, name, totals);
       }
     }
-    return Promise.resolve(
-      [...sums]
-        .map(([name, totals]) => ({ operationName: name === ANONYMOUS_OPERATION ? null : name, ...totals }))
-        .sort((a, b) => b.actualCost - a.actualCost || b.operations - a.operations)
-        .slice(0, Math.max(0, limit)),
-    );
+    return Promise.resolve(rankOperations(sums, limit));
   }
 }
 

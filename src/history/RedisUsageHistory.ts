@@ -19,6 +19,7 @@ import {
   type UsagePoint,
   type UsageRetention,
 } from './UsageHistory.js';
+import { addCounts, addOperationTotals, rankOperations, type OperationTotals } from './counts.js';
 
 /** Options of {@link RedisUsageHistory}. */
 export interface RedisUsageHistoryReadOptions {
@@ -147,30 +148,17 @@ export class RedisUsageHistory implements UsageHistoryReader {
     const key = client === undefined ? null : storeKey(client.id, client.anonymous);
     const hours = this.#hours(range);
     const read = await this.#reads.buckets(key, [], hours);
-    const sums = new Map<
-      string,
-      { operations: number; pointsCharged: number; actual: number; max: number }
-    >();
+    const sums = new Map<string, OperationTotals>();
     for (const bucket of read.hours) {
-      for (const [name, op] of bucket?.byOperation ?? []) {
-        const sum = sums.get(name) ?? { operations: 0, pointsCharged: 0, actual: 0, max: 0 };
-        sum.operations += op.operations;
-        sum.pointsCharged += op.pointsCharged;
-        sum.actual += op.pointsCharged - op.pointsRefunded;
-        sum.max = Math.max(sum.max, op.maxCharged);
-        sums.set(name, sum);
-      }
+      for (const [name, op] of bucket?.byOperation ?? [])
+        addOperationTotals(sums, name, {
+          operations: op.operations,
+          pointsCharged: op.pointsCharged,
+          actualCost: op.pointsCharged - op.pointsRefunded,
+          maxActualCost: op.maxCharged,
+        });
     }
-    return [...sums]
-      .map(([name, s]) => ({
-        operationName: name === '' ? null : name,
-        operations: s.operations,
-        pointsCharged: s.pointsCharged,
-        actualCost: s.actual,
-        maxActualCost: s.max,
-      }))
-      .sort((a, b) => b.actualCost - a.actualCost || b.operations - a.operations)
-      .slice(0, Math.max(0, limit));
+    return rankOperations(sums, limit);
   }
 }
 
@@ -179,14 +167,7 @@ function emptyCounts(): UsageCounts {
 }
 
 function add(sum: UsageCounts, b: RedisUsageBucket): void {
-  const point = pointOf(b, 0, 0);
-  sum.operations += point.operations;
-  sum.pointsCharged += point.pointsCharged;
-  sum.pointsRefunded += point.pointsRefunded;
-  sum.actualCost += point.actualCost;
-  sum.refused += point.refused;
-  for (const [code, n] of Object.entries(point.refusals ?? {}))
-    (sum.refusals ??= {})[code] = (sum.refusals[code] ?? 0) + n;
+  addCounts(sum, pointOf(b, 0, 0));
 }
 
 /** A stored bucket as read: the actual cost is what was charged less what was refunded. */
